@@ -1,0 +1,105 @@
+# vfsim: run the real virtio / SR-IOV / VFIO drivers in User-mode Linux
+# against a simulated PCI bus.  `make demo` and `make check` are the two
+# commands a new user needs; everything built goes under build/.
+
+BUILD ?= build
+KPROFILE ?= debug
+export BUILD KPROFILE KSRC KDEB
+
+B := $(BUILD)
+UAPI := $(B)/uapi/include
+UAPI_STAMP := $(UAPI)/linux/virtio_pcidev.h
+KERNEL := $(B)/kernel/$(KPROFILE)/linux
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror
+CFLAGS_BASE := -std=gnu11 -D_GNU_SOURCE $(WARN) -g -MMD -MP -I$(UAPI)
+CFLAGS_OPT := $(CFLAGS_BASE) -O2
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+       -fno-sanitize-recover=undefined
+CFLAGS_SAN := $(CFLAGS_BASE) -O1 $(SAN)
+
+# The simulator core and the device models, without the program's main.
+LIB_SRCS := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
+AGENT_SRCS := $(wildcard driver/agent/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+SAN_OBJS := $(LIB_SRCS:%.c=$(B)/san/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/san/%.o)
+
+VFSIM := $(B)/bin/vfsim
+AGENT := $(B)/bin/vfsim-agent
+UNIT := $(B)/bin/unit-tests
+
+.PHONY: all deps kernel headers unit integration check demo bench clean \
+	distclean help
+
+all: $(VFSIM) $(AGENT)
+
+help:
+	@echo "make demo         build everything and boot the PF demo in UML"
+	@echo "make check        unit tests (ASan/UBSan) + integration tests"
+	@echo "make bench        print speed and CPU figures"
+	@echo "make kernel       obtain and build the UML kernel (KSRC=, KDEB=)"
+	@echo "make deps         install host packages (as root)"
+
+deps:
+	@driver/deps.sh
+
+# The uAPI headers come from the kernel tree being built.
+$(UAPI_STAMP):
+	@driver/kernel.sh headers >/dev/null
+
+headers: $(UAPI_STAMP)
+
+kernel:
+	@driver/kernel.sh build >/dev/null
+
+$(B)/obj/%.o: %.c | $(UAPI_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_OPT) -c $< -o $@
+
+$(B)/san/%.o: %.c | $(UAPI_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) -c $< -o $@
+
+$(VFSIM): $(B)/obj/sim/main.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lpthread
+
+$(AGENT): $(AGENT_SRCS:%.c=$(B)/obj/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $$(pkg-config --libs pciaccess)
+
+$(UNIT): $(UNIT_OBJS) $(SAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $$(pkg-config --libs check) -lpthread
+
+unit: $(UNIT)
+	@tests/run-unit.sh $(UNIT)
+
+integration: all kernel
+	@tests/integration/run.sh
+
+# Everything from a fresh clone: packages, kernel, unit and boot tests.
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT)
+	@$(MAKE) --no-print-directory kernel
+	@tests/check.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory kernel
+	@tests/demo.sh
+
+bench: all kernel
+	@tests/bench.sh
+
+clean:
+	rm -rf $(B)/obj $(B)/san $(B)/bin $(B)/runs
+
+distclean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj $(B)/san -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vfsim-agent: the program UML runs as init.  It mounts what it needs,
+ * runs the steps the host wrote into the run directory, reports each
+ * result as one "key=value" line (to agent.log in the run directory and to
+ * the console), and powers the guest off.
+ *
+ * Result lines:	step=N name=NAME status=ok|fail [key=value ...]
+ * Last line:		agent=done status=ok|fail steps=N failed=N
+ * Timing marks:	"vfsim-mark NAME" on the console, for the host.
+ */
+#ifndef VFSIM_AGENT_H
+#define VFSIM_AGENT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define AGENT_MAX_ARGS 16
+
+struct step {
+	int index;
+	char *argv[AGENT_MAX_ARGS];
+	int argc;
+};
+
+/* Append "key=value" text to the current step's result line. */
+void result(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Log a free-form line to the console (prefixed "vfsim-agent: "). */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Step implementations: 0 ok, -1 failed (with a reason in the result). */
+int step_probe(const struct step *s);
+int step_list(const struct step *s);
+int step_cfg_bench(const struct step *s);
+int step_expect_driver(const struct step *s);
+int step_expect_netdev_mac(const struct step *s);
+
+/* Helpers shared by steps. */
+int read_text(const char *path, char *buf, size_t len);
+int pci_driver_of(const char *bdf, char *buf, size_t len);
+
+#endif

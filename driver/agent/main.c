@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+/* The host's run directory is mounted here (hostfs, read-write). */
+#define RUN_MNT "/tmp"
+
+static FILE *agent_log;
+static char line[4096];
+static size_t line_len;
+
+static double uptime_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void result(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (line_len >= sizeof(line) - 2)
+		return;
+	line[line_len++] = ' ';
+	va_start(ap, fmt);
+	line_len += vsnprintf(line + line_len, sizeof(line) - line_len, fmt,
+			      ap);
+	va_end(ap);
+	if (line_len >= sizeof(line))
+		line_len = sizeof(line) - 1;
+}
+
+void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("vfsim-agent: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void emit(const char *text)
+{
+	printf("vfsim-agent: %s\n", text);
+	fflush(stdout);
+	if (agent_log) {
+		fprintf(agent_log, "%s\n", text);
+		fflush(agent_log);
+	}
+}
+
+int read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static void mount_or_say(const char *src, const char *dst, const char *type,
+			 unsigned long flags, const char *data)
+{
+	if (mount(src, dst, type, flags, data) && errno != EBUSY)
+		say("mount %s on %s failed: %s", type, dst, strerror(errno));
+}
+
+static void setup_mounts(void)
+{
+	const char *run = getenv("VFSIM_RUNDIR");
+
+	mount_or_say("proc", "/proc", "proc", 0, NULL);
+	mount_or_say("sysfs", "/sys", "sysfs", 0, NULL);
+	mount_or_say("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mount_or_say("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (!run) {
+		say("VFSIM_RUNDIR not set: results go to the console only");
+		return;
+	}
+	mount_or_say("none", RUN_MNT, "hostfs", 0, run);
+	agent_log = fopen(RUN_MNT "/agent.log", "w");
+	if (!agent_log)
+		say("cannot write %s/agent.log: %s", run, strerror(errno));
+}
+
+static int step_sleep(const struct step *s)
+{
+	double sec = s->argc > 1 ? atof(s->argv[1]) : 1;
+	struct timespec ts = { (time_t)sec, (long)((sec - (time_t)sec) * 1e9) };
+
+	nanosleep(&ts, NULL);
+	result("slept_s=%.3f", sec);
+	return 0;
+}
+
+static int step_mark(const struct step *s)
+{
+	const char *name = s->argc > 1 ? s->argv[1] : "mark";
+
+	printf("vfsim-mark %s\n", name);
+	fflush(stdout);
+	result("mark=%s uptime_s=%.6f", name, uptime_s());
+	return 0;
+}
+
+static int step_uptime(const struct step *s)
+{
+	(void)s;
+	result("uptime_s=%.6f", uptime_s());
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct step *s);
+	int min_args;
+	const char *usage;
+} steps[] = {
+	{ "probe", step_probe, 0, "probe [TIMEOUT_S]" },
+	{ "list", step_list, 0, "list" },
+	{ "cfg-bench", step_cfg_bench, 2, "cfg-bench BDF COUNT" },
+	{ "sleep", step_sleep, 1, "sleep SECONDS" },
+	{ "mark", step_mark, 1, "mark NAME" },
+	{ "uptime", step_uptime, 0, "uptime" },
+	{ "expect-driver", step_expect_driver, 2, "expect-driver BDF DRIVER" },
+	{ "expect-netdev-mac", step_expect_netdev_mac, 1,
+	  "expect-netdev-mac MAC" },
+};
+
+static int run_step(struct step *s)
+{
+	int ret = -1;
+	size_t i;
+
+	line_len = snprintf(line, sizeof(line), "step=%d name=%s", s->index,
+			    s->argv[0]);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (!strcmp(steps[i].name, s->argv[0]))
+			break;
+	if (i == sizeof(steps) / sizeof(steps[0]))
+		result("error=\"unknown step\"");
+	else if (s->argc - 1 < steps[i].min_args)
+		result("error=\"usage: %s\"", steps[i].usage);
+	else
+		ret = steps[i].fn(s);
+	result("status=%s", ret ? "fail" : "ok");
+	emit(line);
+	return ret;
+}
+
+static int split(char *text, struct step *s)
+{
+	char *save, *tok;
+
+	s->argc = 0;
+	for (tok = strtok_r(text, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		if (s->argc == AGENT_MAX_ARGS - 1)
+			break;
+		s->argv[s->argc++] = tok;
+	}
+	s->argv[s->argc] = NULL;
+	return s->argc;
+}
+
+static int run_steps(void)
+{
+	char buf[512];
+	int failed = 0, n = 0;
+	FILE *f = fopen(RUN_MNT "/steps", "r");
+	struct step s;
+
+	if (!f) {
+		say("no steps file: %s", strerror(errno));
+		return -1;
+	}
+	while (fgets(buf, sizeof(buf), f)) {
+		if (buf[0] == '#' || !split(buf, &s))
+			continue;
+		s.index = ++n;
+		failed += run_step(&s) != 0;
+	}
+	fclose(f);
+	snprintf(line, sizeof(line), "agent=done status=%s steps=%d failed=%d",
+		 failed ? "fail" : "ok", n, failed);
+	emit(line);
+	return failed ? -1 : 0;
+}
+
+int main(void)
+{
+	if (getpid() != 1) {
+		fprintf(stderr, "vfsim-agent runs as init inside UML; start it "
+			"with 'vfsim run'\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	setup_mounts();
+	say("started at uptime %.3f s", uptime_s());
+	run_steps();
+	if (agent_log)
+		fclose(agent_log);
+	sync();
+	reboot(RB_POWER_OFF);
+	return 0;
+}

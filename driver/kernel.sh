@@ -1,0 +1,598 @@
+#!/usr/bin/env bash
+# Fetch, configure and build the User-mode Linux kernel vfsim runs drivers in.
+#
+# Messages ("kernel: ...") go to stderr; each command prints the path of what
+# it produced as the last line on stdout, so callers can use $(kernel.sh ...).
+set -Eeuo pipefail
+
+usage() {
+	cat <<'EOF'
+usage: driver/kernel.sh [options] COMMAND
+
+commands:
+  source    make a kernel source tree available; print its path
+  headers   install its uAPI headers under $BUILD/uapi; print the include dir
+  config    configure a UML kernel (defconfig + fragments, verified); print .config
+  build     build $BUILD/kernel/$KPROFILE/linux; print its path
+  version   print $BUILD/kernel-version (what source picked)
+
+options (each may also be given as the environment variable named):
+  -b, --build DIR      BUILD     build directory (default: <repo>/build)
+  -s, --ksrc DIR       KSRC      use your own kernel tree (left untouched)
+  -d, --kdeb FILE      KDEB      use a linux-source-*.deb you already have
+  -p, --profile NAME   KPROFILE  config profile (default: debug), adds
+                                 driver/kconfig/NAME.config if it exists
+  -j, --jobs N         JOBS      parallel compile jobs (default: nproc)
+  -h, --help
+
+Without KSRC or KDEB, the newest linux-source-7.N (N >= 2) that the Debian
+archive configured on this machine serves (sid, trixie-backports) is used.
+EOF
+}
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HERE")
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+APT_SUITES=(sid trixie-backports)
+PROGRESS_EVERY=20     # seconds between build progress lines
+LISTS_MAX_AGE=1440    # minutes before the private apt lists are refreshed
+
+# The kernel's make must get its own -j and must not inherit variables or
+# jobserver descriptors from the project's Makefile that runs this script.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
+say() { echo "kernel: $*" >&2; }
+
+# Exit status a die() inside $(...) uses, so the caller does not report the
+# same failure a second time as an unexpected one (see on_error).
+DIED=99
+
+die() {
+	echo "kernel: error: $*" >&2
+	if ((BASH_SUBSHELL > 0)); then exit "$DIED"; fi
+	exit 1
+}
+
+# Catch-all for commands without their own error message (set -E makes
+# functions and subshells inherit this trap).
+on_error() {
+	local status=$1 cmd=$2
+	if ((BASH_SUBSHELL > 0)); then exit "$status"; fi
+	if ((status == DIED)); then exit 1; fi
+	die "command failed (exit $status): $cmd"
+}
+trap 'on_error $? "$BASH_COMMAND"' ERR
+trap 'die interrupted' INT TERM
+
+# Runs "$@" with all output into LOG; on failure shows the log's tail.
+quietly() {
+	local log=$1 status=0
+	shift
+	"$@" >"$log" 2>&1 || status=$?
+	if ((status != 0)); then
+		tail -n 30 "$log" | sed 's/^/  | /' >&2
+		die "'$*' failed (exit $status); full log: $log"
+	fi
+}
+
+# Serializes kernel.sh runs on one resource, e.g. when a parallel make runs
+# "headers" and "build" at once: both would extract the same tree. The lock
+# lasts until unlock or exit.
+lock() {
+	local file=$1
+	exec {LOCK_FD}>"$file"
+	if ! flock -n "$LOCK_FD"; then
+		say "waiting for another kernel.sh ($file)"
+		flock "$LOCK_FD"
+	fi
+}
+
+unlock() {
+	exec {LOCK_FD}>&-
+}
+
+need_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null ||
+			die "'$tool' not found; run driver/deps.sh"
+	done
+}
+
+fmt_duration() {
+	local s=$1
+	if ((s >= 60)); then
+		printf '%dm%02ds' $((s / 60)) $((s % 60))
+	else
+		printf '%ds' "$s"
+	fi
+}
+
+parse_args() {
+	COMMAND=
+	while (($# > 0)); do
+		case $1 in
+		-b | --build | -s | --ksrc | -d | --kdeb | -p | --profile | -j | --jobs)
+			[[ -n ${2:-} ]] || die "option $1 needs a value"
+			;;
+		esac
+		case $1 in
+		-b | --build) BUILD=$2; shift ;;
+		-s | --ksrc) KSRC=$2; shift ;;
+		-d | --kdeb) KDEB=$2; shift ;;
+		-p | --profile) KPROFILE=$2; shift ;;
+		-j | --jobs) JOBS=$2; shift ;;
+		-h | --help) usage; exit 0 ;;
+		-*) die "unknown option: $1 (see --help)" ;;
+		*)
+			[[ -z $COMMAND ]] || die "only one command allowed (got '$COMMAND' and '$1')"
+			COMMAND=$1
+			;;
+		esac
+		shift
+	done
+	if [[ -z $COMMAND ]]; then
+		usage >&2
+		die "no command given"
+	fi
+}
+
+setup_env() {
+	BUILD=${BUILD:-$REPO/build}
+	KSRC=${KSRC:-}
+	KDEB=${KDEB:-}
+	KPROFILE=${KPROFILE:-debug}
+	JOBS=${JOBS:-$(nproc)}
+	[[ $KPROFILE =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad KPROFILE '$KPROFILE'"
+	[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "bad JOBS '$JOBS' (want a number)"
+	[[ -z $KSRC || -z $KDEB ]] || die "set KSRC or KDEB, not both"
+	# Absolute paths: kbuild runs from other directories, and we cd for apt.
+	mkdir -p "$BUILD"
+	BUILD=$(cd "$BUILD" && pwd)
+	OUT=$BUILD/kernel/$KPROFILE
+	FRAGMENTS=("$HERE/kconfig/vfsim.config")
+	[[ -f $HERE/kconfig/$KPROFILE.config ]] && FRAGMENTS+=("$HERE/kconfig/$KPROFILE.config")
+	[[ -f ${FRAGMENTS[0]} ]] || die "missing ${FRAGMENTS[0]}"
+}
+
+# --- source: the user's own tree -------------------------------------------
+
+use_ksrc() {
+	[[ -d $KSRC ]] || die "KSRC=$KSRC is not a directory"
+	KSRC=$(cd "$KSRC" && pwd)
+	local f
+	for f in Makefile Kconfig arch/um; do
+		[[ -e $KSRC/$f ]] || die "KSRC=$KSRC is not a kernel tree (no $f)"
+	done
+	# kbuild refuses O= builds from a configured tree, and we never write
+	# into the user's tree ourselves.
+	for f in .config include/config arch/um/include/generated arch/x86/include/generated; do
+		[[ ! -e $KSRC/$f ]] ||
+			die "KSRC=$KSRC has been configured/built in-tree ($f exists); run 'make mrproper' there (vfsim builds out of tree)"
+	done
+	SRC=$KSRC ORIGIN=ksrc PKG='' PKGVER='' DEB=''
+	KVER=$(make -s -C "$SRC" kernelversion) || die "'make kernelversion' failed in $KSRC"
+	say "using own tree $KSRC ($KVER)"
+}
+
+# --- source: a linux-source .deb ------------------------------------------
+
+# Unpacks the kernel tarball inside DEB into $BUILD/src/<package>/, unless a
+# stamp says this very .deb was unpacked there already (it takes ~25 s).
+extract_deb() {
+	local deb=$1 id dir
+	PKG=$(dpkg-deb -f "$deb" Package 2>/dev/null) || die "$deb is not a .deb"
+	PKGVER=$(dpkg-deb -f "$deb" Version)
+	[[ $PKG =~ ^linux-source-[0-9]+\.[0-9]+$ ]] || die "$deb is $PKG, not a linux-source-X.Y package"
+	id="$PKG $PKGVER $(stat -c %s "$deb")"
+	dir=$BUILD/src/$PKG
+	SRC=$dir DEB=$deb
+	if [[ -f $dir/.vfsim-extracted && $(<"$dir/.vfsim-extracted") == "$id" ]]; then
+		return
+	fi
+	say "extracting $PKG $PKGVER into $dir (about 30 s)"
+	rm -rf "$dir"
+	mkdir -p "$BUILD/src"
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -xO --wildcards -f - "*usr/src/$PKG.tar.xz" |
+		tar -xJ -C "$BUILD/src" -f - ||
+		die "could not extract usr/src/$PKG.tar.xz from $deb"
+	[[ -f $dir/Makefile ]] || die "$deb did not unpack into $dir"
+	# Written last: an interrupted extraction is redone next time.
+	echo "$id" >"$dir/.vfsim-extracted"
+}
+
+use_kdeb() {
+	[[ -f $KDEB ]] || die "KDEB=$KDEB does not exist"
+	KDEB=$(cd "$(dirname "$KDEB")" && pwd)/$(basename "$KDEB")
+	extract_deb "$KDEB"
+	ORIGIN=kdeb
+	KVER=$(make -s -C "$SRC" kernelversion)
+	say "using $PKG $PKGVER ($KDEB)"
+}
+
+# --- source: the Debian archive, through a private apt configuration -------
+
+# Prints the URI of the main Debian archive this machine's apt uses: the
+# entry whose suites include the release's own (e.g. bookworm, as opposed to
+# bookworm-security). Reading it here keeps mirrors and proxies working.
+archive_uri() {
+	local codename uri
+	# shellcheck source=/dev/null
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[[ -n $codename ]] || die "cannot tell the Debian release (no VERSION_CODENAME in /etc/os-release)"
+	uri=$(list_uris "$codename" | head -n 1)
+	[[ -n $uri ]] ||
+		die "no apt source for suite '$codename' in /etc/apt/sources.list{,.d}; set KDEB or KSRC instead"
+	echo "$uri"
+}
+
+list_uris() {
+	local suite=$1
+	local -a lists=() deb822=()
+	shopt -s nullglob
+	[[ -f /etc/apt/sources.list ]] && lists+=(/etc/apt/sources.list)
+	lists+=(/etc/apt/sources.list.d/*.list)
+	deb822=(/etc/apt/sources.list.d/*.sources)
+	shopt -u nullglob
+	# One-line format: deb [options] URI SUITE COMPONENT...
+	if ((${#lists[@]})); then
+		awk -v suite="$suite" '
+			{ sub(/#.*/, ""); gsub(/\[[^]]*\]/, ""); $0 = $0 }
+			$1 == "deb" && $3 == suite { print $2 }
+		' "${lists[@]}"
+	fi
+	# deb822 format: stanzas of "Field: value" lines split by blank lines.
+	if ((${#deb822[@]})); then
+		awk -v suite="$suite" '
+			function flush() {
+				if (enabled != "no" && (" " suites " ") ~ (" " suite " ") && uris != "") {
+					split(uris, u, " "); print u[1]
+				}
+				uris = suites = enabled = ""
+			}
+			FNR == 1 { flush() }
+			/^[ \t]*#/ { next }
+			/^[ \t]*$/ { flush(); next }
+			{ key = tolower($1); $1 = "" }
+			key == "uris:" { uris = $0 }
+			key == "suites:" { suites = $0 }
+			key == "enabled:" { enabled = tolower($2) }
+			END { flush() }
+		' "${deb822[@]}"
+	fi
+}
+
+# Sets APT_OPTS so apt works on $BUILD/apt only: the machine's apt state is
+# untouched and no root is needed.
+setup_private_apt() {
+	local uri=$1 dir=$BUILD/apt suite list=""
+	mkdir -p "$dir"/{etc/sources.list.d,etc/preferences.d,lists/partial,cache/archives/partial,state,debs}
+	# target=Packages: fetch no Contents/DEP-11 files that apt.conf.d
+	# snippets (apt-file, appstream) would otherwise add.
+	for suite in "${APT_SUITES[@]}"; do
+		list+="deb [target=Packages signed-by=$KEYRING] $uri $suite main"$'\n'
+	done
+	if [[ ! -f $dir/etc/sources.list || $(<"$dir/etc/sources.list") != "${list%$'\n'}" ]]; then
+		printf '%s' "$list" >"$dir/etc/sources.list"
+		rm -f "$dir/lists/.vfsim-updated"   # other sources: lists are stale
+		rm -f "$dir/lists/.vfsim-pick"
+	fi
+	APT_OPTS=(
+		-o "Dir::Etc=$dir/etc"
+		-o "Dir::Etc::sourcelist=$dir/etc/sources.list"
+		-o "Dir::Etc::sourceparts=$dir/etc/sources.list.d"
+		-o "Dir::State=$dir/state"
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::State::status=/dev/null"
+		-o "Dir::Cache=$dir/cache"
+		-o "Acquire::Languages=none"
+		# As root apt drops to _apt for downloads and warns it cannot
+		# read our directories; there is nothing to protect here.
+		-o "APT::Sandbox::User=root"
+	)
+}
+
+# Refreshes the private lists unless done less than a day ago. Without
+# network, lists from an earlier run are good enough.
+update_lists() {
+	local stamp=$BUILD/apt/lists/.vfsim-updated log=$BUILD/apt/update.log
+	if [[ -n $(find "$stamp" -mmin -"$LISTS_MAX_AGE" 2>/dev/null) ]]; then
+		return
+	fi
+	say "updating package lists (${APT_SUITES[*]})"
+	# --error-on=any: a failed fetch must not pass for fresh lists.
+	if apt-get "${APT_OPTS[@]}" -q --error-on=any update >"$log" 2>&1; then
+		grep -E '^(W|E):' "$log" | sed 's/^/kernel: apt: /' >&2 || true
+		touch "$stamp"
+		rm -f "$BUILD/apt/lists/.vfsim-pick"
+	elif [[ -f $stamp ]]; then
+		say "warning: apt-get update failed (see $log); using lists from $(date -r "$stamp" '+%F %R')"
+	else
+		tail -n 10 "$log" | sed 's/^/  | /' >&2
+		die "apt-get update failed; full log: $log (or set KDEB/KSRC)"
+	fi
+}
+
+# Prints "PACKAGE VERSION": the highest linux-source-7.N (N >= 2), at the
+# version apt would pick (its candidate). Cached until the lists change, as
+# each apt-cache call takes over a second.
+pick_package() {
+	local pkg ver cache=$BUILD/apt/lists/.vfsim-pick
+	if [[ -s $cache ]]; then
+		cat "$cache"
+		return
+	fi
+	pkg=$(apt-cache "${APT_OPTS[@]}" pkgnames linux-source-7. |
+		awk -F. '/^linux-source-7\.[0-9]+$/ && $2 >= 2' | sort -V | tail -n 1)
+	[[ -n $pkg ]] || die "the archive serves no linux-source-7.N with N >= 2 (${APT_SUITES[*]})"
+	ver=$(apt-cache "${APT_OPTS[@]}" policy "$pkg" | awk '$1 == "Candidate:" { print $2 }')
+	[[ -n $ver && $ver != "(none)" ]] || die "apt has no candidate version of $pkg"
+	echo "$pkg $ver" | tee "$cache"
+}
+
+# Downloads PKG=VER into $BUILD/apt/debs unless there already; sets DEB.
+download_deb() {
+	local pkg=$1 ver=$2 debs=$BUILD/apt/debs size
+	DEB=$debs/${pkg}_${ver//:/%3a}_all.deb
+	[[ -f $DEB ]] && return
+	size=$(apt-cache "${APT_OPTS[@]}" show "$pkg=$ver" | awk '$1 == "Size:" { print int($2 / 1048576); exit }')
+	say "downloading $pkg $ver (${size:-?} MB)"
+	# Download into a scratch dir: a half-downloaded file must never look
+	# like a complete one.
+	rm -rf "$debs/partial" && mkdir -p "$debs/partial"
+	(cd "$debs/partial" && quietly "$BUILD/apt/download.log" apt-get "${APT_OPTS[@]}" -q download "$pkg=$ver")
+	mv "$debs/partial/$(basename "$DEB")" "$DEB" || die "apt-get download did not produce $(basename "$DEB")"
+	rmdir "$debs/partial"
+	# Older versions of the same package only take space (~170 MB each).
+	find "$debs" -maxdepth 1 -name "${pkg}_*.deb" ! -path "$DEB" -delete
+}
+
+use_debian() {
+	need_tools apt-get apt-cache dpkg-deb
+	local uri pick
+	uri=$(archive_uri)
+	setup_private_apt "$uri"
+	update_lists
+	pick=$(pick_package)
+	download_deb "${pick% *}" "${pick#* }"
+	extract_deb "$DEB"
+	ORIGIN=debian
+	KVER=$(make -s -C "$SRC" kernelversion)
+	say "using $PKG $PKGVER (debian archive, $uri)"
+}
+
+# Sets SRC ORIGIN KVER PKG PKGVER DEB and records them in $BUILD/kernel-version.
+resolve_source() {
+	need_tools make tar xz
+	lock "$BUILD/.source.lock"
+	if [[ -n $KSRC ]]; then
+		use_ksrc
+	elif [[ -n $KDEB ]]; then
+		use_kdeb
+	else
+		use_debian
+	fi
+	cat >"$BUILD/kernel-version.tmp" <<EOF
+source=$SRC
+origin=$ORIGIN
+package=$PKG
+packageversion=$PKGVER
+kernelversion=$KVER
+deb=$DEB
+EOF
+	mv "$BUILD/kernel-version.tmp" "$BUILD/kernel-version"
+	# Released so "headers" need not wait for a running "build".
+	unlock
+}
+
+# --- headers ---------------------------------------------------------------
+
+install_headers() {
+	local dest=$BUILD/uapi stamp=$BUILD/uapi/.vfsim-stamp id="$SRC $KVER $PKGVER"
+	if [[ -f $stamp && $(<"$stamp") == "$id" ]]; then
+		return
+	fi
+	say "installing uAPI headers of $KVER into $dest/include"
+	rm -rf "$dest" "$BUILD/uapi-build"
+	mkdir -p "$BUILD/uapi-build"
+	# Out of tree (O=), so the source tree stays untouched. "headers" plus a
+	# copy is headers_install without its need for rsync.
+	quietly "$BUILD/uapi-build/headers.log" make -s -C "$SRC" ARCH=x86 \
+		O="$BUILD/uapi-build" headers
+	mkdir -p "$dest"
+	cp -a "$BUILD/uapi-build/usr/include" "$dest/"
+	find "$dest/include" -type f ! -name '*.h' -delete   # kbuild's .cmd files
+	[[ -f $dest/include/linux/virtio_pcidev.h ]] ||
+		die "$KVER has no linux/virtio_pcidev.h (UML PCI needs a newer kernel)"
+	echo "$id" >"$stamp"
+}
+
+# --- config ----------------------------------------------------------------
+
+# A different source tree (or version) leaves objects that kbuild may not
+# notice are stale; start such a build directory from scratch.
+prepare_outdir() {
+	local id="$SRC $KVER $PKGVER" mark=$OUT/.vfsim-source
+	if [[ -d $OUT && (! -f $mark || $(<"$mark") != "$id") ]]; then
+		say "new source for $OUT: starting from an empty build directory"
+		rm -rf "$OUT"
+	fi
+	mkdir -p "$OUT"
+	echo "$id" >"$mark"
+}
+
+configure() {
+	local log=$OUT/config.log
+	need_tools gcc flex bison
+	prepare_outdir
+	say "configuring $KVER ($KPROFILE): defconfig + ${FRAGMENTS[*]##*/}"
+	quietly "$log" make -C "$SRC" ARCH=um O="$OUT" defconfig
+	# Older merge_config.sh versions put temp files in the current directory:
+	# run it from the build dir, never from the (user-owned) source tree.
+	(cd "$OUT" && quietly "$OUT/merge.log" "$SRC/scripts/kconfig/merge_config.sh" \
+		-m -O "$OUT" "$OUT/.config" "${FRAGMENTS[@]}")
+	quietly "$log" make -C "$SRC" ARCH=um O="$OUT" olddefconfig
+	verify_config
+}
+
+# Prints the value of each "CONFIG_X=v" / "# CONFIG_X is not set" line
+# of the given files as "CONFIG_X v", with "n" for "not set".
+config_values() {
+	sed -nE -e 's/^(CONFIG_[A-Za-z0-9_]+)=(.*)$/\1 \2/p' \
+		-e 's/^# (CONFIG_[A-Za-z0-9_]+) is not set[[:space:]]*$/\1 n/p' "$@"
+}
+
+fmt_option() {
+	if [[ $2 == n ]]; then echo "# $1 is not set"; else echo "$1=$2"; fi
+}
+
+# kconfig silently drops options whose dependencies are off; like kunit_tool,
+# fail on every fragment line that did not make it into .config.
+verify_config() {
+	local -A want=() got=()
+	local -a order=() bad=()
+	local sym val
+	while read -r sym val; do
+		[[ -v "want[$sym]" ]] || order+=("$sym")
+		want[$sym]=$val   # a later fragment overrides an earlier one
+	done < <(config_values "${FRAGMENTS[@]}")
+	while read -r sym val; do
+		got[$sym]=$val
+	done < <(config_values "$OUT/.config")
+	for sym in "${order[@]}"; do
+		val=${got[$sym]:-n}
+		[[ $val == "${want[$sym]}" ]] && continue
+		[[ $val == n ]] && val="not set"
+		bad+=("  $(fmt_option "$sym" "${want[$sym]}") (got: $val)")
+	done
+	if ((${#bad[@]})); then
+		echo "kernel: error: these fragment options did not survive olddefconfig (missing dependency?):" >&2
+		printf '%s\n' "${bad[@]}" >&2
+		exit 1
+	fi
+	say "config ok: ${#order[@]} fragment options verified in $OUT/.config"
+}
+
+# --- build -----------------------------------------------------------------
+
+# Identifies what a build was made from; a changed fragment or source
+# changes it.
+build_id() {
+	{
+		printf 'source=%s\nkernelversion=%s\norigin=%s\npackage=%s %s\n' \
+			"$SRC" "$KVER" "$ORIGIN" "$PKG" "$PKGVER"
+		local f
+		for f in "${FRAGMENTS[@]}"; do
+			printf 'fragment %s\n' "${f##*/}"
+			cat "$f"
+		done
+	} | sha256sum | cut -d' ' -f1
+}
+
+up_to_date() {
+	local stamp=$OUT/.vfsim-stamp
+	[[ -f $stamp && -x $OUT/linux && $(<"$stamp") == "$(build_id)" ]] || return 1
+	# The user's own tree may have been edited since the last build.
+	if [[ $ORIGIN == ksrc ]]; then
+		[[ -z $(find "$SRC" \( -name .git -o -path "$BUILD" \) -prune -o -newer "$stamp" -print -quit) ]] || return 1
+	fi
+	return 0
+}
+
+MAKE_PID=
+# Stops an interrupted build: make runs in its own session (setsid), so the
+# whole process group, compilers included, goes.
+stop_make() {
+	if [[ -n $MAKE_PID ]]; then
+		kill -TERM -- "-$MAKE_PID" 2>/dev/null || true
+		MAKE_PID=
+	fi
+}
+trap stop_make EXIT
+
+# Runs make in the background with its output in LOG, printing a progress
+# line every PROGRESS_EVERY seconds; returns make's exit status via STATUS.
+make_with_progress() {
+	local log=$1 start=$SECONDS next=$((SECONDS + PROGRESS_EVERY)) compiled
+	shift
+	setsid "$@" >"$log" 2>&1 </dev/null &
+	MAKE_PID=$!
+	while kill -0 "$MAKE_PID" 2>/dev/null; do
+		sleep 1
+		if ((SECONDS >= next)); then
+			compiled=$(grep -c '^  CC ' "$log" || true)
+			say "building $KVER ($KPROFILE): $compiled objects compiled, $(fmt_duration $((SECONDS - start)))"
+			next=$((next + PROGRESS_EVERY))
+		fi
+	done
+	STATUS=0
+	wait "$MAKE_PID" || STATUS=$?
+	MAKE_PID=
+}
+
+build_kernel() {
+	local log=$OUT/build.log start=$SECONDS
+	configure
+	rm -f "$OUT/.vfsim-stamp"   # no stale "up to date" if this build fails
+	say "building $KVER ($KPROFILE) with $JOBS jobs; log: $log"
+	make_with_progress "$log" make -C "$SRC" ARCH=um O="$OUT" -j"$JOBS" linux
+	if ((STATUS != 0)); then
+		say "last 30 lines of $log:"
+		tail -n 30 "$log" >&2
+		die "kernel build failed (exit $STATUS); full log: $log"
+	fi
+	[[ -x $OUT/linux ]] || die "make succeeded but $OUT/linux is missing"
+	build_id >"$OUT/.vfsim-stamp"
+	say "built $OUT/linux in $(fmt_duration $((SECONDS - start)))"
+}
+
+# --- commands --------------------------------------------------------------
+
+cmd_source() {
+	resolve_source
+	echo "$SRC"
+}
+
+cmd_headers() {
+	resolve_source
+	lock "$BUILD/.uapi.lock"
+	install_headers
+	say "uAPI headers: $BUILD/uapi/include ($KVER)"
+	echo "$BUILD/uapi/include"
+}
+
+cmd_config() {
+	resolve_source
+	mkdir -p "$BUILD/kernel" && lock "$OUT.lock"
+	configure
+	echo "$OUT/.config"
+}
+
+cmd_build() {
+	resolve_source
+	mkdir -p "$BUILD/kernel" && lock "$OUT.lock"
+	if up_to_date; then
+		say "up to date: $OUT/linux ($KVER, $KPROFILE)"
+	else
+		build_kernel
+	fi
+	echo "$OUT/linux"
+}
+
+cmd_version() {
+	[[ -f $BUILD/kernel-version ]] ||
+		die "no kernel picked yet in $BUILD; run 'driver/kernel.sh source'"
+	cat "$BUILD/kernel-version"
+}
+
+main() {
+	parse_args "$@"
+	setup_env
+	case $COMMAND in
+	source | headers | config | build | version) "cmd_$COMMAND" ;;
+	*) die "unknown command '$COMMAND' (see --help)" ;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-net device model (virtio 1.3, 5.1) on the modern virtio-pci
+ * transport: one queue pair, MAC and link status in the device config.
+ * As a Physical Function it also has an admin virtqueue (after the
+ * rx/tx queues) served by models/virtio_admin.c.
+ *
+ * Contract: virtio_net_create() returns a ready pci_func for the bus;
+ * virtio_net_destroy() frees it.  Transmitted packets are consumed and
+ * counted; receive buffers are kept posted.
+ */
+#ifndef VFSIM_MODELS_VIRTIO_NET_H
+#define VFSIM_MODELS_VIRTIO_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../sim/pci_func.h"
+#include "virtio_admin.h"
+#include "virtio_pci.h"
+
+struct virtio_net_params {
+	const char *name;	/* "pf" */
+	uint8_t mac[6];
+	bool admin_vq;		/* a PF with an admin virtqueue */
+	bool indirect;		/* offer VIRTIO_RING_F_INDIRECT_DESC */
+	uint8_t parts_get_limit, parts_set_limit;
+};
+
+struct virtio_net {
+	struct pci_func fn;
+	struct vdev vdev;
+	struct admin_dev admin;
+	uint8_t mac[6];
+	uint16_t link_status;
+	uint64_t tx_packets, tx_bytes;
+};
+
+/* Queue indexes. */
+enum { VNET_RXQ = 0, VNET_TXQ = 1, VNET_NQUEUES = 2 };
+
+struct virtio_net *virtio_net_create(const struct virtio_net_params *p);
+void virtio_net_destroy(struct virtio_net *n);
+
+#endif

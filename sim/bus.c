@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "log.h"
+#include "trace.h"
+
+enum watch_kind { W_STOP, W_LISTEN, W_CONN, W_KICK };
+
+struct watch {
+	enum watch_kind kind;
+	struct bus_slot *s;
+};
+
+struct bus_slot {
+	struct pcidev dev;
+	int listen_fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct watch w_listen, w_conn, w_kick;
+};
+
+static struct watch stop_watch = { W_STOP, NULL };
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+static int watch_fd(struct bus *b, int fd, struct watch *w)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+
+	if (!epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return 0;
+	if (errno == EEXIST && !epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev))
+		return 0;
+	return -errno;
+}
+
+int bus_init(struct bus *b, const char *dir, unsigned int spin_us)
+{
+	memset(b, 0, sizeof(*b));
+	if (strlen(dir) >= sizeof(b->dir))
+		return -ENAMETOOLONG;
+	strcpy(b->dir, dir);
+	b->spin_us = spin_us;
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (b->epfd < 0)
+		return -errno;
+	b->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->stop_fd < 0) {
+		close(b->epfd);
+		return -errno;
+	}
+	return watch_fd(b, b->stop_fd, &stop_watch);
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 2)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int bus_add(struct bus *b, struct pci_func *fn)
+{
+	struct bus_slot *s;
+	int ret;
+
+	if (b->nslots == BUS_MAX_FUNCS)
+		return -ENOSPC;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/%s.sock", b->dir,
+			     fn->name) >= sizeof(s->path)) {
+		free(s);
+		return -ENAMETOOLONG;
+	}
+	pcidev_init(&s->dev, fn);
+	s->listen_fd = listen_on(s->path);
+	if (s->listen_fd < 0) {
+		ret = s->listen_fd;
+		pcidev_free(&s->dev);
+		free(s);
+		return ret;
+	}
+	s->w_listen = (struct watch){ W_LISTEN, s };
+	s->w_conn = (struct watch){ W_CONN, s };
+	s->w_kick = (struct watch){ W_KICK, s };
+	ret = watch_fd(b, s->listen_fd, &s->w_listen);
+	b->slot[b->nslots++] = s;
+	return ret;
+}
+
+const char *bus_socket_path(const struct bus *b, unsigned int i)
+{
+	return i < b->nslots ? b->slot[i]->path : NULL;
+}
+
+uint64_t bus_requests(const struct bus *b, unsigned int i)
+{
+	if (i < b->nslots)
+		return b->slot[i]->dev.requests;
+	return i < BUS_MAX_FUNCS ? b->stat_requests[i] : 0;
+}
+
+uint64_t bus_msis(const struct bus *b, unsigned int i)
+{
+	if (i < b->nslots)
+		return b->slot[i]->dev.msis;
+	return i < BUS_MAX_FUNCS ? b->stat_msis[i] : 0;
+}
+
+static void slot_disconnect(struct bus *b, struct bus_slot *s, const char *why)
+{
+	struct vu_dev *vu = &s->dev.vu;
+
+	if (vu->conn_fd < 0)
+		return;
+	vlog(LOG_INFO, vu->name, "guest disconnected (%s)", why);
+	trace_event(TRACE_VU, vu->name, "vhost-user", "disconnect reason=\"%s\"",
+		    why);
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, vu->conn_fd, NULL);
+	close(vu->conn_fd);
+	vu->conn_fd = -1;
+	pcidev_disconnect(&s->dev);
+}
+
+static void slot_accept(struct bus *b, struct bus_slot *s)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (s->dev.vu.conn_fd >= 0) {
+		vlog(LOG_WARN, s->dev.vu.name,
+		     "second connection refused: one guest per function");
+		close(fd);
+		return;
+	}
+	/* A front end that stops mid-message must not hang the bus. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	s->dev.vu.conn_fd = fd;
+	b->connects++;
+	trace_event(TRACE_VU, s->dev.vu.name, "vhost-user", "connect order=%u",
+		    b->connects);
+	if (watch_fd(b, fd, &s->w_conn))
+		slot_disconnect(b, s, "epoll failed");
+}
+
+static void watch_kicks(struct bus *b, struct bus_slot *s)
+{
+	for (unsigned int i = 0; i < VU_NQUEUES; i++) {
+		int fd = s->dev.vu.q[i].kick_fd;
+
+		if (fd >= 0 && watch_fd(b, fd, &s->w_kick))
+			vlog(LOG_ERR, s->dev.vu.name, "cannot watch kick fd");
+	}
+}
+
+static void reject(struct vu_dev *vu, struct vu_msg *m, int *fds,
+		   unsigned int nfds, const char *why)
+{
+	static const uint64_t fail = 1;
+	struct vu_msg r = {
+		.hdr = { m->hdr.request, VU_FLAG_REPLY | VU_FLAG_VERSION, 8 },
+		.u64 = fail,
+	};
+
+	vlog(LOG_WARN, vu->name, "bad vhost-user message: %s", why);
+	trace_event(TRACE_VU, vu->name, "error", "msg=\"%s\"", why);
+	while (nfds--)
+		close(fds[nfds]);
+	/* Answer whatever waits for an answer so the front end can go on. */
+	if ((m->hdr.flags & VU_FLAG_NEED_REPLY) ||
+	    m->hdr.request == VU_GET_FEATURES ||
+	    m->hdr.request == VU_GET_PROTOCOL_FEATURES ||
+	    m->hdr.request == VU_GET_QUEUE_NUM ||
+	    m->hdr.request == VU_GET_VRING_BASE)
+		(void)!write(vu->conn_fd, &r, sizeof(r.hdr) + 8);
+}
+
+static void slot_message(struct bus *b, struct bus_slot *s)
+{
+	struct vu_dev *vu = &s->dev.vu;
+	int fds[VU_MAX_FDS];
+	unsigned int nfds;
+	struct vu_msg m;
+	char err[160];
+	int ret;
+
+	ret = vu_msg_recv(vu->conn_fd, &m, fds, &nfds);
+	if (ret) {
+		while (nfds--)
+			close(fds[nfds]);
+		slot_disconnect(b, s, ret == -ECONNRESET ? "closed" :
+				ret == -EPROTO ? "malformed message header" :
+				strerror(-ret));
+		return;
+	}
+	if (vu_msg_check(&m, nfds, err, sizeof(err))) {
+		reject(vu, &m, fds, nfds, err);
+		return;
+	}
+	ret = vu_dev_handle(vu, &m, fds, nfds);
+	if (ret) {
+		slot_disconnect(b, s, strerror(-ret));
+		return;
+	}
+	watch_kicks(b, s);
+}
+
+static void drain(int fd)
+{
+	uint64_t v;
+
+	while (read(fd, &v, sizeof(v)) > 0)
+		;
+}
+
+static void drain_kicks(struct bus_slot *s)
+{
+	for (unsigned int i = 0; i < VU_NQUEUES; i++)
+		if (s->dev.vu.q[i].kick_fd >= 0)
+			drain(s->dev.vu.q[i].kick_fd);
+}
+
+/* Returns false when the bus must stop. */
+static bool handle_events(struct bus *b, int timeout_ms)
+{
+	struct epoll_event ev[16];
+	int n = epoll_wait(b->epfd, ev, 16, timeout_ms);
+
+	for (int i = 0; i < n; i++) {
+		struct watch *w = ev[i].data.ptr;
+
+		switch (w->kind) {
+		case W_STOP:
+			return false;
+		case W_LISTEN:
+			slot_accept(b, w->s);
+			break;
+		case W_CONN:
+			slot_message(b, w->s);
+			break;
+		case W_KICK:
+			drain_kicks(w->s);
+			break;
+		}
+	}
+	return true;
+}
+
+static int process_all(struct bus *b, bool final)
+{
+	int work = 0;
+
+	for (unsigned int i = 0; i < b->nslots; i++)
+		work += pcidev_process(&b->slot[i]->dev, final);
+	return work;
+}
+
+static bool any_work(struct bus *b)
+{
+	for (unsigned int i = 0; i < b->nslots; i++)
+		if (pcidev_has_work(&b->slot[i]->dev))
+			return true;
+	return false;
+}
+
+static void set_polling(struct bus *b, bool polling)
+{
+	for (unsigned int i = 0; i < b->nslots; i++)
+		pcidev_set_polling(&b->slot[i]->dev, polling);
+}
+
+/* Poll the rings for spin_us after the last work; true if work showed up. */
+static bool spin(struct bus *b)
+{
+	uint64_t end = now_us() + b->spin_us;
+	unsigned int iter = 0;
+
+	set_polling(b, true);
+	while (now_us() < end) {
+		if (any_work(b))
+			return true;
+		/* Control messages and MSI buffer kicks still need epoll. */
+		if (++iter % 64 == 0) {
+			if (!handle_events(b, 0))
+				return false;
+			if (process_all(b, false))
+				end = now_us() + b->spin_us;
+		}
+		__builtin_ia32_pause();
+	}
+	return false;
+}
+
+static void *bus_thread(void *arg)
+{
+	struct bus *b = arg;
+
+	while (handle_events(b, -1)) {
+		do {
+			while (process_all(b, false))
+				;
+		} while (b->spin_us && spin(b));
+		/* Going to sleep: let the guest kick us again, then recheck. */
+		set_polling(b, false);
+		if (any_work(b))
+			continue;
+		process_all(b, true);
+		trace_flush();
+	}
+	return NULL;
+}
+
+int bus_start(struct bus *b)
+{
+	int ret = pthread_create(&b->thread, NULL, bus_thread, b);
+
+	if (ret)
+		return -ret;
+	b->running = true;
+	return 0;
+}
+
+void bus_stop(struct bus *b)
+{
+	static const uint64_t one = 1;
+
+	if (b->running) {
+		(void)!write(b->stop_fd, &one, sizeof(one));
+		pthread_join(b->thread, NULL);
+		b->running = false;
+	}
+	for (unsigned int i = 0; i < b->nslots; i++) {
+		struct bus_slot *s = b->slot[i];
+
+		b->stat_requests[i] = s->dev.requests;
+		b->stat_msis[i] = s->dev.msis;
+		if (s->dev.vu.conn_fd >= 0)
+			close(s->dev.vu.conn_fd);
+		s->dev.vu.conn_fd = -1;
+		pcidev_free(&s->dev);
+		close(s->listen_fd);
+		unlink(s->path);
+		free(s);
+		b->slot[i] = NULL;
+	}
+	b->nslots = 0;
+	if (b->stop_fd >= 0)
+		close(b->stop_fd);
+	if (b->epfd >= 0)
+		close(b->epfd);
+	b->stop_fd = b->epfd = -1;
+	trace_flush();
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The simulated PCI bus: one listening vhost-user socket per function and
+ * one thread that serves them all.
+ *
+ * Contract:
+ * - bus_add() creates "<dir>/<name>.sock" for a function; UML connects to
+ *   these in command-line order, which is also the slot order.
+ * - bus_start() runs the bus thread: it blocks in epoll on the sockets and
+ *   kick fds, and after any work polls the request rings for @spin_us
+ *   (with guest kicks suppressed) before blocking again, so a burst of
+ *   accesses costs no syscalls and an idle bus costs no CPU.
+ * - All device model code runs on the bus thread: models need no locks.
+ * - bus_stop() stops and joins the thread, closes every fd and unlinks
+ *   every socket.  It is safe to call from any thread and more than once.
+ */
+#ifndef VFSIM_BUS_H
+#define VFSIM_BUS_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pcidev.h"
+
+#define BUS_MAX_FUNCS 8
+
+struct bus_slot;
+
+struct bus {
+	int epfd;
+	int stop_fd;
+	pthread_t thread;
+	bool running;
+	unsigned int spin_us;
+	unsigned int nslots;
+	struct bus_slot *slot[BUS_MAX_FUNCS];
+	unsigned int connects;		/* connections accepted so far */
+	uint64_t stat_requests[BUS_MAX_FUNCS];	/* kept after bus_stop() */
+	uint64_t stat_msis[BUS_MAX_FUNCS];
+	char dir[PATH_MAX];
+};
+
+int bus_init(struct bus *b, const char *dir, unsigned int spin_us);
+
+/* Socket path of function @fn; 0 or -errno. */
+int bus_add(struct bus *b, struct pci_func *fn);
+const char *bus_socket_path(const struct bus *b, unsigned int i);
+
+int bus_start(struct bus *b);
+void bus_stop(struct bus *b);
+
+/* Requests and MSIs served by function @i (valid after bus_stop() too). */
+uint64_t bus_requests(const struct bus *b, unsigned int i);
+uint64_t bus_msis(const struct bus *b, unsigned int i);
+
+#endif

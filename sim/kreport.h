@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Recognise kernel reports in a UML console log: lockdep, sleeping in
+ * atomic context, KASAN, WARNING, BUG, hung tasks, panics.
+ *
+ * Contract: kreport_scan() reads the log line by line and writes one
+ * finding per report ("<kind>: <headline>") to @out; it returns the number
+ * of findings or -errno.  A report is counted once even though the kernel
+ * prints many lines for it.
+ */
+#ifndef VFSIM_KREPORT_H
+#define VFSIM_KREPORT_H
+
+#include <stdio.h>
+
+/* Classify one console line; NULL if it does not start a report. */
+const char *kreport_classify(const char *line);
+
+int kreport_scan(const char *path, FILE *out);
+
+#endif

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfsim: run real VFIO / SR-IOV / virtio drivers in User-mode Linux
+ * against a simulated PCI bus.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "run.h"
+#include "trace.h"
+#include "vfsim.h"
+
+static const char usage_main[] =
+"usage: vfsim COMMAND [OPTIONS]\n"
+"\n"
+"Run the real Linux virtio, SR-IOV and VFIO drivers in User-mode Linux\n"
+"against a simulated PCI bus.\n"
+"\n"
+"commands:\n"
+"  run [OPTIONS] [STEP...]   boot UML with the simulated devices and run\n"
+"                            the in-guest agent's STEPs (default: probe)\n"
+"  help [COMMAND]            show help\n"
+"  version                   print the version\n"
+"\n"
+"See 'vfsim help run' and doc/usage.md.\n";
+
+static const char usage_run[] =
+"usage: vfsim run [OPTIONS] [STEP...]\n"
+"\n"
+"Start the simulated bus (a virtio-net PF with an admin virtqueue), boot\n"
+"UML on it with the agent as init, run STEPs in the guest, and collect\n"
+"console.log, trace.log, agent.log, findings.txt and summary.txt into the\n"
+"run directory.  Exit status: 0 pass, 1 fail, 2 error, 3 timeout,\n"
+"4 interrupted.\n"
+"\n"
+"options:\n"
+"  -k, --kernel PATH      UML kernel (default: build/kernel/debug/linux)\n"
+"  -a, --agent PATH       in-guest agent (default: next to vfsim)\n"
+"  -o, --run-dir DIR      where results go (default: build/runs/<time>)\n"
+"  -t, --timeout SEC      kill the run after SEC seconds (default 120)\n"
+"  -m, --mem MB           guest memory (default 256)\n"
+"      --time-travel MODE off, basic or inf-cpu (default off)\n"
+"      --trace CLASSES    all, none, or a list of cfg,bar,irq,admin,vu,dev\n"
+"      --spin-us N        poll rings N us after work before sleeping (50)\n"
+"      --mac MAC          the PF's MAC (default 52:54:00:56:46:00)\n"
+"      --cmdline ARGS     extra kernel command line arguments\n"
+"      --pf-indirect      PF offers VIRTIO_RING_F_INDIRECT_DESC (shows a\n"
+"                         sleep-in-atomic bug in Linux 7.2/7.3's admin queue)\n"
+"      --allow-findings   kernel reports do not fail the run\n"
+"  -q, --quiet            do not copy the console to stdout\n"
+"  -v, --verbose          debug messages from the simulator\n"
+"\n"
+"steps (see doc/usage.md): probe, list, cfg-bench BDF N, sleep SEC,\n"
+"mark NAME, expect-driver BDF DRIVER, expect-netdev-mac MAC\n";
+
+static int bad_arg(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "vfsim: error: %s '%s': %s\n", opt, val, why);
+	fprintf(stderr, "vfsim: see 'vfsim help run'\n");
+	return RUN_ERROR;
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned int lo,
+		      unsigned int hi, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || v < lo || v > hi) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "expected a number from %u to %u",
+			 lo, hi);
+		return bad_arg(opt, s, why);
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_mac(const char *s, unsigned char *mac)
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != 6)
+		return bad_arg("--mac", s, "expected six hex bytes like "
+			       "52:54:00:12:34:56");
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 0xff)
+			return bad_arg("--mac", s, "byte out of range");
+		mac[i] = b[i];
+	}
+	if (mac[0] & 1)
+		return bad_arg("--mac", s, "a multicast address");
+	return 0;
+}
+
+static int parse_tt(const char *s, enum time_travel *tt)
+{
+	if (!strcmp(s, "off"))
+		*tt = TT_OFF;
+	else if (!strcmp(s, "basic"))
+		*tt = TT_BASIC;
+	else if (!strcmp(s, "inf-cpu"))
+		*tt = TT_INF_CPU;
+	else
+		return bad_arg("--time-travel", s,
+			       "expected off, basic or inf-cpu");
+	return 0;
+}
+
+/* Default paths are relative to the vfsim binary: build/bin/vfsim. */
+static void default_paths(char *kernel, char *agent, char *run_dir)
+{
+	char exe[PATH_MAX], *dir;
+	const char *prof = getenv("KPROFILE");
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char stamp[32];
+	time_t t = time(NULL);
+
+	exe[n > 0 ? n : 0] = 0;
+	dir = dirname(exe);
+	snprintf(agent, PATH_MAX, "%s/vfsim-agent", dir);
+	snprintf(kernel, PATH_MAX, "%s/../kernel/%s/linux", dir,
+		 prof && *prof ? prof : "debug");
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+	snprintf(run_dir, PATH_MAX, "%s/../runs/%s-%d", dir, stamp,
+		 (int)getpid());
+}
+
+static int check_file(const char *what, const char *path)
+{
+	if (access(path, X_OK) == 0)
+		return 0;
+	fprintf(stderr, "vfsim: error: %s %s: %s\n", what, path,
+		strerror(errno));
+	if (!strcmp(what, "kernel"))
+		fprintf(stderr, "vfsim: build it with 'make kernel' or pass "
+			"--kernel\n");
+	else
+		fprintf(stderr, "vfsim: build it with 'make' or pass --agent\n");
+	return RUN_ERROR;
+}
+
+static int parse_opt(int c, const char *arg, struct run_opts *o)
+{
+	switch (c) {
+	case 'k': o->kernel = arg; return 0;
+	case 'a': o->agent = arg; return 0;
+	case 'o': o->run_dir = arg; return 0;
+	case 't': return parse_uint("--timeout", arg, 1, 86400, &o->timeout_s);
+	case 'm': return parse_uint("--mem", arg, 64, 16384, &o->mem_mb);
+	case 'T': return parse_tt(arg, &o->tt);
+	case 'R':
+		if (trace_parse_mask(arg, &o->trace_mask))
+			return bad_arg("--trace", arg, "unknown trace class");
+		return 0;
+	case 'S': return parse_uint("--spin-us", arg, 0, 100000, &o->spin_us);
+	case 'M': return parse_mac(arg, o->mac);
+	case 'C': o->cmdline = arg; return 0;
+	case 'F': o->allow_findings = true; return 0;
+	case 'I': o->pf_indirect = true; return 0;
+	case 'q': o->echo = false; return 0;
+	case 'v': log_max_level = LOG_DEBUG; return 0;
+	case 'h': fputs(usage_run, stdout); exit(0);
+	}
+	fprintf(stderr, "vfsim: see 'vfsim help run'\n");
+	return RUN_ERROR;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "agent", required_argument, NULL, 'a' },
+		{ "run-dir", required_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "time-travel", required_argument, NULL, 'T' },
+		{ "trace", required_argument, NULL, 'R' },
+		{ "spin-us", required_argument, NULL, 'S' },
+		{ "mac", required_argument, NULL, 'M' },
+		{ "cmdline", required_argument, NULL, 'C' },
+		{ "allow-findings", no_argument, NULL, 'F' },
+		{ "pf-indirect", no_argument, NULL, 'I' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
+	static char *default_steps[] = { "probe" };
+	struct run_opts o = {
+		.timeout_s = 120, .mem_mb = 256, .spin_us = 50,
+		.trace_mask = TRACE_ALL, .tt = TT_OFF, .echo = true,
+		.mac = { 0x52, 0x54, 0x00, 0x56, 0x46, 0x00 },
+	};
+	int c, ret;
+
+	default_paths(kernel, agent, run_dir);
+	o.kernel = kernel;
+	o.agent = agent;
+	o.run_dir = run_dir;
+	while ((c = getopt_long(argc, argv, "+k:a:o:t:m:qvh", longopts,
+				NULL)) != -1)
+		if ((ret = parse_opt(c, optarg, &o)))
+			return ret;
+	o.steps = argc > optind ? argv + optind : default_steps;
+	o.nsteps = argc > optind ? argc - optind : 1;
+	if ((ret = check_file("kernel", o.kernel)) ||
+	    (ret = check_file("agent", o.agent)))
+		return ret;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return run_uml(&o);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_main, argc < 2 ? stderr : stdout);
+		return argc < 2 ? RUN_ERROR : 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("vfsim %s\n", VFSIM_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help")) {
+		fputs(argc > 2 && !strcmp(argv[2], "run") ? usage_run :
+		      usage_main, stdout);
+		return 0;
+	}
+	fprintf(stderr, "vfsim: error: unknown command '%s'\n", argv[1]);
+	fputs(usage_main, stderr);
+	return RUN_ERROR;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/pci_regs.h>
+
+#include "log.h"
+#include "pci_func.h"
+#include "trace.h"
+
+void pci_func_init(struct pci_func *fn, const char *name)
+{
+	memset(fn, 0, sizeof(*fn));
+	snprintf(fn->name, sizeof(fn->name), "%s", name);
+}
+
+void pci_func_destroy(struct pci_func *fn)
+{
+	if (fn->ops && fn->ops->destroy)
+		fn->ops->destroy(fn);
+	fn->ops = NULL;
+	fn->model = NULL;
+}
+
+uint64_t pci_func_cfg_read(struct pci_func *fn, uint32_t off, unsigned len)
+{
+	uint64_t val;
+
+	if (!pci_cfg_access_ok(off, len)) {
+		pci_func_error(fn, "config read of %u bytes at 0x%x", len, off);
+		return ~0ull >> (64 - 8 * (len > 8 || !len ? 8 : len));
+	}
+	if (!fn->ops || !fn->ops->cfg_read ||
+	    !fn->ops->cfg_read(fn, off, len, &val))
+		val = pci_cfg_read(&fn->cfg, off, len);
+	trace_event(TRACE_CFG, fn->name, "cfg-read", "off=0x%x len=%u val=0x%llx",
+		    off, len, (unsigned long long)val);
+	return val;
+}
+
+static bool touches(uint32_t off, unsigned len, uint32_t reg, unsigned rlen)
+{
+	return off < reg + rlen && reg < off + len;
+}
+
+int pci_func_add_pcie(struct pci_func *fn, unsigned int type, bool flr)
+{
+	struct pci_cfg *cfg = &fn->cfg;
+	uint8_t cap = pci_cfg_add_cap(cfg, PCI_CAP_ID_EXP,
+				      PCI_CAP_EXP_ENDPOINT_SIZEOF_V2);
+
+	if (!cap)
+		return -ENOSPC;
+	fn->pcie_cap = cap;
+	pci_cfg_set16(cfg, cap + PCI_EXP_FLAGS, 2 | (type << 4));
+	pci_cfg_set32(cfg, cap + PCI_EXP_DEVCAP,
+		      flr ? PCI_EXP_DEVCAP_FLR : 0);
+	pci_cfg_set_wmask(cfg, cap + PCI_EXP_DEVCTL, 2,
+			  PCI_EXP_DEVCTL_CERE | PCI_EXP_DEVCTL_NFERE |
+			  PCI_EXP_DEVCTL_FERE | PCI_EXP_DEVCTL_URRE |
+			  PCI_EXP_DEVCTL_RELAX_EN | PCI_EXP_DEVCTL_PAYLOAD |
+			  PCI_EXP_DEVCTL_READRQ | PCI_EXP_DEVCTL_NOSNOOP_EN |
+			  (flr ? PCI_EXP_DEVCTL_BCR_FLR : 0));
+	pci_cfg_set_w1cmask(cfg, cap + PCI_EXP_DEVSTA, 2,
+			    PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED |
+			    PCI_EXP_DEVSTA_FED | PCI_EXP_DEVSTA_URD);
+	return 0;
+}
+
+static void check_flr(struct pci_func *fn, uint32_t off, unsigned len)
+{
+	uint16_t ctl_off = fn->pcie_cap + PCI_EXP_DEVCTL;
+	uint16_t ctl;
+
+	if (!fn->pcie_cap || !touches(off, len, ctl_off, 2))
+		return;
+	ctl = pci_cfg_get16(&fn->cfg, ctl_off);
+	if (!(ctl & PCI_EXP_DEVCTL_BCR_FLR))
+		return;
+	/* The bit always reads 0; the reset completes before the reply. */
+	pci_cfg_set16(&fn->cfg, ctl_off, ctl & ~PCI_EXP_DEVCTL_BCR_FLR);
+	fn->flrs++;
+	trace_event(TRACE_DEV, fn->name, "flr", "count=%llu",
+		    (unsigned long long)fn->flrs);
+	pci_cfg_set16(&fn->cfg, PCI_COMMAND, 0);
+	msix_reset(fn);
+	if (fn->ops && fn->ops->flr)
+		fn->ops->flr(fn);
+}
+
+void pci_func_cfg_write(struct pci_func *fn, uint32_t off, unsigned len,
+			uint64_t val)
+{
+	if (!pci_cfg_access_ok(off, len)) {
+		pci_func_error(fn, "config write of %u bytes at 0x%x", len, off);
+		return;
+	}
+	trace_event(TRACE_CFG, fn->name, "cfg-write",
+		    "off=0x%x len=%u val=0x%llx", off, len,
+		    (unsigned long long)val);
+	pci_cfg_write(&fn->cfg, off, len, val);
+	if (fn->msix.nvec && touches(off, len, fn->msix.cap + PCI_MSIX_FLAGS, 2))
+		msix_cfg_written(fn);
+	check_flr(fn, off, len);
+	if (fn->ops && fn->ops->cfg_write)
+		fn->ops->cfg_write(fn, off, len, val);
+}
+
+static int bar_check(struct pci_func *fn, const char *what, int bar,
+		     uint64_t off, uint32_t len)
+{
+	uint64_t size;
+
+	if (bar < 0 || bar >= PCI_NUM_BARS || !fn->cfg.bar_size[bar]) {
+		pci_func_error(fn, "%s of BAR %d, which does not exist", what,
+			       bar);
+		return -EINVAL;
+	}
+	size = fn->cfg.bar_size[bar];
+	if (off >= size || len > size - off) {
+		pci_func_error(fn, "%s of %u bytes at BAR%d+0x%llx, beyond its "
+			       "%llu bytes", what, len, bar,
+			       (unsigned long long)off,
+			       (unsigned long long)size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static uint64_t small_val(const void *buf, uint32_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t v = 0;
+
+	if (len > 8)
+		return 0;
+	while (len--)
+		v = v << 8 | p[len];
+	return v;
+}
+
+int pci_func_bar_read(struct pci_func *fn, int bar, uint64_t off, void *buf,
+		      uint32_t len)
+{
+	memset(buf, 0xff, len);
+	if (bar_check(fn, "read", bar, off, len))
+		return -EINVAL;
+	if (!msix_bar_read(fn, bar, off, buf, len) && fn->ops &&
+	    fn->ops->bar_read)
+		fn->ops->bar_read(fn, bar, off, buf, len);
+	trace_event(TRACE_BAR, fn->name, "bar-read",
+		    "bar=%d off=0x%llx len=%u val=0x%llx", bar,
+		    (unsigned long long)off, len,
+		    (unsigned long long)small_val(buf, len));
+	return 0;
+}
+
+int pci_func_bar_write(struct pci_func *fn, int bar, uint64_t off,
+		       const void *buf, uint32_t len)
+{
+	if (bar_check(fn, "write", bar, off, len))
+		return -EINVAL;
+	trace_event(TRACE_BAR, fn->name, "bar-write",
+		    "bar=%d off=0x%llx len=%u val=0x%llx", bar,
+		    (unsigned long long)off, len,
+		    (unsigned long long)small_val(buf, len));
+	if (!msix_bar_write(fn, bar, off, buf, len) && fn->ops &&
+	    fn->ops->bar_write)
+		fn->ops->bar_write(fn, bar, off, buf, len);
+	return 0;
+}
+
+int pci_func_bar_memset(struct pci_func *fn, int bar, uint64_t off,
+			uint8_t byte, uint32_t len)
+{
+	uint8_t chunk[256];
+
+	if (bar_check(fn, "memset", bar, off, len))
+		return -EINVAL;
+	trace_event(TRACE_BAR, fn->name, "bar-memset",
+		    "bar=%d off=0x%llx len=%u byte=0x%x", bar,
+		    (unsigned long long)off, len, byte);
+	memset(chunk, byte, sizeof(chunk));
+	while (len) {
+		uint32_t n = len < sizeof(chunk) ? len : sizeof(chunk);
+
+		if (!msix_bar_write(fn, bar, off, chunk, n) && fn->ops &&
+		    fn->ops->bar_write)
+			fn->ops->bar_write(fn, bar, off, chunk, n);
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int pci_func_dma_read(struct pci_func *fn, uint64_t gpa, void *dst,
+		      uint64_t len)
+{
+	if (!fn->tp.mem)
+		return -ENOTCONN;
+	return guest_mem_read(fn->tp.mem, gpa, dst, len);
+}
+
+int pci_func_dma_write(struct pci_func *fn, uint64_t gpa, const void *src,
+		       uint64_t len)
+{
+	if (!fn->tp.mem)
+		return -ENOTCONN;
+	return guest_mem_write(fn->tp.mem, gpa, src, len);
+}
+
+void pci_func_error(struct pci_func *fn, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* A guest in a loop must not flood the log: count, log the first few. */
+	if (++fn->errors <= 5)
+		vlog(LOG_WARN, fn->name, "guest error: %s", msg);
+	if (fn->errors == 5)
+		vlog(LOG_WARN, fn->name, "further guest errors are traced only");
+	trace_event(TRACE_DEV, fn->name, "error", "msg=\"%s\"", msg);
+}

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../models/virtio_net.h"
+#include "bus.h"
+#include "kreport.h"
+#include "log.h"
+#include "run.h"
+#include "trace.h"
+#include "vfsim.h"
+
+#define MAX_ARGS 64
+#define MAX_MARKS 32
+
+struct mark {
+	char name[32];
+	double t_s;		/* since UML started */
+	double bus_cpu_s;	/* bus thread CPU time at the mark */
+};
+
+struct run {
+	const struct run_opts *o;
+	char dir[PATH_MAX];	/* run directory (absolute) */
+	char priv[PATH_MAX];	/* private socket/temp directory */
+	struct bus bus;
+	struct virtio_net *pf;
+	FILE *console;
+	FILE *simlog;
+	pid_t pid;
+	int sfd;		/* signalfd */
+	double t0, t_exit;
+	int status;		/* UML wait status */
+	enum run_verdict verdict;
+	char line[4096];	/* console line being assembled */
+	size_t line_len;
+	struct mark marks[MAX_MARKS];
+	unsigned int nmarks;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double bus_cpu_s(struct run *r)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	if (!r->bus.running || pthread_getcpuclockid(r->bus.thread, &cid) ||
+	    clock_gettime(cid, &ts))
+		return 0;
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static FILE *open_in(struct run *r, const char *name, const char *mode)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	return fopen(path, mode);
+}
+
+static int write_steps(struct run *r)
+{
+	FILE *f = open_in(r, "steps", "w");
+
+	if (!f)
+		return -errno;
+	for (int i = 0; i < r->o->nsteps; i++)
+		fprintf(f, "%s\n", r->o->steps[i]);
+	return fclose(f) ? -errno : 0;
+}
+
+static int setup_dirs(struct run *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	int ret = mkdir_p(r->o->run_dir);
+
+	if (ret) {
+		vlog(LOG_ERR, NULL, "cannot create run directory %s: %s",
+		     r->o->run_dir, strerror(-ret));
+		return ret;
+	}
+	if (!realpath(r->o->run_dir, r->dir))
+		return -errno;
+	/* Socket paths must stay short (108 bytes): not in the run dir. */
+	snprintf(r->priv, sizeof(r->priv), "%s/vfsim.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(r->priv)) {
+		vlog(LOG_ERR, NULL, "cannot create private directory %s: %s",
+		     r->priv, strerror(errno));
+		r->priv[0] = 0;
+		return -errno;
+	}
+	return 0;
+}
+
+static int setup_bus(struct run *r)
+{
+	struct virtio_net_params p = {
+		.name = "pf",
+		.admin_vq = true,
+		.indirect = r->o->pf_indirect,
+		.parts_get_limit = VFSIM_PARTS_OBJ_LIMIT,
+		.parts_set_limit = VFSIM_PARTS_OBJ_LIMIT,
+	};
+	int ret;
+
+	memcpy(p.mac, r->o->mac, 6);
+	r->pf = virtio_net_create(&p);
+	if (!r->pf)
+		return -ENOMEM;
+	ret = bus_init(&r->bus, r->priv, r->o->spin_us);
+	ret = ret ?: bus_add(&r->bus, &r->pf->fn);
+	ret = ret ?: bus_start(&r->bus);
+	if (ret)
+		vlog(LOG_ERR, NULL, "cannot start the bus: %s", strerror(-ret));
+	return ret;
+}
+
+static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
+{
+	static const char *const tt_arg[] = {
+		[TT_OFF] = NULL, [TT_BASIC] = "time-travel",
+		[TT_INF_CPU] = "time-travel=inf-cpu",
+	};
+	int n = 0;
+
+#define ARG(...) do {							\
+		int len_ = snprintf(bufs, blen, __VA_ARGS__) + 1;	\
+		argv[n++] = bufs;					\
+		bufs += len_;						\
+		blen -= len_;						\
+	} while (0)
+	ARG("%s", r->o->kernel);
+	ARG("mem=%uM", r->o->mem_mb);
+	ARG("rootfstype=hostfs");
+	ARG("rootflags=/");
+	ARG("ro");
+	ARG("init=%s", r->o->agent);
+	ARG("con0=null,fd:1");
+	ARG("con=null");
+	ARG("ssl=null");
+	ARG("umid=vfsim");
+	ARG("uml_dir=%s", r->priv);
+	for (unsigned int i = 0; i < r->bus.nslots; i++)
+		ARG("virtio_uml.device=%s:%d", bus_socket_path(&r->bus, i),
+		    VFSIM_PCIDEV_VIRTIO_ID);
+	if (tt_arg[r->o->tt])
+		ARG("%s", tt_arg[r->o->tt]);
+	/* Unknown "KEY=value" arguments become init's environment. */
+	ARG("VFSIM_RUNDIR=%s", r->dir);
+	if (r->o->cmdline) {
+		char *save, *tok, copy[1024];
+
+		snprintf(copy, sizeof(copy), "%s", r->o->cmdline);
+		for (tok = strtok_r(copy, " ", &save); tok && n < MAX_ARGS - 1;
+		     tok = strtok_r(NULL, " ", &save))
+			ARG("%s", tok);
+	}
+#undef ARG
+	argv[n] = NULL;
+}
+
+static int start_uml(struct run *r, int *out_fd)
+{
+	static char bufs[16384];
+	char *argv[MAX_ARGS];
+	char tmpenv[PATH_MAX + 8];
+	int pfd[2];
+
+	build_argv(r, argv, bufs, sizeof(bufs));
+	fprintf(r->simlog, "uml:");
+	for (char **a = argv; *a; a++)
+		fprintf(r->simlog, " %s", *a);
+	fprintf(r->simlog, "\n");
+	fflush(r->simlog);
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	snprintf(tmpenv, sizeof(tmpenv), "TMPDIR=%s", r->priv);
+	r->t0 = now_s();
+	r->pid = fork();
+	if (r->pid < 0)
+		return -errno;
+	if (r->pid == 0) {
+		char *envp[] = { tmpenv, "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+				 NULL };
+		int null = open("/dev/null", O_RDONLY);
+		sigset_t all;
+
+		struct rlimit no_core = { 0, 0 };
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		/* A UML panic dumps core; keep the run directory clean. */
+		setrlimit(RLIMIT_CORE, &no_core);
+		setsid();	/* one process group to kill at the end */
+		dup2(null, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execve(argv[0], argv, envp);
+		fprintf(stderr, "vfsim: cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	*out_fd = pfd[0];
+	return 0;
+}
+
+static void on_line(struct run *r, const char *line)
+{
+	const char *m = strstr(line, "vfsim-mark ");
+	struct mark *mk;
+
+	if (!m || r->nmarks == MAX_MARKS)
+		return;
+	mk = &r->marks[r->nmarks++];
+	sscanf(m + 11, "%31s", mk->name);
+	mk->t_s = now_s() - r->t0;
+	mk->bus_cpu_s = bus_cpu_s(r);
+}
+
+static void console_data(struct run *r, const char *buf, size_t n)
+{
+	fwrite(buf, 1, n, r->console);
+	if (r->o->echo)
+		fwrite(buf, 1, n, stdout);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != '\n' && r->line_len < sizeof(r->line) - 1) {
+			r->line[r->line_len++] = buf[i];
+			continue;
+		}
+		if (buf[i] != '\n')
+			continue;
+		r->line[r->line_len] = 0;
+		on_line(r, r->line);
+		r->line_len = 0;
+	}
+}
+
+static void kill_uml(struct run *r)
+{
+	if (r->pid > 0)
+		kill(-r->pid, SIGKILL);
+}
+
+/* Returns when UML closed its console; sets r->verdict on timeout/signal. */
+static void supervise(struct run *r, int cfd)
+{
+	double deadline = r->t0 + r->o->timeout_s;
+	struct pollfd pfd[2] = { { cfd, POLLIN, 0 }, { r->sfd, POLLIN, 0 } };
+	char buf[8192];
+
+	for (;;) {
+		double left = deadline - now_s();
+		int ret;
+
+		if (left <= 0 && r->verdict == RUN_PASS) {
+			vlog(LOG_ERR, NULL, "timeout after %u s: killing UML",
+			     r->o->timeout_s);
+			r->verdict = RUN_TIMEOUT;
+			kill_uml(r);
+			deadline = now_s() + 5;	/* drain what is left */
+			continue;
+		}
+		if (left <= 0)
+			break;
+		ret = poll(pfd, 2, (int)(left * 1000) + 1);
+		if (ret < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(r->sfd, &si, sizeof(si)) == sizeof(si) &&
+			    si.ssi_signo != SIGCHLD &&
+			    r->verdict == RUN_PASS) {
+				vlog(LOG_WARN, NULL, "interrupted: tearing down");
+				r->verdict = RUN_INTERRUPTED;
+				kill_uml(r);
+				deadline = now_s() + 5;
+			}
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP)) {
+			ssize_t n = read(cfd, buf, sizeof(buf));
+
+			if (n <= 0)
+				break;
+			console_data(r, buf, n);
+		}
+	}
+}
+
+static void reap(struct run *r)
+{
+	double end = now_s() + 5;
+
+	/* Helpers of UML that outlived it belong to the same group. */
+	kill_uml(r);
+	while (waitpid(r->pid, &r->status, WNOHANG) == 0 && now_s() < end)
+		usleep(1000);
+	r->t_exit = now_s() - r->t0;
+	while (waitpid(-r->pid, NULL, WNOHANG) > 0)
+		;
+}
+
+static bool agent_ok(struct run *r)
+{
+	char line[512];
+	bool ok = false;
+	FILE *f = open_in(r, "agent.log", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "agent=done status=ok", 20))
+			ok = true;
+	fclose(f);
+	return ok;
+}
+
+static int scan_findings(struct run *r)
+{
+	char path[PATH_MAX + 16];
+	FILE *f = open_in(r, "findings.txt", "w");
+	int n;
+
+	if (!f)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/console.log", r->dir);
+	n = kreport_scan(path, f);
+	fclose(f);
+	return n;
+}
+
+static void write_summary(struct run *r, int findings, bool ok)
+{
+	static const char *const names[] = {
+		"pass", "fail", "error", "timeout", "interrupted" };
+	FILE *f = open_in(r, "summary.txt", "w");
+	struct rusage ru;
+
+	if (!f)
+		return;
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(f, "verdict=%s\nagent=%s\nfindings=%d\n", names[r->verdict],
+		ok ? "ok" : "failed", findings);
+	fprintf(f, "uml_wall_s=%.3f\n", r->t_exit);
+	fprintf(f, "sim_cpu_s=%.3f\n", ru.ru_utime.tv_sec +
+		ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		ru.ru_stime.tv_usec / 1e6);
+	for (unsigned int i = 0; i < BUS_MAX_FUNCS; i++)
+		if (bus_requests(&r->bus, i))
+			fprintf(f, "func%u_requests=%llu\nfunc%u_msis=%llu\n", i,
+				(unsigned long long)bus_requests(&r->bus, i), i,
+				(unsigned long long)bus_msis(&r->bus, i));
+	for (unsigned int i = 0; i < r->nmarks; i++)
+		fprintf(f, "mark.%s.t_s=%.6f\nmark.%s.bus_cpu_s=%.6f\n",
+			r->marks[i].name, r->marks[i].t_s, r->marks[i].name,
+			r->marks[i].bus_cpu_s);
+	fclose(f);
+}
+
+static void judge(struct run *r)
+{
+	int findings = scan_findings(r);
+	bool ok = agent_ok(r);
+
+	if (r->verdict == RUN_PASS &&
+	    (!ok || (findings > 0 && !r->o->allow_findings)))
+		r->verdict = RUN_FAIL;
+	write_summary(r, findings, ok);
+	printf("vfsim: %s: %s (agent %s, %d kernel report%s, %.2f s)\n",
+	       r->verdict == RUN_PASS ? "PASS" :
+	       r->verdict == RUN_TIMEOUT ? "TIMEOUT" :
+	       r->verdict == RUN_INTERRUPTED ? "INTERRUPTED" : "FAIL",
+	       r->dir, ok ? "ok" : "failed", findings > 0 ? findings : 0,
+	       findings == 1 ? "" : "s", r->t_exit);
+	if (findings > 0)
+		printf("vfsim: kernel reports: %s/findings.txt\n", r->dir);
+}
+
+static void teardown(struct run *r)
+{
+	bus_stop(&r->bus);
+	virtio_net_destroy(r->pf);
+	r->pf = NULL;
+	trace_close();
+	log_set_file(NULL);
+	if (r->simlog)
+		fclose(r->simlog);
+	if (r->console)
+		fclose(r->console);
+	if (r->priv[0])
+		nftw(r->priv, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (r->sfd >= 0)
+		close(r->sfd);
+}
+
+static int block_signals(struct run *r)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	/* Before any thread starts, so the bus thread inherits the mask. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	r->sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	return r->sfd < 0 ? -errno : 0;
+}
+
+int run_uml(const struct run_opts *o)
+{
+	static struct run r;
+	char path[PATH_MAX + 16];
+	int cfd = -1, ret;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.sfd = -1;
+	r.bus.epfd = r.bus.stop_fd = -1;
+	ret = block_signals(&r);
+	ret = ret ?: setup_dirs(&r);
+	if (!ret) {
+		r.console = open_in(&r, "console.log", "w");
+		r.simlog = open_in(&r, "sim.log", "w");
+		snprintf(path, sizeof(path), "%s/trace.log", r.dir);
+		if (!r.console || !r.simlog || trace_open(path, o->trace_mask))
+			ret = -EIO;
+	}
+	if (!ret) {
+		log_set_file(r.simlog);
+		ret = write_steps(&r);
+	}
+	ret = ret ?: setup_bus(&r);
+	ret = ret ?: start_uml(&r, &cfd);
+	if (ret) {
+		vlog(LOG_ERR, NULL, "run not started: %s", strerror(-ret));
+		teardown(&r);
+		return RUN_ERROR;
+	}
+	supervise(&r, cfd);
+	close(cfd);
+	reap(&r);
+	teardown(&r);
+	judge(&r);
+	return r.verdict;
+}

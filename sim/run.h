@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One run: start the simulated bus with its functions, boot UML against
+ * it with the in-guest agent as init, collect everything into a run
+ * directory, and tear it all down on every exit path.
+ *
+ * Run directory contents:
+ *	console.log	everything UML printed (kernel log, agent output)
+ *	trace.log	device-visible events (sim/trace.h)
+ *	agent.log	the agent's results, "key=value" lines
+ *	findings.txt	kernel reports found in the console (sim/kreport.h)
+ *	summary.txt	verdict, timings, simulator statistics
+ *	steps		the agent's steps, one per line
+ *
+ * Contract: run_uml() returns the verdict (RUN_PASS, RUN_FAIL, ...).
+ * Sockets and UML's own files live in a private 0700 directory under
+ * $TMPDIR that is removed before returning; the UML process group is
+ * killed and reaped; SIGINT/SIGTERM end the run the same way.
+ */
+#ifndef VFSIM_RUN_H
+#define VFSIM_RUN_H
+
+#include <stdbool.h>
+
+enum run_verdict {
+	RUN_PASS = 0,
+	RUN_FAIL = 1,		/* agent failed or kernel reports found */
+	RUN_ERROR = 2,		/* could not run (bad setup) */
+	RUN_TIMEOUT = 3,
+	RUN_INTERRUPTED = 4,
+};
+
+enum time_travel { TT_OFF, TT_BASIC, TT_INF_CPU };
+
+struct run_opts {
+	const char *kernel;
+	const char *agent;
+	const char *run_dir;
+	const char *cmdline;		/* extra kernel arguments */
+	char **steps;			/* agent steps */
+	int nsteps;
+	unsigned int timeout_s;
+	unsigned int mem_mb;
+	unsigned int spin_us;
+	unsigned int trace_mask;
+	enum time_travel tt;
+	unsigned char mac[6];
+	bool pf_indirect;		/* PF offers indirect descriptors */
+	bool echo;			/* copy the console to stdout */
+	bool allow_findings;		/* kernel reports do not fail the run */
+};
+
+int run_uml(const struct run_opts *o);
+
+#endif
