@@ -26,7 +26,8 @@ static const char usage_main[] =
 "\n"
 "commands:\n"
 "  run [OPTIONS] [STEP...]   boot UML with the simulated devices and run\n"
-"                            the in-guest agent's STEPs (default: probe)\n"
+"                            the in-guest agent's STEPs (default: probe);\n"
+"                            each STEP is one argument: \"cfg-bench BDF 100\"\n"
 "  help [COMMAND]            show help\n"
 "  version                   print the version\n"
 "\n"
@@ -42,7 +43,8 @@ static const char usage_run[] =
 "4 interrupted.\n"
 "\n"
 "options:\n"
-"  -k, --kernel PATH      UML kernel (default: build/kernel/debug/linux)\n"
+"  -k, --kernel PATH      UML kernel (default: $VFSIM_KERNEL, else\n"
+"                         build/kernel/$KPROFILE/linux, KPROFILE=debug)\n"
 "  -a, --agent PATH       in-guest agent (default: next to vfsim)\n"
 "  -o, --run-dir DIR      where results go (default: build/runs/<time>)\n"
 "  -t, --timeout SEC      kill the run after SEC seconds (default 120)\n"
@@ -50,6 +52,9 @@ static const char usage_run[] =
 "      --time-travel MODE off, basic or inf-cpu (default off)\n"
 "      --trace CLASSES    all, none, or a list of cfg,bar,irq,admin,vu,dev\n"
 "      --spin-us N        poll rings N us after work before sleeping (50)\n"
+"      --max-delay-us N   how long UML waits for a config/BAR reply before\n"
+"                         it warns and reads all-ones (default 1000000;\n"
+"                         0 keeps the kernel's 40000)\n"
 "      --mac MAC          the PF's MAC (default 52:54:00:56:46:00)\n"
 "      --cmdline ARGS     extra kernel command line arguments\n"
 "      --pf-indirect      PF offers VIRTIO_RING_F_INDIRECT_DESC (shows a\n"
@@ -58,8 +63,11 @@ static const char usage_run[] =
 "  -q, --quiet            do not copy the console to stdout\n"
 "  -v, --verbose          debug messages from the simulator\n"
 "\n"
-"steps (see doc/usage.md): probe, list, cfg-bench BDF N, sleep SEC,\n"
-"mark NAME, expect-driver BDF DRIVER, expect-netdev-mac MAC\n";
+"Each STEP is one argument, quoted if it has words: vfsim run probe \\\n"
+"  \"expect-driver 0000:00:00.0 virtio-pci\"\n"
+"steps (see doc/usage.md): probe [TIMEOUT], list, cfg-bench BDF N,\n"
+"sleep SEC, mark NAME, uptime, expect-driver BDF DRIVER,\n"
+"expect-netdev-mac MAC, write-host-file PATH\n";
 
 static int bad_arg(const char *opt, const char *val, const char *why)
 {
@@ -134,6 +142,8 @@ static void default_paths(char *kernel, char *agent, char *run_dir)
 	snprintf(agent, PATH_MAX, "%s/vfsim-agent", dir);
 	snprintf(kernel, PATH_MAX, "%s/../kernel/%s/linux", dir,
 		 prof && *prof ? prof : "debug");
+	if (getenv("VFSIM_KERNEL") && *getenv("VFSIM_KERNEL"))
+		snprintf(kernel, PATH_MAX, "%s", getenv("VFSIM_KERNEL"));
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
 	snprintf(run_dir, PATH_MAX, "%s/../runs/%s-%d", dir, stamp,
 		 (int)getpid());
@@ -167,6 +177,9 @@ static int parse_opt(int c, const char *arg, struct run_opts *o)
 			return bad_arg("--trace", arg, "unknown trace class");
 		return 0;
 	case 'S': return parse_uint("--spin-us", arg, 0, 100000, &o->spin_us);
+	case 'D':
+		return parse_uint("--max-delay-us", arg, 0, 100000000,
+				  &o->max_delay_us);
 	case 'M': return parse_mac(arg, o->mac);
 	case 'C': o->cmdline = arg; return 0;
 	case 'F': o->allow_findings = true; return 0;
@@ -190,6 +203,7 @@ static int cmd_run(int argc, char **argv)
 		{ "time-travel", required_argument, NULL, 'T' },
 		{ "trace", required_argument, NULL, 'R' },
 		{ "spin-us", required_argument, NULL, 'S' },
+		{ "max-delay-us", required_argument, NULL, 'D' },
 		{ "mac", required_argument, NULL, 'M' },
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "allow-findings", no_argument, NULL, 'F' },
@@ -203,6 +217,7 @@ static int cmd_run(int argc, char **argv)
 	static char *default_steps[] = { "probe" };
 	struct run_opts o = {
 		.timeout_s = 120, .mem_mb = 256, .spin_us = 50,
+		.max_delay_us = 1000000,
 		.trace_mask = TRACE_ALL, .tt = TT_OFF, .echo = true,
 		.mac = { 0x52, 0x54, 0x00, 0x56, 0x46, 0x00 },
 	};

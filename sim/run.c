@@ -197,6 +197,13 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 		    VFSIM_PCIDEV_VIRTIO_ID);
 	if (tt_arg[r->o->tt])
 		ARG("%s", tt_arg[r->o->tt]);
+	/*
+	 * virtio_pcidev gives up on a reply after max_delay_us polls (40 ms
+	 * by default); a busy host can deschedule the bus thread that long,
+	 * so allow more unless the user chose a value.
+	 */
+	if (r->o->max_delay_us)
+		ARG("virtio_pcidev.max_delay_us=%u", r->o->max_delay_us);
 	/* Unknown "KEY=value" arguments become init's environment. */
 	ARG("VFSIM_RUNDIR=%s", r->dir);
 	if (r->o->cmdline) {

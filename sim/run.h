@@ -42,6 +42,7 @@ struct run_opts {
 	unsigned int timeout_s;
 	unsigned int mem_mb;
 	unsigned int spin_us;
+	unsigned int max_delay_us;	/* virtio_pcidev.max_delay_us, 0: kernel's */
 	unsigned int trace_mask;
 	enum time_travel tt;
 	unsigned char mac[6];

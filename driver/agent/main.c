@@ -133,6 +133,21 @@ static int step_uptime(const struct step *s)
 	return 0;
 }
 
+/* The host's root is mounted read-only: creating PATH must fail. */
+static int step_write_host_file(const struct step *s)
+{
+	int fd = open(s->argv[1], O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	if (fd >= 0) {
+		close(fd);
+		unlink(s->argv[1]);
+		result("write=allowed error=\"host root is writable\"");
+		return -1;
+	}
+	result("write=refused errno=%d", errno);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const struct step *s);
@@ -145,6 +160,7 @@ static const struct {
 	{ "sleep", step_sleep, 1, "sleep SECONDS" },
 	{ "mark", step_mark, 1, "mark NAME" },
 	{ "uptime", step_uptime, 0, "uptime" },
+	{ "write-host-file", step_write_host_file, 1, "write-host-file PATH" },
 	{ "expect-driver", step_expect_driver, 2, "expect-driver BDF DRIVER" },
 	{ "expect-netdev-mac", step_expect_netdev_mac, 1,
 	  "expect-netdev-mac MAC" },

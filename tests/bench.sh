@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `make bench`: speed and CPU figures of the simulator with the real kernel.
+# Figures, not assertions: read them with the machine's noise in mind.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+VFSIM=$BUILD/bin/vfsim
+RUNS=$BUILD/bench-runs
+PF=0000:00:00.0
+ROUNDS=${ROUNDS:-5}
+READS=${READS:-10000}
+IDLE_S=${IDLE_S:-5}
+
+mkdir -p "$RUNS"
+
+get() { sed -n "s/^$2=//p" "$1/summary.txt"; }
+field() { grep -o "$2=[^ ]*" "$1" | head -1 | cut -d= -f2; }
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# Microseconds from the PF's first config read to the last admin command.
+probe_us() {
+	awk '$2 == "pf" && $3 == "cfg-read" && !s { s = $1 }
+	     $3 == "admin" { e = $1 } END { print e - s }' "$1/trace.log"
+}
+
+run() {
+	local dir=$RUNS/$1
+	shift
+	rm -rf "$dir"
+	"$VFSIM" run -q -o "$dir" "$@" >/dev/null 2>&1 || {
+		echo "bench: run failed: $dir" >&2
+		exit 1
+	}
+	echo "$dir"
+}
+
+echo "vfsim bench: $(sed -n 's/^kernelversion=//p' "$BUILD/kernel-version" 2>/dev/null) UML, $(nproc) cores"
+
+walls=() agents=() probes=()
+for i in $(seq "$ROUNDS"); do
+	d=$(run "boot-$i" "mark agent" probe)
+	walls+=("$(get "$d" uml_wall_s)")
+	agents+=("$(get "$d" mark.agent.t_s)")
+	probes+=("$(probe_us "$d")")
+done
+printf 'boot to agent (wall):            %8.3f s   (median of %d)\n' \
+	"$(printf '%s\n' "${agents[@]}" | median)" "$ROUNDS"
+printf 'PF probe (1st cfg read..admin):  %8.1f ms\n' \
+	"$(echo "$(printf '%s\n' "${probes[@]}" | median) / 1000" | bc -l)"
+printf 'boot + PF probe + poweroff:      %8.3f s   (target <= 1.0 s)\n' \
+	"$(printf '%s\n' "${walls[@]}" | median)"
+
+for trace in all none; do
+	d=$(run "cfg-$trace" --trace "$trace" probe "cfg-bench $PF $READS")
+	line=$(grep 'name=cfg-bench' "$d/agent.log")
+	printf 'config read, trace=%-4s          median %6.1f us  p99 %6.1f us  %7.0f ops/s  (target median <= 25 us)\n' \
+		"$trace" "$(field <(echo "$line") median_us)" \
+		"$(field <(echo "$line") p99_us)" "$(field <(echo "$line") ops_per_s)"
+done
+
+d=$(run idle probe "mark idle-start" "sleep $IDLE_S" "mark idle-end")
+cpu0=$(get "$d" mark.idle-start.bus_cpu_s)
+cpu1=$(get "$d" mark.idle-end.bus_cpu_s)
+t0=$(get "$d" mark.idle-start.t_s)
+t1=$(get "$d" mark.idle-end.t_s)
+printf 'simulator CPU, guest idle:       %8.2f %% of one core over %.1f s (target < 2 %%)\n' \
+	"$(echo "($cpu1 - $cpu0) * 100 / ($t1 - $t0)" | bc -l)" \
+	"$(echo "$t1 - $t0" | bc -l)"

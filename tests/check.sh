@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make check`: the Check unit tests (under ASan/UBSan) and the integration
+# tests that boot UML, then one line "N passed, N failed".
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+export BUILD
+LOG=$BUILD/check.log
+passed=0
+failed=0
+
+mkdir -p "$BUILD"
+: >"$LOG"
+
+echo "== unit tests (Check, ASan/UBSan)"
+"$ROOT/tests/run-unit.sh" "$BUILD/bin/unit-tests" 2>&1 | tee -a "$LOG"
+unit_rc=${PIPESTATUS[0]}
+line=$(grep -Eo 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$LOG" | tail -1)
+if [ -n "$line" ]; then
+	read -r n f e < <(echo "$line" | tr -dc '0-9 ,' | tr ',' ' ')
+	passed=$((passed + n - f - e))
+	failed=$((failed + f + e))
+elif [ "$unit_rc" -ne 0 ]; then
+	failed=$((failed + 1))	# the test binary did not even run
+fi
+[ "$unit_rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+
+echo "== integration tests (UML)"
+"$ROOT/tests/integration/run.sh" 2>&1 | tee "$BUILD/integration.log"
+passed=$((passed + $(grep -c '^ok ' "$BUILD/integration.log")))
+failed=$((failed + $(grep -c '^not ok ' "$BUILD/integration.log")))
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,51 @@
+# Helpers for the integration tests: TAP output, vfsim runs, assertions.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+VFSIM=$BUILD/bin/vfsim
+RUNS=$BUILD/test-runs
+TESTNO=0
+FAILED=0
+
+mkdir -p "$RUNS"
+
+# ok|not ok lines as TAP; a failing test prints why and where its run is.
+pass() { TESTNO=$((TESTNO + 1)); echo "ok $TESTNO - $1"; }
+fail() {
+	TESTNO=$((TESTNO + 1)); FAILED=$((FAILED + 1))
+	echo "not ok $TESTNO - $1"
+	shift
+	for line in "$@"; do echo "#   $line"; done
+}
+
+# vfsim_run NAME [vfsim run options and steps...]: run into $RUNS/NAME,
+# leaving the exit status in $RC and the run directory in $DIR.
+vfsim_run() {
+	local name=$1
+	shift
+	DIR=$RUNS/$name
+	rm -rf "$DIR"
+	RC=0
+	"$VFSIM" run -q -o "$DIR" "$@" >"$RUNS/$name.out" 2>&1 || RC=$?
+}
+
+# The admin opcodes in trace order, space separated.
+admin_sequence() {
+	awk '$3 == "admin" { for (i = 4; i <= NF; i++)
+		if ($i ~ /^name=/) { sub("name=", "", $i); printf "%s ", $i } }' \
+		"$1/trace.log" | sed 's/ $//'
+}
+
+# Processes or private directories a run left behind (should be none).
+leftovers() {
+	pgrep -f "umid=vfsim" || true
+	find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'vfsim.*' 2>/dev/null || true
+}
+
+summary() {
+	echo "1..$TESTNO"
+	echo "integration: $((TESTNO - FAILED)) passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
