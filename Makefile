@@ -70,7 +70,7 @@ $(VFSIM): $(B)/obj/sim/main.o $(LIB_OBJS)
 
 $(AGENT): $(AGENT_SRCS:%.c=$(B)/obj/%.o)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $$(pkg-config --libs pciaccess)
+	$(CC) -o $@ $^ $$(pkg-config --libs pciaccess) -lpthread
 
 $(UNIT): $(UNIT_OBJS) $(SAN_OBJS)
 	@mkdir -p $(dir $@)

@@ -110,9 +110,7 @@ static void fn_flr(struct pci_func *fn)
 
 static void fn_disconnect(struct pci_func *fn)
 {
-	pci_cfg_set16(&fn->cfg, 4, 0);	/* PCI_COMMAND: as after power-on */
-	msix_reset(fn);
-	virtio_pci_reset(fn->model);
+	pci_func_reset(fn);	/* as after power-on */
 }
 
 static const struct pci_func_ops fn_ops = {
@@ -122,11 +120,29 @@ static const struct pci_func_ops fn_ops = {
 	.disconnect = fn_disconnect,
 };
 
+static int add_sriov(struct virtio_net *n, unsigned int total_vfs)
+{
+	int ret = sriov_init(&n->sriov, &n->fn, total_vfs,
+			     VIRTIO_NET_VF_DEVICE_ID);
+
+	ret = ret ?: sriov_set_vf_bar(&n->sriov, VDEV_BAR, PCI_BAR_MEM64,
+				      VDEV_BAR_SIZE);
+	ret = ret ?: sriov_set_vf_bar(&n->sriov, VDEV_MSIX_BAR, PCI_BAR_MEM32,
+				      VDEV_MSIX_BAR_SIZE);
+	/* Offered only with the capability: Linux drops it otherwise. */
+	n->vdev.host_features |= 1ull << VIRTIO_F_SR_IOV;
+	return ret;
+}
+
 struct virtio_net *virtio_net_create(const struct virtio_net_params *p)
 {
-	struct virtio_net *n = calloc(1, sizeof(*n));
-	unsigned int admin = p->admin_vq ? 1 : 0;
+	struct virtio_net *n;
+	unsigned int admin = p->admin_vq && !p->pf ? 1 : 0;
+	bool vf = p->pf != NULL;
 
+	if (p->total_vfs > SRIOV_MAX_VFS || (vf && p->total_vfs))
+		return NULL;
+	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
 	pci_func_init(&n->fn, p->name);
@@ -151,7 +167,9 @@ struct virtio_net *virtio_net_create(const struct virtio_net_params *p)
 		n->vdev.host_features |= 1ull << VIRTIO_RING_F_INDIRECT_DESC;
 	/* One vector per queue plus one for config changes. */
 	if (virtio_pci_init(&n->vdev, &n->fn, VIRTIO_ID_NET, VNET_CLASS_REV,
-			    VNET_NQUEUES, admin, VNET_NQUEUES + admin + 1)) {
+			    VNET_NQUEUES, admin, VNET_NQUEUES + admin + 1, vf) ||
+	    (p->total_vfs && add_sriov(n, p->total_vfs)) ||
+	    (vf && sriov_add_vf(&p->pf->sriov, &n->fn, p->vf_index))) {
 		free(n);
 		return NULL;
 	}

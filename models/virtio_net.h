@@ -16,12 +16,16 @@
 #include <stdint.h>
 
 #include "../sim/pci_func.h"
+#include "../sim/sriov.h"
 #include "virtio_admin.h"
 #include "virtio_pci.h"
 
 struct virtio_net_params {
-	const char *name;	/* "pf" */
+	const char *name;	/* "pf", "vf0", ... */
 	uint8_t mac[6];
+	unsigned int total_vfs;	/* PF: SR-IOV with this many VFs (0: none) */
+	struct virtio_net *pf;	/* VF: its PF */
+	unsigned int vf_index;
 	bool admin_vq;		/* a PF with an admin virtqueue */
 	bool indirect;		/* offer VIRTIO_RING_F_INDIRECT_DESC */
 	uint8_t parts_get_limit, parts_set_limit;
@@ -34,11 +38,19 @@ struct virtio_net {
 	uint8_t mac[6];
 	uint16_t link_status;
 	uint64_t tx_packets, tx_bytes;
+	struct sriov sriov;	/* PF only, if total_vfs */
 };
 
 /* Queue indexes. */
 enum { VNET_RXQ = 0, VNET_TXQ = 1, VNET_NQUEUES = 2 };
 
+/* VF Device ID, as virtio-vfio-pci matches it (modern virtio-net). */
+#define VIRTIO_NET_VF_DEVICE_ID 0x1041
+
+/*
+ * A PF (p->pf NULL) or VF n of p->pf (attached to its SR-IOV capability).
+ * Returns NULL on bad parameters or no memory.
+ */
 struct virtio_net *virtio_net_create(const struct virtio_net_params *p);
 void virtio_net_destroy(struct virtio_net *n);
 

@@ -62,7 +62,7 @@ static void add_vendor_cap(struct pci_func *fn, uint8_t type, uint32_t off,
 
 int virtio_pci_init(struct vdev *d, struct pci_func *fn, uint16_t virtio_id,
 		    uint32_t class_rev, unsigned int nqueues,
-		    unsigned int admin_num, unsigned int nvec)
+		    unsigned int admin_num, unsigned int nvec, bool vf)
 {
 	int ret;
 
@@ -76,9 +76,16 @@ int virtio_pci_init(struct vdev *d, struct pci_func *fn, uint16_t virtio_id,
 	pci_cfg_init(&fn->cfg, VIRTIO_PCI_VENDOR,
 		     VIRTIO_PCI_DEVICE_MODERN(virtio_id), class_rev,
 		     VIRTIO_PCI_VENDOR, virtio_id);
-	ret = pci_cfg_set_bar(&fn->cfg, VDEV_BAR, PCI_BAR_MEM64, VDEV_BAR_SIZE);
-	ret = ret ?: pci_cfg_set_bar(&fn->cfg, VDEV_MSIX_BAR, PCI_BAR_MEM32,
-				     VDEV_MSIX_BAR_SIZE);
+	if (vf) {
+		/* A VF's ids read all-ones; its BARs are the PF's VF BARs. */
+		pci_cfg_set32(&fn->cfg, 0, 0xffffffff);
+		ret = 0;
+	} else {
+		ret = pci_cfg_set_bar(&fn->cfg, VDEV_BAR, PCI_BAR_MEM64,
+				      VDEV_BAR_SIZE);
+		ret = ret ?: pci_cfg_set_bar(&fn->cfg, VDEV_MSIX_BAR,
+					     PCI_BAR_MEM32, VDEV_MSIX_BAR_SIZE);
+	}
 	ret = ret ?: pci_func_add_pcie(fn, PCI_EXP_TYPE_ENDPOINT, true);
 	ret = ret ?: msix_init(fn, nvec, VDEV_MSIX_BAR, 0, VDEV_MSIX_PBA_OFF);
 	if (ret)

@@ -97,11 +97,12 @@ struct vdev {
  * Build the PCI function: ids for virtio device @virtio_id, PCIe endpoint
  * capability with FLR, MSI-X with @nvec vectors, the vendor capabilities
  * and both BARs.  @nqueues device queues; @admin_num admin queues placed
- * right after them.
+ * right after them.  A @vf has no BAR registers and reads all-ones ids:
+ * its BARs are declared by the PF (sriov_set_vf_bar()).
  */
 int virtio_pci_init(struct vdev *d, struct pci_func *fn, uint16_t virtio_id,
 		    uint32_t class_rev, unsigned int nqueues,
-		    unsigned int admin_num, unsigned int nvec);
+		    unsigned int admin_num, unsigned int nvec, bool vf);
 
 /* Total queues including admin queues. */
 unsigned int virtio_pci_total_queues(const struct vdev *d);

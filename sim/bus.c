@@ -24,6 +24,7 @@ struct watch {
 
 struct bus_slot {
 	struct pcidev dev;
+	unsigned int slot;	/* PCI slot = expected registration order - 1 */
 	int listen_fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct watch w_listen, w_conn, w_kick;
@@ -115,6 +116,7 @@ int bus_add(struct bus *b, struct pci_func *fn)
 	s->w_listen = (struct watch){ W_LISTEN, s };
 	s->w_conn = (struct watch){ W_CONN, s };
 	s->w_kick = (struct watch){ W_KICK, s };
+	s->slot = b->nslots;
 	ret = watch_fd(b, s->listen_fd, &s->w_listen);
 	b->slot[b->nslots++] = s;
 	return ret;
@@ -145,7 +147,7 @@ static void slot_disconnect(struct bus *b, struct bus_slot *s, const char *why)
 
 	if (vu->conn_fd < 0)
 		return;
-	vlog(LOG_INFO, vu->name, "guest disconnected (%s)", why);
+	vlog(LOG_DEBUG, vu->name, "guest disconnected (%s)", why);
 	trace_event(TRACE_VU, vu->name, "vhost-user", "disconnect reason=\"%s\"",
 		    why);
 	epoll_ctl(b->epfd, EPOLL_CTL_DEL, vu->conn_fd, NULL);
@@ -173,6 +175,12 @@ static void slot_accept(struct bus *b, struct bus_slot *s)
 	b->connects++;
 	trace_event(TRACE_VU, s->dev.vu.name, "vhost-user", "connect order=%u",
 		    b->connects);
+	/* UML fills slots in registration order; the VF layout relies on it. */
+	if (b->connects != s->slot + 1)
+		vlog(LOG_ERR, s->dev.vu.name, "registered as device %u but must "
+		     "be device %u (slot %u): UML assigns slots in the order of "
+		     "the virtio_uml.device= arguments, PF first, then VF0..",
+		     b->connects, s->slot + 1, s->slot);
 	if (watch_fd(b, fd, &s->w_conn))
 		slot_disconnect(b, s, "epoll failed");
 }

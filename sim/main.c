@@ -55,7 +55,10 @@ static const char usage_run[] =
 "      --max-delay-us N   how long UML waits for a config/BAR reply before\n"
 "                         it warns and reads all-ones (default 1000000;\n"
 "                         0 keeps the kernel's 40000)\n"
-"      --mac MAC          the PF's MAC (default 52:54:00:56:46:00)\n"
+"      --mac MAC          the PF's MAC (default 52:54:00:56:46:00);\n"
+"                         VF n gets the last byte + 1 + n\n"
+"      --vfs N            the PF has SR-IOV with TotalVFs N (1..7); VF n\n"
+"                         is slot n+1 (devfn 8*(n+1)); default 0: no SR-IOV\n"
 "      --cmdline ARGS     extra kernel command line arguments\n"
 "      --pf-indirect      PF offers VIRTIO_RING_F_INDIRECT_DESC (shows a\n"
 "                         sleep-in-atomic bug in Linux 7.2/7.3's admin queue)\n"
@@ -181,6 +184,7 @@ static int parse_opt(int c, const char *arg, struct run_opts *o)
 		return parse_uint("--max-delay-us", arg, 0, 100000000,
 				  &o->max_delay_us);
 	case 'M': return parse_mac(arg, o->mac);
+	case 'V': return parse_uint("--vfs", arg, 0, 7, &o->vfs);
 	case 'C': o->cmdline = arg; return 0;
 	case 'F': o->allow_findings = true; return 0;
 	case 'I': o->pf_indirect = true; return 0;
@@ -205,6 +209,7 @@ static int cmd_run(int argc, char **argv)
 		{ "spin-us", required_argument, NULL, 'S' },
 		{ "max-delay-us", required_argument, NULL, 'D' },
 		{ "mac", required_argument, NULL, 'M' },
+		{ "vfs", required_argument, NULL, 'V' },
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "allow-findings", no_argument, NULL, 'F' },
 		{ "pf-indirect", no_argument, NULL, 'I' },

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "pci_func.h"
+#include "sriov.h"
 #include "trace.h"
 
 void pci_func_init(struct pci_func *fn, const char *name)
@@ -23,6 +24,33 @@ void pci_func_destroy(struct pci_func *fn)
 	fn->model = NULL;
 }
 
+bool pci_func_present(const struct pci_func *fn)
+{
+	return !fn->vf_of || sriov_vf_alive(fn->vf_of, fn->vf_index);
+}
+
+/* Memory space decoding: Command.MEM, or for a VF the PF's VF MSE. */
+static bool mem_enabled(const struct pci_func *fn)
+{
+	const struct sriov *s = fn->vf_of;
+
+	if (s)
+		return sriov_vf_alive(s, fn->vf_index) &&
+		       (pci_cfg_get16(&s->pf->cfg, s->cap + PCI_SRIOV_CTRL) &
+			PCI_SRIOV_CTRL_MSE);
+	return pci_cfg_get16(&fn->cfg, PCI_COMMAND) & PCI_COMMAND_MEMORY;
+}
+
+void pci_func_reset(struct pci_func *fn)
+{
+	pci_cfg_set16(&fn->cfg, PCI_COMMAND, 0);
+	msix_reset(fn);
+	if (fn->ops && fn->ops->flr)
+		fn->ops->flr(fn);
+	if (fn->sriov)
+		sriov_reset(fn->sriov);
+}
+
 uint64_t pci_func_cfg_read(struct pci_func *fn, uint32_t off, unsigned len)
 {
 	uint64_t val;
@@ -31,8 +59,10 @@ uint64_t pci_func_cfg_read(struct pci_func *fn, uint32_t off, unsigned len)
 		pci_func_error(fn, "config read of %u bytes at 0x%x", len, off);
 		return ~0ull >> (64 - 8 * (len > 8 || !len ? 8 : len));
 	}
-	if (!fn->ops || !fn->ops->cfg_read ||
-	    !fn->ops->cfg_read(fn, off, len, &val))
+	if (!pci_func_present(fn))
+		val = ~0ull >> (64 - 8 * len);	/* nobody answers: all-ones */
+	else if (!fn->ops || !fn->ops->cfg_read ||
+		 !fn->ops->cfg_read(fn, off, len, &val))
 		val = pci_cfg_read(&fn->cfg, off, len);
 	trace_event(TRACE_CFG, fn->name, "cfg-read", "off=0x%x len=%u val=0x%llx",
 		    off, len, (unsigned long long)val);
@@ -83,10 +113,7 @@ static void check_flr(struct pci_func *fn, uint32_t off, unsigned len)
 	fn->flrs++;
 	trace_event(TRACE_DEV, fn->name, "flr", "count=%llu",
 		    (unsigned long long)fn->flrs);
-	pci_cfg_set16(&fn->cfg, PCI_COMMAND, 0);
-	msix_reset(fn);
-	if (fn->ops && fn->ops->flr)
-		fn->ops->flr(fn);
+	pci_func_reset(fn);
 }
 
 void pci_func_cfg_write(struct pci_func *fn, uint32_t off, unsigned len,
@@ -99,7 +126,13 @@ void pci_func_cfg_write(struct pci_func *fn, uint32_t off, unsigned len,
 	trace_event(TRACE_CFG, fn->name, "cfg-write",
 		    "off=0x%x len=%u val=0x%llx", off, len,
 		    (unsigned long long)val);
+	if (!pci_func_present(fn)) {
+		fn->blocked++;
+		return;
+	}
 	pci_cfg_write(&fn->cfg, off, len, val);
+	if (fn->sriov)
+		sriov_cfg_written(fn->sriov, off, len);
 	if (fn->msix.nvec && touches(off, len, fn->msix.cap + PCI_MSIX_FLAGS, 2))
 		msix_cfg_written(fn);
 	check_flr(fn, off, len);
@@ -146,6 +179,13 @@ int pci_func_bar_read(struct pci_func *fn, int bar, uint64_t off, void *buf,
 	memset(buf, 0xff, len);
 	if (bar_check(fn, "read", bar, off, len))
 		return -EINVAL;
+	if (!mem_enabled(fn)) {
+		fn->blocked++;
+		trace_event(TRACE_BAR, fn->name, "bar-read",
+			    "bar=%d off=0x%llx len=%u blocked=1", bar,
+			    (unsigned long long)off, len);
+		return 0;	/* unsupported request: all-ones */
+	}
 	if (!msix_bar_read(fn, bar, off, buf, len) && fn->ops &&
 	    fn->ops->bar_read)
 		fn->ops->bar_read(fn, bar, off, buf, len);
@@ -161,6 +201,13 @@ int pci_func_bar_write(struct pci_func *fn, int bar, uint64_t off,
 {
 	if (bar_check(fn, "write", bar, off, len))
 		return -EINVAL;
+	if (!mem_enabled(fn)) {
+		fn->blocked++;
+		trace_event(TRACE_BAR, fn->name, "bar-write",
+			    "bar=%d off=0x%llx len=%u blocked=1", bar,
+			    (unsigned long long)off, len);
+		return 0;
+	}
 	trace_event(TRACE_BAR, fn->name, "bar-write",
 		    "bar=%d off=0x%llx len=%u val=0x%llx", bar,
 		    (unsigned long long)off, len,
@@ -178,6 +225,10 @@ int pci_func_bar_memset(struct pci_func *fn, int bar, uint64_t off,
 
 	if (bar_check(fn, "memset", bar, off, len))
 		return -EINVAL;
+	if (!mem_enabled(fn)) {
+		fn->blocked++;
+		return 0;
+	}
 	trace_event(TRACE_BAR, fn->name, "bar-memset",
 		    "bar=%d off=0x%llx len=%u byte=0x%x", bar,
 		    (unsigned long long)off, len, byte);

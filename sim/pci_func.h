@@ -64,7 +64,17 @@ struct pci_func {
 	uint64_t errors;	/* guest errors seen */
 	uint64_t flrs;		/* function level resets done */
 	uint8_t pcie_cap;	/* offset of the PCIe capability, 0: none */
+	struct sriov *sriov;	/* a PF's SR-IOV capability, or NULL */
+	struct sriov *vf_of;	/* for a VF: its PF's SR-IOV state */
+	unsigned int vf_index;
+	uint64_t blocked;	/* accesses while dead or memory disabled */
 };
+
+/* Back to power-on state: command register, MSI-X, ops->flr(). */
+void pci_func_reset(struct pci_func *fn);
+
+/* Does the function answer config cycles (a VF only while enabled)? */
+bool pci_func_present(const struct pci_func *fn);
 
 /*
  * Add a PCIe capability (version 2, 60 bytes) of device/port @type

@@ -38,6 +38,7 @@ struct run {
 	char priv[PATH_MAX];	/* private socket/temp directory */
 	struct bus bus;
 	struct virtio_net *pf;
+	struct virtio_net *vf[SRIOV_MAX_VFS];
 	FILE *console;
 	FILE *simlog;
 	pid_t pid;
@@ -144,12 +145,32 @@ static int setup_dirs(struct run *r)
 	return 0;
 }
 
+/* VF n gets the PF's MAC with the last byte + 1 + n. */
+static int create_vfs(struct run *r)
+{
+	for (unsigned int i = 0; i < r->o->vfs; i++) {
+		char name[8];
+		struct virtio_net_params p = {
+			.name = name, .pf = r->pf, .vf_index = i,
+		};
+
+		snprintf(name, sizeof(name), "vf%u", i);
+		memcpy(p.mac, r->o->mac, 6);
+		p.mac[5] += 1 + i;
+		r->vf[i] = virtio_net_create(&p);
+		if (!r->vf[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int setup_bus(struct run *r)
 {
 	struct virtio_net_params p = {
 		.name = "pf",
 		.admin_vq = true,
 		.indirect = r->o->pf_indirect,
+		.total_vfs = r->o->vfs,
 		.parts_get_limit = VFSIM_PARTS_OBJ_LIMIT,
 		.parts_set_limit = VFSIM_PARTS_OBJ_LIMIT,
 	};
@@ -159,8 +180,12 @@ static int setup_bus(struct run *r)
 	r->pf = virtio_net_create(&p);
 	if (!r->pf)
 		return -ENOMEM;
-	ret = bus_init(&r->bus, r->priv, r->o->spin_us);
+	ret = create_vfs(r);
+	ret = ret ?: bus_init(&r->bus, r->priv, r->o->spin_us);
+	/* Slot order is connection order: the PF first, then VF n. */
 	ret = ret ?: bus_add(&r->bus, &r->pf->fn);
+	for (unsigned int i = 0; !ret && i < r->o->vfs; i++)
+		ret = bus_add(&r->bus, &r->vf[i]->fn);
 	ret = ret ?: bus_start(&r->bus);
 	if (ret)
 		vlog(LOG_ERR, NULL, "cannot start the bus: %s", strerror(-ret));
@@ -439,6 +464,10 @@ static void judge(struct run *r)
 static void teardown(struct run *r)
 {
 	bus_stop(&r->bus);
+	for (unsigned int i = 0; i < SRIOV_MAX_VFS; i++) {
+		virtio_net_destroy(r->vf[i]);
+		r->vf[i] = NULL;
+	}
 	virtio_net_destroy(r->pf);
 	r->pf = NULL;
 	trace_close();

@@ -36,8 +36,29 @@ int step_cfg_bench(const struct step *s);
 int step_expect_driver(const struct step *s);
 int step_expect_netdev_mac(const struct step *s);
 
+int step_sriov_autoprobe(const struct step *s);
+int step_sriov_enable(const struct step *s);
+int step_sriov_disable(const struct step *s);
+int step_sriov_cycles(const struct step *s);
+int step_expect_vfs(const struct step *s);
+int step_bind(const struct step *s);
+int step_unbind(const struct step *s);
+int step_vfio_noiommu(const struct step *s);
+int step_vfio_open(const struct step *s);
+int step_vfio_config(const struct step *s);
+int step_vfio_bar_read(const struct step *s);
+int step_vfio_bar_write(const struct step *s);
+int step_vfio_reset(const struct step *s);
+int step_vfio_close(const struct step *s);
+int step_vfio_disable_while_open(const struct step *s);
+
 /* Helpers shared by steps. */
 int read_text(const char *path, char *buf, size_t len);
+int write_text(const char *path, const char *text);
+int dev_attr_write(const char *bdf, const char *attr, const char *text);
 int pci_driver_of(const char *bdf, char *buf, size_t len);
+int vf_bdf(const char *pf, int i, char *buf, size_t len);
+int sriov_set(const char *pf, int n, double *took);
+double agent_now_s(void);
 
 #endif

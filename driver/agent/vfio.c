@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VFIO steps: no-IOMMU mode, the group/container/device-fd API, config and
+ * BAR access with pread/pwrite (BAR mmap does not work under UML), reset.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#include "agent.h"
+
+#define MAX_OPEN 8
+
+struct vfio_dev {
+	char bdf[32];
+	int container, group, device;
+};
+
+static struct vfio_dev open_devs[MAX_OPEN];
+
+static int fail(const char *what, int err)
+{
+	result("error=\"%s: %s\" errno=%d", what, strerror(err), err);
+	return -1;
+}
+
+static struct vfio_dev *find(const char *bdf)
+{
+	for (int i = 0; i < MAX_OPEN; i++)
+		if (open_devs[i].device > 0 && !strcmp(open_devs[i].bdf, bdf))
+			return &open_devs[i];
+	return NULL;
+}
+
+int step_vfio_noiommu(const struct step *s)
+{
+	int err = write_text("/sys/module/vfio/parameters/"
+			     "enable_unsafe_noiommu_mode", "Y");
+
+	(void)s;
+	return err ? fail("enable_unsafe_noiommu_mode", -err) : 0;
+}
+
+static int group_path(const char *bdf, char *buf, size_t len)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group",
+		 bdf);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	/* No-IOMMU groups are /dev/vfio/noiommu-N. */
+	snprintf(buf, len, "/dev/vfio/noiommu-%s", strrchr(target, '/') + 1);
+	if (access(buf, F_OK))
+		snprintf(buf, len, "/dev/vfio/%s", strrchr(target, '/') + 1);
+	return 0;
+}
+
+static void close_dev(struct vfio_dev *d)
+{
+	if (d->device > 0)
+		close(d->device);
+	if (d->group > 0)
+		close(d->group);
+	if (d->container > 0)
+		close(d->container);
+	memset(d, 0, sizeof(*d));
+}
+
+static int open_dev(struct vfio_dev *d, const char *bdf)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	char gpath[PATH_MAX];
+	int err;
+
+	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
+	err = group_path(bdf, gpath, sizeof(gpath));
+	if (err)
+		return fail("iommu_group", -err);
+	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (d->container < 0)
+		return fail("/dev/vfio/vfio", errno);
+	d->group = open(gpath, O_RDWR | O_CLOEXEC);
+	if (d->group < 0)
+		return fail(gpath, errno);
+	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &st))
+		return fail("VFIO_GROUP_GET_STATUS", errno);
+	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return fail("group not viable", EBUSY);
+	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container))
+		return fail("VFIO_GROUP_SET_CONTAINER", errno);
+	if (ioctl(d->container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU))
+		return fail("VFIO_SET_IOMMU", errno);
+	d->device = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (d->device < 0)
+		return fail("VFIO_GROUP_GET_DEVICE_FD", errno);
+	result("group=%s", gpath);
+	return 0;
+}
+
+int step_vfio_open(const struct step *s)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_dev *d = NULL;
+
+	for (int i = 0; i < MAX_OPEN && !d; i++)
+		if (open_devs[i].device <= 0)
+			d = &open_devs[i];
+	if (!d || find(s->argv[1]))
+		return fail("open slots", EBUSY);
+	if (open_dev(d, s->argv[1])) {
+		close_dev(d);
+		return -1;
+	}
+	if (ioctl(d->device, VFIO_DEVICE_GET_INFO, &info))
+		return fail("VFIO_DEVICE_GET_INFO", errno);
+	result("regions=%u irqs=%u reset=%d", info.num_regions, info.num_irqs,
+	       !!(info.flags & VFIO_DEVICE_FLAGS_RESET));
+	return 0;
+}
+
+static int region(struct vfio_dev *d, unsigned int index, uint64_t *off,
+		  uint64_t *size)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = index };
+
+	if (ioctl(d->device, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return -errno;
+	*off = ri.offset;
+	*size = ri.size;
+	return 0;
+}
+
+static int rw(struct vfio_dev *d, unsigned int index, uint64_t at, void *buf,
+	      size_t len, bool write)
+{
+	uint64_t off = 0, size = 0;
+	ssize_t n;
+	int err = region(d, index, &off, &size);
+
+	if (err)
+		return err;
+	if (at + len > size)
+		return -EINVAL;
+	n = write ? pwrite(d->device, buf, len, off + at) :
+		    pread(d->device, buf, len, off + at);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+/* vfio-config BDF: ids and command register through the config region. */
+int step_vfio_config(const struct step *s)
+{
+	struct vfio_dev *d = find(s->argv[1]);
+	uint32_t id;
+	uint16_t cmd;
+	int err;
+
+	if (!d)
+		return fail("not open", EBADF);
+	err = rw(d, VFIO_PCI_CONFIG_REGION_INDEX, 0, &id, 4, false);
+	err = err ?: rw(d, VFIO_PCI_CONFIG_REGION_INDEX, 4, &cmd, 2, false);
+	if (err)
+		return fail("config read", -err);
+	result("vendor=0x%04x device=0x%04x command=0x%04x", id & 0xffff,
+	       id >> 16, cmd);
+	return 0;
+}
+
+/* vfio-bar-read BDF BAR OFF LEN (LEN 1, 2, 4 or 8). */
+int step_vfio_bar_read(const struct step *s)
+{
+	struct vfio_dev *d = find(s->argv[1]);
+	uint64_t v = 0;
+	size_t len = s->argc > 4 ? strtoul(s->argv[4], NULL, 0) : 4;
+	int err;
+
+	if (!d)
+		return fail("not open", EBADF);
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return fail("length", EINVAL);
+	err = rw(d, VFIO_PCI_BAR0_REGION_INDEX + atoi(s->argv[2]),
+		 strtoull(s->argv[3], NULL, 0), &v, len, false);
+	if (err)
+		return fail("BAR read", -err);
+	result("value=0x%llx", (unsigned long long)v);
+	return 0;
+}
+
+/* vfio-bar-write BDF BAR OFF VALUE LEN */
+int step_vfio_bar_write(const struct step *s)
+{
+	struct vfio_dev *d = find(s->argv[1]);
+	uint64_t v = strtoull(s->argv[4], NULL, 0);
+	size_t len = s->argc > 5 ? strtoul(s->argv[5], NULL, 0) : 4;
+	int err;
+
+	if (!d)
+		return fail("not open", EBADF);
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return fail("length", EINVAL);
+	err = rw(d, VFIO_PCI_BAR0_REGION_INDEX + atoi(s->argv[2]),
+		 strtoull(s->argv[3], NULL, 0), &v, len, true);
+	return err ? fail("BAR write", -err) : 0;
+}
+
+int step_vfio_reset(const struct step *s)
+{
+	struct vfio_dev *d = find(s->argv[1]);
+
+	if (!d)
+		return fail("not open", EBADF);
+	if (ioctl(d->device, VFIO_DEVICE_RESET))
+		return fail("VFIO_DEVICE_RESET", errno);
+	return 0;
+}
+
+int step_vfio_close(const struct step *s)
+{
+	struct vfio_dev *d = find(s->argv[1]);
+
+	if (!d)
+		return fail("not open", EBADF);
+	close_dev(d);
+	return 0;
+}
+
+struct disabler {
+	const char *pf;
+	int err;
+	volatile int done;
+};
+
+static void *disable_thread(void *arg)
+{
+	struct disabler *x = arg;
+
+	x->err = sriov_set(x->pf, 0, NULL);
+	x->done = 1;
+	return NULL;
+}
+
+static int request_eventfd(struct vfio_dev *d)
+{
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *set = (void *)buf;
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	set->argsz = sizeof(buf);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = VFIO_PCI_REQ_IRQ_INDEX;
+	set->start = 0;
+	set->count = 1;
+	memcpy(set->data, &fd, sizeof(int32_t));
+	if (ioctl(d->device, VFIO_DEVICE_SET_IRQS, set)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * vfio-disable-while-open PF VF: with VF's device fd open, disable SR-IOV.
+ * The kernel must not remove the VF under the user: the write blocks and
+ * vfio signals the device request eventfd; once the user closes the fd,
+ * the write completes and the VFs are gone.
+ */
+int step_vfio_disable_while_open(const struct step *s)
+{
+	struct disabler x = { s->argv[1], 0, 0 };
+	struct vfio_dev *d = find(s->argv[2]);
+	struct pollfd pfd = { .events = POLLIN };
+	pthread_t t;
+	int req;
+
+	if (!d)
+		return fail("not open", EBADF);
+	req = request_eventfd(d);
+	if (req < 0)
+		return fail("request eventfd", -req);
+	pfd.fd = req;
+	pthread_create(&t, NULL, disable_thread, &x);
+	if (poll(&pfd, 1, 10000) != 1) {
+		result("error=\"no device request within 10 s\"");
+		close_dev(d);
+		pthread_join(t, NULL);
+		close(req);
+		return -1;
+	}
+	result("request=seen blocked=%d", !x.done);
+	close_dev(d);
+	pthread_join(t, NULL);
+	close(req);
+	result("disable_errno=%d", -x.err);
+	if (x.err)
+		return fail("sriov_numvfs", -x.err);
+	return x.done ? 0 : -1;
+}
