@@ -53,8 +53,8 @@ static const char usage_run[] =
 "      --trace CLASSES    all, none, or a list of cfg,bar,irq,admin,vu,dev\n"
 "      --spin-us N        poll rings N us after work before sleeping (50)\n"
 "      --max-delay-us N   how long UML waits for a config/BAR reply before\n"
-"                         it warns and reads all-ones (default 1000000;\n"
-"                         0 keeps the kernel's 40000)\n"
+"                         it warns and reads all-ones (default 1000000, with\n"
+"                         time-travel 10000000; 0 keeps the kernel's 40000)\n"
 "      --mac MAC          the PF's MAC (default 52:54:00:56:46:00);\n"
 "                         VF n gets the last byte + 1 + n\n"
 "      --vfs N            the PF has SR-IOV with TotalVFs N (1..7); VF n\n"
@@ -222,7 +222,7 @@ static int cmd_run(int argc, char **argv)
 	static char *default_steps[] = { "probe" };
 	struct run_opts o = {
 		.timeout_s = 120, .mem_mb = 256, .spin_us = 50,
-		.max_delay_us = 1000000,
+		.max_delay_us = ~0u,	/* chosen by time-travel mode below */
 		.trace_mask = TRACE_ALL, .tt = TT_OFF, .echo = true,
 		.mac = { 0x52, 0x54, 0x00, 0x56, 0x46, 0x00 },
 	};
@@ -236,6 +236,13 @@ static int cmd_run(int argc, char **argv)
 				NULL)) != -1)
 		if ((ret = parse_opt(c, optarg, &o)))
 			return ret;
+	/*
+	 * Under inf-cpu time-travel every poll of UML's wait loop is one
+	 * simulated microsecond that costs almost no real time, so a host
+	 * hiccup of a few ms exhausts a small budget: allow 10 s there.
+	 */
+	if (o.max_delay_us == ~0u)
+		o.max_delay_us = o.tt == TT_OFF ? 1000000 : 10000000;
 	o.steps = argc > optind ? argv + optind : default_steps;
 	o.nsteps = argc > optind ? argc - optind : 1;
 	if ((ret = check_file("kernel", o.kernel)) ||

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the simulator core and the device models (libcheck). */
+#include <stdio.h>
+
+#include "../../sim/log.h"
+#include "helpers.h"
+
+int main(void)
+{
+	Suite *(*const suites[])(void) = {
+		pci_cfg_suite, msix_suite, pci_func_suite, guest_mem_suite,
+		vring_suite, vhost_user_suite, pcidev_suite, admin_suite,
+		virtio_net_suite, kreport_suite,
+	};
+	SRunner *sr = srunner_create(NULL);
+	int failed;
+
+	/* Many tests provoke guest errors on purpose: keep only errors. */
+	log_max_level = LOG_ERR;
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
