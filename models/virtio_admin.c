@@ -69,6 +69,30 @@ void admin_dev_reset(struct admin_dev *a)
 {
 	a->in_use = 0;
 	a->drv_get_limit = a->drv_set_limit = 0;
+	memset(a->obj, 0, sizeof(a->obj));
+	a->nobjs = 0;
+}
+
+void admin_dev_set_members(struct admin_dev *a,
+			   const struct admin_member_ops *ops, void *owner)
+{
+	a->mops = ops;
+	a->owner = owner;
+	a->supported |= BIT64(VIRTIO_ADMIN_CMD_RESOURCE_OBJ_CREATE) |
+			BIT64(VIRTIO_ADMIN_CMD_RESOURCE_OBJ_DESTROY) |
+			BIT64(VIRTIO_ADMIN_CMD_DEV_PARTS_METADATA_GET) |
+			BIT64(VIRTIO_ADMIN_CMD_DEV_PARTS_GET) |
+			BIT64(VIRTIO_ADMIN_CMD_DEV_PARTS_SET) |
+			BIT64(VIRTIO_ADMIN_CMD_DEV_MODE_SET);
+}
+
+void admin_dev_member_gone(struct admin_dev *a, uint64_t id)
+{
+	for (unsigned int i = 0; i < ADMIN_MAX_OBJECTS; i++)
+		if (a->obj[i].used && a->obj[i].member == id) {
+			a->obj[i].used = false;
+			a->nobjs--;
+		}
 }
 
 int admin_parse(const uint8_t *req, size_t len, struct admin_cmd *cmd)
@@ -188,6 +212,172 @@ static void driver_cap_set(struct admin_dev *a, struct admin_cmd *cmd)
 	a->drv_set_limit = set;
 }
 
+/* ---- device parts (VF migration) ---- */
+
+/* The member a group command addresses, or NULL with the status set. */
+static void *member_of(struct admin_dev *a, struct admin_cmd *cmd,
+		       size_t min_data)
+{
+	void *m;
+
+	if (cmd->group_type != VIRTIO_ADMIN_GROUP_TYPE_SRIOV) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_GROUP);
+		return NULL;
+	}
+	if (cmd->data_len < min_data) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_COMMAND);
+		return NULL;
+	}
+	m = cmd->member_id ? a->mops->member(a->owner, cmd->member_id) : NULL;
+	if (!m)
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_MEMBER);
+	return m;
+}
+
+/* The object a command names: type DEV_PARTS, owned by the member. */
+static struct admin_obj *object_of(struct admin_dev *a, struct admin_cmd *cmd,
+				   int op_type)
+{
+	uint32_t id = get_le(cmd->data + 4, 4);
+	struct admin_obj *o;
+
+	if (get_le(cmd->data, 2) != VIRTIO_RESOURCE_OBJ_DEV_PARTS ||
+	    id >= ADMIN_MAX_OBJECTS) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return NULL;
+	}
+	o = &a->obj[id];
+	if (!o->used || o->member != cmd->member_id ||
+	    (op_type >= 0 && o->op_type != op_type)) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return NULL;
+	}
+	return o;
+}
+
+static void obj_create(struct admin_dev *a, struct admin_cmd *cmd)
+{
+	const size_t len = sizeof(struct virtio_admin_cmd_resource_obj_create_data) +
+			   sizeof(struct virtio_resource_obj_dev_parts);
+	uint8_t limit = a->drv_get_limit < a->drv_set_limit ?
+			a->drv_get_limit : a->drv_set_limit;
+	uint32_t id;
+	uint8_t type;
+
+	if (!member_of(a, cmd, len))
+		return;
+	id = get_le(cmd->data + 4, 4);
+	type = cmd->data[16];
+	if (cmd->data_len != len ||
+	    get_le(cmd->data, 2) != VIRTIO_RESOURCE_OBJ_DEV_PARTS ||
+	    get_le(cmd->data + 8, 8) ||
+	    type > VIRTIO_RESOURCE_OBJ_DEV_PARTS_TYPE_SET) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return;
+	}
+	/* Ids are the driver's, shared PF-wide, below the negotiated limit. */
+	if (id >= limit || id >= ADMIN_MAX_OBJECTS) {
+		fail(cmd, ADMIN_STATUS_ENOMEM, ADMIN_Q_NORESOURCE);
+		return;
+	}
+	if (a->obj[id].used) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return;
+	}
+	a->obj[id] = (struct admin_obj){ true, type, cmd->member_id };
+	a->nobjs++;
+}
+
+static void obj_destroy(struct admin_dev *a, struct admin_cmd *cmd)
+{
+	uint32_t id;
+
+	if (cmd->group_type != VIRTIO_ADMIN_GROUP_TYPE_SRIOV) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_GROUP);
+		return;
+	}
+	if (cmd->data_len != sizeof(struct virtio_admin_cmd_resource_obj_cmd_hdr)) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_COMMAND);
+		return;
+	}
+	id = get_le(cmd->data + 4, 4);
+	/* Gone already (FLR, VF removal): OK, or the driver leaks the id. */
+	if (id < ADMIN_MAX_OBJECTS && a->obj[id].used &&
+	    a->obj[id].member == cmd->member_id) {
+		a->obj[id].used = false;
+		a->nobjs--;
+	}
+}
+
+static void parts_metadata_get(struct admin_dev *a, struct admin_cmd *cmd)
+{
+	void *m = member_of(a, cmd, 16);
+
+	if (!m || !object_of(a, cmd, VIRTIO_RESOURCE_OBJ_DEV_PARTS_TYPE_GET))
+		return;
+	if (cmd->data_len != 16 ||
+	    cmd->data[8] != VIRTIO_ADMIN_CMD_DEV_PARTS_METADATA_TYPE_SIZE) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return;
+	}
+	if (cmd->result_cap < 8) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return;
+	}
+	put_le(cmd->result, 4, a->mops->parts_size(m));
+	put_le(cmd->result + 4, 4, 0);
+	cmd->result_len = 8;
+}
+
+static void parts_get(struct admin_dev *a, struct admin_cmd *cmd)
+{
+	void *m = member_of(a, cmd, 16);
+	size_t size;
+
+	if (!m || !object_of(a, cmd, VIRTIO_RESOURCE_OBJ_DEV_PARTS_TYPE_GET))
+		return;
+	if (cmd->data_len != 16 ||
+	    cmd->data[8] != VIRTIO_ADMIN_CMD_DEV_PARTS_GET_TYPE_ALL) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return;
+	}
+	size = a->mops->parts_size(m);
+	if (cmd->result_cap < size) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return;
+	}
+	cmd->result_len = a->mops->parts_get(m, cmd->result, cmd->result_cap);
+}
+
+static void parts_set(struct admin_dev *a, struct admin_cmd *cmd)
+{
+	void *m = member_of(a, cmd, 8);
+	char err[160];
+
+	if (!m || !object_of(a, cmd, VIRTIO_RESOURCE_OBJ_DEV_PARTS_TYPE_SET))
+		return;
+	if (a->mops->parts_set(m, cmd->data + 8, cmd->data_len - 8, err,
+			       sizeof(err))) {
+		vlog(LOG_WARN, a->name, "DEV_PARTS_SET for member %llu "
+		     "rejected: %s", (unsigned long long)cmd->member_id, err);
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+	}
+}
+
+static void mode_set(struct admin_dev *a, struct admin_cmd *cmd)
+{
+	void *m = member_of(a, cmd, 1);
+
+	if (!m)
+		return;
+	if (cmd->data_len != 1 || (cmd->data[0] & ~1u)) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return;
+	}
+	a->mops->mode_set(m, cmd->data[0] &
+			  (1u << VIRTIO_ADMIN_CMD_DEV_MODE_F_STOPPED));
+}
+
 static bool usable(const struct admin_dev *a, uint16_t op)
 {
 	if (op >= 64 || !(a->supported & BIT64(op)))
@@ -221,6 +411,24 @@ void admin_exec(struct admin_dev *a, struct admin_cmd *cmd)
 		case VIRTIO_ADMIN_CMD_DRIVER_CAP_SET:
 			driver_cap_set(a, cmd);
 			break;
+		case VIRTIO_ADMIN_CMD_RESOURCE_OBJ_CREATE:
+			obj_create(a, cmd);
+			break;
+		case VIRTIO_ADMIN_CMD_RESOURCE_OBJ_DESTROY:
+			obj_destroy(a, cmd);
+			break;
+		case VIRTIO_ADMIN_CMD_DEV_PARTS_METADATA_GET:
+			parts_metadata_get(a, cmd);
+			break;
+		case VIRTIO_ADMIN_CMD_DEV_PARTS_GET:
+			parts_get(a, cmd);
+			break;
+		case VIRTIO_ADMIN_CMD_DEV_PARTS_SET:
+			parts_set(a, cmd);
+			break;
+		case VIRTIO_ADMIN_CMD_DEV_MODE_SET:
+			mode_set(a, cmd);
+			break;
 		}
 	}
 	if (cmd->status)
@@ -229,10 +437,6 @@ void admin_exec(struct admin_dev *a, struct admin_cmd *cmd)
 
 /* ---- the admin virtqueue ---- */
 
-struct admin_io {
-	uint8_t *req;
-	uint8_t *resp;
-};
 
 static void complete(struct vdev *d, unsigned int qi, struct vring_chain *c,
 		     uint32_t len)
@@ -255,11 +459,14 @@ static void trace_cmd(struct admin_dev *a, const struct admin_cmd *cmd)
 }
 
 static uint32_t serve(struct vdev *d, unsigned int qi, struct vring_chain *c,
-		      struct admin_dev *a, struct admin_io *io)
+		      struct admin_dev *a)
 {
 	const struct vring_split *vr = &d->q[qi].vr;
-	struct admin_cmd cmd;
 	uint8_t status[ADMIN_STATUS_LEN] = { 0 };
+	uint64_t rcap = c->write_len - ADMIN_STATUS_LEN;
+	uint8_t *req = NULL, *resp = NULL;
+	struct admin_cmd cmd;
+	uint32_t used;
 
 	if (c->write_len < ADMIN_STATUS_LEN) {
 		pci_func_error(d->fn, "admin command without room for its "
@@ -267,18 +474,21 @@ static uint32_t serve(struct vdev *d, unsigned int qi, struct vring_chain *c,
 			       (unsigned long long)c->write_len);
 		return 0;
 	}
-	if (c->read_len > ADMIN_HDR_LEN + ADMIN_MAX_DATA ||
-	    admin_parse(io->req, vring_chain_read(vr, c, 0, io->req,
-						 c->read_len), &cmd)) {
+	if (rcap > ADMIN_MAX_RESULT)
+		rcap = ADMIN_MAX_RESULT;
+	if (c->read_len <= ADMIN_HDR_LEN + ADMIN_MAX_DATA)
+		req = malloc(c->read_len ? c->read_len : 1);
+	resp = malloc(rcap ? rcap : 1);
+	if (!req || !resp ||
+	    admin_parse(req, vring_chain_read(vr, c, 0, req, c->read_len),
+			&cmd)) {
 		pci_func_error(d->fn, "malformed admin command of %llu bytes",
 			       (unsigned long long)c->read_len);
 		memset(&cmd, 0, sizeof(cmd));
 		fail(&cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_COMMAND);
 	} else {
-		cmd.result = io->resp;
-		cmd.result_cap = c->write_len - ADMIN_STATUS_LEN;
-		if (cmd.result_cap > ADMIN_MAX_RESULT)
-			cmd.result_cap = ADMIN_MAX_RESULT;
+		cmd.result = resp;
+		cmd.result_cap = rcap;
 		admin_exec(a, &cmd);
 	}
 	trace_cmd(a, &cmd);
@@ -286,21 +496,17 @@ static uint32_t serve(struct vdev *d, unsigned int qi, struct vring_chain *c,
 	put_le(status + 2, 2, cmd.qualifier);
 	vring_chain_write(vr, c, 0, status, sizeof(status));
 	vring_chain_write(vr, c, ADMIN_STATUS_LEN, cmd.result, cmd.result_len);
-	return ADMIN_STATUS_LEN + cmd.result_len;
+	used = ADMIN_STATUS_LEN + cmd.result_len;
+	free(req);
+	free(resp);
+	return used;
 }
 
 void admin_process_queue(struct vdev *d, unsigned int qi, struct admin_dev *a)
 {
-	struct admin_io io = {
-		malloc(ADMIN_HDR_LEN + ADMIN_MAX_DATA), malloc(ADMIN_MAX_RESULT)
-	};
 	struct vring_chain c;
 	int ret;
 
-	if (!io.req || !io.resp) {
-		vlog(LOG_ERR, d->fn->name, "out of memory serving admin queue");
-		goto out;
-	}
 	while (virtio_pci_driver_ok(d) &&
 	       (ret = vring_pop(&d->q[qi].vr, &c)) != 0) {
 		if (ret < 0) {
@@ -308,9 +514,6 @@ void admin_process_queue(struct vdev *d, unsigned int qi, struct admin_dev *a)
 						d->q[qi].vr.err);
 			break;
 		}
-		complete(d, qi, &c, serve(d, qi, &c, a, &io));
+		complete(d, qi, &c, serve(d, qi, &c, a));
 	}
-out:
-	free(io.req);
-	free(io.resp);
 }

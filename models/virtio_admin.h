@@ -18,6 +18,7 @@
 #ifndef VFSIM_MODELS_VIRTIO_ADMIN_H
 #define VFSIM_MODELS_VIRTIO_ADMIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,9 +43,30 @@
 
 #define ADMIN_HDR_LEN 24
 #define ADMIN_STATUS_LEN 8
-/* Largest command data / result the device accepts. */
-#define ADMIN_MAX_DATA (64u << 10)
-#define ADMIN_MAX_RESULT (64u << 10)
+/* Largest command data / result the device accepts (contexts included). */
+#define ADMIN_MAX_DATA (80u << 20)
+#define ADMIN_MAX_RESULT (80u << 20)
+#define ADMIN_MAX_OBJECTS 256
+
+/*
+ * Group members (VFs, member id = VF index + 1) as the owner reaches them
+ * for the device-parts commands.  member() returns NULL for a member that
+ * does not exist or is not enabled.
+ */
+struct admin_member_ops {
+	void *(*member)(void *owner, uint64_t id);
+	void (*mode_set)(void *member, bool stopped);
+	size_t (*parts_size)(void *member);
+	size_t (*parts_get)(void *member, uint8_t *buf, size_t cap);
+	int (*parts_set)(void *member, const uint8_t *buf, size_t len,
+			 char *err, size_t errlen);
+};
+
+struct admin_obj {
+	bool used;
+	uint8_t op_type;	/* VIRTIO_RESOURCE_OBJ_DEV_PARTS_TYPE_GET/SET */
+	uint64_t member;
+};
 
 struct admin_cmd {
 	uint16_t opcode;
@@ -67,7 +89,18 @@ struct admin_dev {
 	uint8_t drv_get_limit, drv_set_limit;
 	uint64_t commands;		/* statistics */
 	uint64_t failed;
+	const struct admin_member_ops *mops;	/* NULL: no device parts */
+	void *owner;
+	struct admin_obj obj[ADMIN_MAX_OBJECTS];
+	unsigned int nobjs;		/* objects in use */
 };
+
+/* Enable the device-parts commands for the owner's members. */
+void admin_dev_set_members(struct admin_dev *a,
+			   const struct admin_member_ops *ops, void *owner);
+
+/* Drop the objects of member @id (the member was reset or removed). */
+void admin_dev_member_gone(struct admin_dev *a, uint64_t id);
 
 /* Owner with LIST_QUERY/USE, CAP_ID_LIST_QUERY, DEVICE_CAP_GET, DRIVER_CAP_SET. */
 void admin_dev_init(struct admin_dev *a, const char *name, uint8_t get_limit,

@@ -17,6 +17,7 @@
 
 #include "../sim/pci_func.h"
 #include "../sim/sriov.h"
+#include "dev_parts.h"
 #include "virtio_admin.h"
 #include "virtio_pci.h"
 
@@ -28,6 +29,7 @@ struct virtio_net_params {
 	unsigned int vf_index;
 	bool admin_vq;		/* a PF with an admin virtqueue */
 	bool indirect;		/* offer VIRTIO_RING_F_INDIRECT_DESC */
+	uint32_t context_extra;	/* VF: opaque device-context bytes (tests) */
 	uint8_t parts_get_limit, parts_set_limit;
 };
 
@@ -39,7 +41,16 @@ struct virtio_net {
 	uint16_t link_status;
 	uint64_t tx_packets, tx_bytes;
 	struct sriov sriov;	/* PF only, if total_vfs */
+	/* VF migration */
+	uint32_t context_extra;
+	struct vnet_state last_saved;	/* what the last DEV_PARTS_GET carried */
+	bool saved;
+	uint64_t contexts_saved, contexts_loaded;
 };
+
+/* Capture / restore the whole device state (see models/dev_parts.h). */
+void virtio_net_save(struct virtio_net *n, struct vnet_state *s);
+void virtio_net_load(struct virtio_net *n, const struct vnet_state *s);
 
 /* Queue indexes. */
 enum { VNET_RXQ = 0, VNET_TXQ = 1, VNET_NQUEUES = 2 };

@@ -107,7 +107,9 @@ void virtio_pci_reset(struct vdev *d)
 		struct vdev_queue *q = &d->q[i];
 
 		vring_reset(&q->vr);
-		q->size = VDEV_QUEUE_MAX_SIZE;
+		q->max_size = d->admin_num && i == d->admin_index ?
+			      VDEV_ADMIN_QUEUE_MAX_SIZE : VDEV_QUEUE_MAX_SIZE;
+		q->size = q->max_size;
 		q->vector = VDEV_NO_VECTOR;
 		q->enabled = false;
 		q->desc = q->driver = q->device = 0;
@@ -119,6 +121,10 @@ void virtio_pci_reset(struct vdev *d)
 	d->queue_select = 0;
 	d->status = 0;
 	d->isr = 0;
+	/* A reset (FLR included) always leaves the device running. */
+	d->stopped = false;
+	d->pending_kicks = d->pending_irqs = 0;
+	d->pending_config_irq = false;
 	d->config_generation++;
 	d->resets++;
 	if (d->ops && d->ops->reset)
@@ -136,6 +142,10 @@ void virtio_pci_notify_queue(struct vdev *d, unsigned int qi)
 {
 	struct vdev_queue *q = &d->q[qi];
 
+	if (d->stopped) {
+		d->pending_irqs |= 1u << qi;
+		return;
+	}
 	if (!vring_need_interrupt(&q->vr))
 		return;
 	raise_vector(d, q->vector, VDEV_ISR_QUEUE);
@@ -144,6 +154,10 @@ void virtio_pci_notify_queue(struct vdev *d, unsigned int qi)
 void virtio_pci_config_changed(struct vdev *d)
 {
 	d->config_generation++;
+	if (d->stopped) {
+		d->pending_config_irq = true;
+		return;
+	}
 	raise_vector(d, d->msix_config, VIRTIO_PCI_ISR_CONFIG);
 }
 
@@ -285,10 +299,9 @@ static void set_queue_size(struct vdev *d, struct vdev_queue *q, uint16_t v)
 {
 	if (q->enabled)
 		return;
-	if (!v || v > VDEV_QUEUE_MAX_SIZE || (v & (v - 1))) {
+	if (!v || v > q->max_size || (v & (v - 1))) {
 		pci_func_error(d->fn, "queue %u: size %u is not a power of 2 "
-			       "<= %u", d->queue_select, v,
-			       VDEV_QUEUE_MAX_SIZE);
+			       "<= %u", d->queue_select, v, q->max_size);
 		return;
 	}
 	q->size = v;
@@ -396,6 +409,10 @@ static void notify(struct vdev *d, uint64_t off, const void *buf,
 	q->notifies++;
 	if (!q->enabled || !virtio_pci_driver_ok(d))
 		return;
+	if (d->stopped) {
+		d->pending_kicks |= 1u << qi;	/* served on resume */
+		return;
+	}
 	if (d->ops && d->ops->queue_notify)
 		d->ops->queue_notify(d, qi);
 }
@@ -415,6 +432,7 @@ void virtio_pci_bar_read(struct pci_func *fn, int bar, uint64_t off,
 	memset(buf, 0, len);
 	if (bar != VDEV_BAR)
 		return;
+	d->accesses++;
 	if (in(off, len, VDEV_COMMON_OFF, VDEV_COMMON_LEN)) {
 		common_snapshot(d, c);
 		memcpy(buf, c + off - VDEV_COMMON_OFF, len);
@@ -436,6 +454,7 @@ void virtio_pci_bar_write(struct pci_func *fn, int bar, uint64_t off,
 
 	if (bar != VDEV_BAR)
 		return;
+	d->accesses++;
 	if (in(off, len, VDEV_COMMON_OFF, VDEV_COMMON_LEN))
 		common_write(d, off - VDEV_COMMON_OFF, buf, len);
 	else if (in(off, len, VDEV_DEVCFG_OFF, VDEV_DEVCFG_LEN)) {
@@ -443,4 +462,29 @@ void virtio_pci_bar_write(struct pci_func *fn, int bar, uint64_t off,
 			d->ops->cfg_write(d, off - VDEV_DEVCFG_OFF, buf, len);
 	} else if (in(off, len, VDEV_NOTIFY_OFF, VDEV_NOTIFY_LEN))
 		notify(d, off - VDEV_NOTIFY_OFF, buf, len);
+}
+
+void virtio_pci_set_stopped(struct vdev *d, bool stopped)
+{
+	uint32_t irqs = d->pending_irqs;
+
+	if (d->stopped == stopped)
+		return;
+	d->stopped = stopped;
+	trace_event(TRACE_DEV, d->fn->name, "mode", "stopped=%d", stopped);
+	if (stopped)
+		return;
+	d->pending_irqs = d->pending_kicks = 0;
+	if (d->pending_config_irq) {
+		d->pending_config_irq = false;
+		raise_vector(d, d->msix_config, VIRTIO_PCI_ISR_CONFIG);
+	}
+	for (unsigned int i = 0; i < virtio_pci_total_queues(d); i++) {
+		if (irqs & (1u << i))
+			virtio_pci_notify_queue(d, i);
+		/* Buffers may have been added without a kick we kept. */
+		if (d->q[i].enabled && virtio_pci_driver_ok(d) && d->ops &&
+		    d->ops->queue_notify)
+			d->ops->queue_notify(d, i);
+	}
 }

@@ -31,6 +31,8 @@
 #define VIRTIO_PCI_DEVICE_MODERN(id) (0x1040 + (id))
 #define VDEV_MAX_QUEUES 16
 #define VDEV_QUEUE_MAX_SIZE 256
+/* Admin queue: a 16 MiB context read needs ~4100 buffers without indirect. */
+#define VDEV_ADMIN_QUEUE_MAX_SIZE 8192
 #define VDEV_NO_VECTOR 0xffff
 #define VDEV_ISR_QUEUE 0x1	/* ISR bit 0: a queue has used buffers */
 
@@ -52,6 +54,7 @@ struct vdev;
 
 struct vdev_queue {
 	struct vring_split vr;
+	uint16_t max_size;
 	uint16_t size;		/* as the driver set it */
 	uint16_t vector;
 	bool enabled;
@@ -91,7 +94,20 @@ struct vdev {
 	unsigned int admin_num;
 	struct vdev_queue q[VDEV_MAX_QUEUES];
 	uint64_t resets;
+	uint64_t accesses;		/* BAR accesses: internal state that evolves */
+	/* Stopped mode (admin DEV_MODE_SET): no DMA, no interrupts. */
+	bool stopped;
+	uint32_t pending_kicks;		/* queues notified while stopped */
+	uint32_t pending_irqs;		/* queue interrupts held back */
+	bool pending_config_irq;
 };
+
+/*
+ * Enter or leave stopped mode.  Register accesses are still served while
+ * stopped; kicks are remembered and interrupts held.  Leaving it delivers
+ * the held interrupts and rescans every enabled queue.
+ */
+void virtio_pci_set_stopped(struct vdev *d, bool stopped);
 
 /*
  * Build the PCI function: ids for virtio device @virtio_id, PCIe endpoint

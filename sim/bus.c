@@ -15,7 +15,7 @@
 #include "log.h"
 #include "trace.h"
 
-enum watch_kind { W_STOP, W_LISTEN, W_CONN, W_KICK };
+enum watch_kind { W_STOP, W_CALL, W_LISTEN, W_CONN, W_KICK };
 
 struct watch {
 	enum watch_kind kind;
@@ -31,6 +31,7 @@ struct bus_slot {
 };
 
 static struct watch stop_watch = { W_STOP, NULL };
+static struct watch call_watch = { W_CALL, NULL };
 
 static uint64_t now_us(void)
 {
@@ -62,11 +63,13 @@ int bus_init(struct bus *b, const char *dir, unsigned int spin_us)
 	if (b->epfd < 0)
 		return -errno;
 	b->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (b->stop_fd < 0) {
-		close(b->epfd);
+	b->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->stop_fd < 0 || b->call_fd < 0)
 		return -errno;
-	}
-	return watch_fd(b, b->stop_fd, &stop_watch);
+	pthread_mutex_init(&b->call_lock, NULL);
+	pthread_cond_init(&b->call_done, NULL);
+	return watch_fd(b, b->stop_fd, &stop_watch) ?:
+	       watch_fd(b, b->call_fd, &call_watch);
 }
 
 static int listen_on(const char *path)
@@ -262,6 +265,39 @@ static void drain_kicks(struct bus_slot *s)
 			drain(s->dev.vu.q[i].kick_fd);
 }
 
+static void run_call(struct bus *b)
+{
+	uint64_t v;
+
+	(void)!read(b->call_fd, &v, sizeof(v));
+	pthread_mutex_lock(&b->call_lock);
+	if (b->call_fn) {
+		b->call_fn(b->call_arg);
+		b->call_fn = NULL;
+		pthread_cond_broadcast(&b->call_done);
+	}
+	pthread_mutex_unlock(&b->call_lock);
+}
+
+void bus_call(struct bus *b, void (*fn)(void *), void *arg)
+{
+	static const uint64_t one = 1;
+
+	if (!b->running) {
+		fn(arg);
+		return;
+	}
+	pthread_mutex_lock(&b->call_lock);
+	while (b->call_fn)	/* one call at a time */
+		pthread_cond_wait(&b->call_done, &b->call_lock);
+	b->call_fn = fn;
+	b->call_arg = arg;
+	(void)!write(b->call_fd, &one, sizeof(one));
+	while (b->call_fn == fn && b->call_arg == arg)
+		pthread_cond_wait(&b->call_done, &b->call_lock);
+	pthread_mutex_unlock(&b->call_lock);
+}
+
 /* Returns false when the bus must stop. */
 static bool handle_events(struct bus *b, int timeout_ms)
 {
@@ -274,6 +310,9 @@ static bool handle_events(struct bus *b, int timeout_ms)
 		switch (w->kind) {
 		case W_STOP:
 			return false;
+		case W_CALL:
+			run_call(b);
+			break;
 		case W_LISTEN:
 			slot_accept(b, w->s);
 			break;
@@ -388,6 +427,9 @@ void bus_stop(struct bus *b)
 	b->nslots = 0;
 	if (b->stop_fd >= 0)
 		close(b->stop_fd);
+	if (b->call_fd >= 0)
+		close(b->call_fd);
+	b->call_fd = -1;
 	if (b->epfd >= 0)
 		close(b->epfd);
 	b->stop_fd = b->epfd = -1;

@@ -31,6 +31,11 @@ struct bus_slot;
 struct bus {
 	int epfd;
 	int stop_fd;
+	int call_fd;			/* bus_call() wakes the bus thread */
+	pthread_mutex_t call_lock;
+	pthread_cond_t call_done;
+	void (*call_fn)(void *);
+	void *call_arg;
 	pthread_t thread;
 	bool running;
 	unsigned int spin_us;
@@ -49,6 +54,13 @@ int bus_add(struct bus *b, struct pci_func *fn);
 const char *bus_socket_path(const struct bus *b, unsigned int i);
 
 int bus_start(struct bus *b);
+
+/*
+ * Run @fn(@arg) on the bus thread, between two guest accesses, and wait
+ * for it: how other threads look at or change device state safely.
+ * Runs @fn directly when the bus thread is not running.
+ */
+void bus_call(struct bus *b, void (*fn)(void *), void *arg);
 void bus_stop(struct bus *b);
 
 /* Requests and MSIs served by function @i (valid after bus_stop() too). */

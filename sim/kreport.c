@@ -16,12 +16,26 @@ static const struct {
 	{ "possible recursive locking detected", "lockdep-recursive" },
 	{ "suspicious RCU usage", "lockdep-rcu" },
 	{ "lock held when returning to user space", "lockdep-held-return" },
+	/*
+	 * Fix: these lockdep headlines ("WARNING: possible irq lock inversion
+	 * dependency detected", "WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock
+	 * order detected") matched only "WARNING:", and kreport_scan() then
+	 * dropped them as lockdep duplicates: the reports were lost.
+	 */
+	{ "irq lock inversion", "lockdep-irq-inversion" },
+	{ "lock order detected", "lockdep-irq-order" },
 	{ "BUG: sleeping function called from invalid context", "sleep-in-atomic" },
 	{ "BUG: scheduling while atomic", "sleep-in-atomic" },
 	{ "BUG: KASAN:", "kasan" },
 	{ "BUG: KFENCE:", "kfence" },
 	{ "UBSAN:", "ubsan" },
 	{ "blocked for more than", "hung-task" },
+	/*
+	 * Fix: panic() ends with "---[ end Kernel panic - not syncing: ... ]---",
+	 * which matched "Kernel panic" and counted every panic twice.  Trailers
+	 * never start a report.
+	 */
+	{ "---[ end ", NULL },
 	{ "Kernel panic", "panic" },
 	{ "------------[ cut here ]------------", NULL },
 	{ "WARNING:", "warning" },

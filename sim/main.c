@@ -59,6 +59,8 @@ static const char usage_run[] =
 "                         VF n gets the last byte + 1 + n\n"
 "      --vfs N            the PF has SR-IOV with TotalVFs N (1..7); VF n\n"
 "                         is slot n+1 (devfn 8*(n+1)); default 0: no SR-IOV\n"
+"      --context-size N   add N opaque bytes (up to 64 MiB) to each VF's\n"
+"                         migration context (default 0)\n"
 "      --cmdline ARGS     extra kernel command line arguments\n"
 "      --pf-indirect      PF offers VIRTIO_RING_F_INDIRECT_DESC (shows a\n"
 "                         sleep-in-atomic bug in Linux 7.2/7.3's admin queue)\n"
@@ -185,6 +187,9 @@ static int parse_opt(int c, const char *arg, struct run_opts *o)
 				  &o->max_delay_us);
 	case 'M': return parse_mac(arg, o->mac);
 	case 'V': return parse_uint("--vfs", arg, 0, 7, &o->vfs);
+	case 'X':
+		return parse_uint("--context-size", arg, 0, 64u << 20,
+				  &o->context_extra);
 	case 'C': o->cmdline = arg; return 0;
 	case 'F': o->allow_findings = true; return 0;
 	case 'I': o->pf_indirect = true; return 0;
@@ -210,6 +215,7 @@ static int cmd_run(int argc, char **argv)
 		{ "max-delay-us", required_argument, NULL, 'D' },
 		{ "mac", required_argument, NULL, 'M' },
 		{ "vfs", required_argument, NULL, 'V' },
+		{ "context-size", required_argument, NULL, 'X' },
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "allow-findings", no_argument, NULL, 'F' },
 		{ "pf-indirect", no_argument, NULL, 'I' },

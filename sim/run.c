@@ -152,6 +152,7 @@ static int create_vfs(struct run *r)
 		char name[8];
 		struct virtio_net_params p = {
 			.name = name, .pf = r->pf, .vf_index = i,
+			.context_extra = r->o->context_extra,
 		};
 
 		snprintf(name, sizeof(name), "vf%u", i);
@@ -289,11 +290,88 @@ static int start_uml(struct run *r, int *out_fd)
 	return 0;
 }
 
+/* ---- requests from the agent: "vfsim-rpc ID COMMAND ARGS" ---- */
+
+struct rpc_compare {
+	struct run *r;
+	char a[16], b[16];
+	char out[4096];
+	int diffs;
+};
+
+static struct virtio_net *net_by_name(struct run *r, const char *name)
+{
+	if (r->pf && !strcmp(name, r->pf->fn.name))
+		return r->pf;
+	for (unsigned int i = 0; i < SRIOV_MAX_VFS; i++)
+		if (r->vf[i] && !strcmp(name, r->vf[i]->fn.name))
+			return r->vf[i];
+	return NULL;
+}
+
+/* On the bus thread: A's last saved context against B's live state. */
+static void compare_on_bus(void *arg)
+{
+	struct rpc_compare *c = arg;
+	struct virtio_net *a = net_by_name(c->r, c->a);
+	struct virtio_net *b = net_by_name(c->r, c->b);
+	struct vnet_state now;
+
+	if (!a || !b || !a->saved) {
+		snprintf(c->out, sizeof(c->out), "error=%s\n",
+			 !a || !b ? "no-such-function" : "nothing-saved");
+		c->diffs = -1;
+		return;
+	}
+	virtio_net_save(b, &now);
+	c->diffs = vnet_state_diff(&a->last_saved, &now, c->out,
+				   sizeof(c->out));
+}
+
+static void rpc_reply(struct run *r, const char *id, const char *text)
+{
+	char tmp[PATH_MAX + 64], path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/rpc-%s.tmp", r->dir, id);
+	snprintf(path, sizeof(path), "%s/rpc-%s.out", r->dir, id);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+	rename(tmp, path);	/* the agent sees all of it or nothing */
+}
+
+static void on_rpc(struct run *r, const char *req)
+{
+	static struct rpc_compare c;
+	char id[16], cmd[16], text[4200];
+
+	memset(&c, 0, sizeof(c));
+	if (sscanf(req, "%15s %15s %15s %15s", id, cmd, c.a, c.b) < 2)
+		return;
+	if (strcmp(cmd, "compare")) {
+		rpc_reply(r, id, "error=unknown-command\n");
+		return;
+	}
+	c.r = r;
+	bus_call(&r->bus, compare_on_bus, &c);
+	snprintf(text, sizeof(text), "differences=%d\n%s", c.diffs, c.out);
+	fprintf(r->simlog, "compare %s (saved) with %s: %d difference(s)\n%s",
+		c.a, c.b, c.diffs, c.out);
+	fflush(r->simlog);
+	rpc_reply(r, id, text);
+}
+
 static void on_line(struct run *r, const char *line)
 {
 	const char *m = strstr(line, "vfsim-mark ");
+	const char *rpc = strstr(line, "vfsim-rpc ");
 	struct mark *mk;
 
+	if (rpc)
+		on_rpc(r, rpc + 10);
 	if (!m || r->nmarks == MAX_MARKS)
 		return;
 	mk = &r->marks[r->nmarks++];
@@ -506,7 +584,7 @@ int run_uml(const struct run_opts *o)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.sfd = -1;
-	r.bus.epfd = r.bus.stop_fd = -1;
+	r.bus.epfd = r.bus.stop_fd = r.bus.call_fd = -1;
 	ret = block_signals(&r);
 	ret = ret ?: setup_dirs(&r);
 	if (!ret) {

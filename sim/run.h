@@ -42,6 +42,7 @@ struct run_opts {
 	unsigned int timeout_s;
 	unsigned int mem_mb;
 	unsigned int vfs;		/* SR-IOV TotalVFs of the PF, 0: none */
+	unsigned int context_extra;	/* opaque bytes in each VF's context */
 	unsigned int spin_us;
 	unsigned int max_delay_us;	/* virtio_pcidev.max_delay_us, 0: kernel's */
 	unsigned int trace_mask;

@@ -129,7 +129,7 @@ static int add_seg(struct vring_split *vq, struct vring_chain *c,
 static int walk_indirect(struct vring_split *vq, struct vring_chain *c,
 			 const struct vring_desc *outer)
 {
-	const struct vring_desc *tbl;
+	const uint8_t *tbl;	/* may be unaligned: see the loop below */
 	unsigned int n, i, count = 0;
 	int err;
 
@@ -137,18 +137,25 @@ static int walk_indirect(struct vring_split *vq, struct vring_chain *c,
 		return vq_fail(vq, EINVAL, "indirect descriptor not negotiated");
 	if (outer->flags & VRING_DESC_F_NEXT)
 		return vq_fail(vq, EINVAL, "indirect descriptor with NEXT set");
-	if (!outer->len || outer->len % sizeof(*tbl))
+	if (!outer->len || outer->len % sizeof(struct vring_desc))
 		return vq_fail(vq, EINVAL, "indirect table length %u invalid",
 			       outer->len);
-	n = outer->len / sizeof(*tbl);
+	n = outer->len / sizeof(struct vring_desc);
 	tbl = guest_mem_ptr(vq->mem, outer->addr, outer->len);
 	if (!tbl)
 		return vq_fail(vq, EFAULT,
 			       "indirect table 0x%llx outside guest memory",
 			       (unsigned long long)outer->addr);
 	for (i = 0;;) {
-		struct vring_desc d = tbl[i];
+		struct vring_desc d;
 
+		/*
+		 * Fix: the spec sets no alignment for indirect tables and the
+		 * guest picks the address; dereferencing it as a struct
+		 * vring_desc * was a misaligned load (UB, aborts the ASan/UBSan
+		 * build).  Copy the descriptor out instead.
+		 */
+		memcpy(&d, tbl + i * sizeof(d), sizeof(d));
 		if (++count > n)
 			return vq_fail(vq, EINVAL, "loop in indirect table");
 		if (d.flags & VRING_DESC_F_INDIRECT)

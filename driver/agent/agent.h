@@ -52,7 +52,24 @@ int step_vfio_reset(const struct step *s);
 int step_vfio_close(const struct step *s);
 int step_vfio_disable_while_open(const struct step *s);
 
+int step_mig_info(const struct step *s);
+int step_mig_state(const struct step *s);
+int step_mig_save(const struct step *s);
+int step_mig_load(const struct step *s);
+int step_mig_corrupt(const struct step *s);
+int step_mig_migrate(const struct step *s);
+int step_mig_bench(const struct step *s);
+int step_mig_data_size(const struct step *s);
+int step_mig_precopy(const struct step *s);
+int step_program_queues(const struct step *s);
+int step_sim_compare(const struct step *s);
+
+/* Release everything before power-off (shutdown waits for VFIO users). */
+void vfio_close_all(void);
+void mig_close_all(void);
+
 /* Helpers shared by steps. */
+int vfio_device_fd(const char *bdf);
 int read_text(const char *path, char *buf, size_t len);
 int write_text(const char *path, const char *text);
 int dev_attr_write(const char *bdf, const char *attr, const char *text);

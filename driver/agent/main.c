@@ -178,6 +178,21 @@ static const struct {
 	{ "vfio-close", step_vfio_close, 1, "vfio-close BDF" },
 	{ "vfio-disable-while-open", step_vfio_disable_while_open, 2,
 	  "vfio-disable-while-open PF VF" },
+	{ "mig-info", step_mig_info, 1, "mig-info BDF" },
+	{ "mig-state", step_mig_state, 2, "mig-state BDF STATE" },
+	{ "mig-save", step_mig_save, 2, "mig-save BDF FILE [READ_SIZE]" },
+	{ "mig-load", step_mig_load, 2,
+	  "mig-load BDF FILE [CHUNK] [expect-fail]" },
+	{ "mig-corrupt", step_mig_corrupt, 3,
+	  "mig-corrupt FILE OUT truncate|flip" },
+	{ "mig-migrate", step_mig_migrate, 4,
+	  "mig-migrate SRC DST SRC_NAME DST_NAME [READ_SIZE] [CHUNK]" },
+	{ "mig-bench", step_mig_bench, 3, "mig-bench SRC DST N" },
+	{ "mig-data-size", step_mig_data_size, 1, "mig-data-size BDF" },
+	{ "mig-precopy", step_mig_precopy, 2,
+	  "mig-precopy BDF FILE [READ_SIZE]" },
+	{ "program-queues", step_program_queues, 1, "program-queues BDF" },
+	{ "sim-compare", step_sim_compare, 2, "sim-compare SRC DST" },
 	{ "expect-driver", step_expect_driver, 2, "expect-driver BDF DRIVER" },
 	{ "expect-netdev-mac", step_expect_netdev_mac, 1,
 	  "expect-netdev-mac MAC" },
@@ -254,6 +269,8 @@ int main(void)
 	setup_mounts();
 	say("started at uptime %.3f s", uptime_s());
 	run_steps();
+	mig_close_all();
+	vfio_close_all();
 	if (agent_log)
 		fclose(agent_log);
 	sync();

@@ -312,3 +312,18 @@ int step_vfio_disable_while_open(const struct step *s)
 		return fail("sriov_numvfs", -x.err);
 	return x.done ? 0 : -1;
 }
+
+int vfio_device_fd(const char *bdf)
+{
+	struct vfio_dev *d = find(bdf);
+
+	return d ? d->device : -1;
+}
+
+/* Before power-off: the kernel's shutdown waits for VFIO users to leave. */
+void vfio_close_all(void)
+{
+	for (int i = 0; i < MAX_OPEN; i++)
+		if (open_devs[i].device > 0)
+			close_dev(&open_devs[i]);
+}
