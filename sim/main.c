@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../models/topology.h"
 #include "log.h"
 #include "run.h"
 #include "trace.h"
@@ -168,7 +169,8 @@ static int check_file(const char *what, const char *path)
 	return RUN_ERROR;
 }
 
-static int parse_opt(int c, const char *arg, struct run_opts *o)
+static int parse_opt(int c, const char *arg, struct run_opts *o,
+		     struct topology_opts *t)
 {
 	switch (c) {
 	case 'k': o->kernel = arg; return 0;
@@ -185,20 +187,48 @@ static int parse_opt(int c, const char *arg, struct run_opts *o)
 	case 'D':
 		return parse_uint("--max-delay-us", arg, 0, 100000000,
 				  &o->max_delay_us);
-	case 'M': return parse_mac(arg, o->mac);
-	case 'V': return parse_uint("--vfs", arg, 0, 7, &o->vfs);
+	case 'M': return parse_mac(arg, t->mac);
+	case 'V': return parse_uint("--vfs", arg, 0, 7, &t->vfs);
 	case 'X':
 		return parse_uint("--context-size", arg, 0, 64u << 20,
-				  &o->context_extra);
+				  &t->context_extra);
 	case 'C': o->cmdline = arg; return 0;
 	case 'F': o->allow_findings = true; return 0;
-	case 'I': o->pf_indirect = true; return 0;
+	case 'I': t->pf_indirect = true; return 0;
 	case 'q': o->echo = false; return 0;
 	case 'v': log_max_level = LOG_DEBUG; return 0;
 	case 'h': fputs(usage_run, stdout); exit(0);
 	}
 	fprintf(stderr, "vfsim: see 'vfsim help run'\n");
 	return RUN_ERROR;
+}
+
+static void rpc(void *ctx, const char *dir, const char *cmd, const char *a,
+		const char *b, char *out, size_t len)
+{
+	topology_rpc(ctx, dir, cmd, a, b, out, len);
+}
+
+static int run_with_topology(struct run_opts *o,
+			     const struct topology_opts *topo)
+{
+	struct pci_func *funcs[8];
+	struct topology *t = topology_create(topo);
+	int ret;
+
+	if (!t) {
+		fprintf(stderr, "vfsim: error: cannot build the devices\n");
+		return RUN_ERROR;
+	}
+	o->nfuncs = topology_nfuncs(t);
+	for (unsigned int i = 0; i < o->nfuncs; i++)
+		funcs[i] = topology_func(t, i);
+	o->funcs = funcs;
+	o->rpc = rpc;
+	o->rpc_ctx = t;
+	ret = run_uml(o);
+	topology_destroy(t);
+	return ret;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -230,7 +260,10 @@ static int cmd_run(int argc, char **argv)
 		.timeout_s = 120, .mem_mb = 256, .spin_us = 50,
 		.max_delay_us = ~0u,	/* chosen by time-travel mode below */
 		.trace_mask = TRACE_ALL, .tt = TT_OFF, .echo = true,
+	};
+	struct topology_opts topo = {
 		.mac = { 0x52, 0x54, 0x00, 0x56, 0x46, 0x00 },
+		.parts_obj_limit = VFSIM_PARTS_OBJ_LIMIT,
 	};
 	int c, ret;
 
@@ -240,7 +273,7 @@ static int cmd_run(int argc, char **argv)
 	o.run_dir = run_dir;
 	while ((c = getopt_long(argc, argv, "+k:a:o:t:m:qvh", longopts,
 				NULL)) != -1)
-		if ((ret = parse_opt(c, optarg, &o)))
+		if ((ret = parse_opt(c, optarg, &o, &topo)))
 			return ret;
 	/*
 	 * Under inf-cpu time-travel every poll of UML's wait loop is one
@@ -255,7 +288,7 @@ static int cmd_run(int argc, char **argv)
 	    (ret = check_file("agent", o.agent)))
 		return ret;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return run_uml(&o);
+	return run_with_topology(&o, &topo);
 }
 
 int main(int argc, char **argv)

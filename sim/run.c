@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../models/virtio_net.h"
 #include "bus.h"
 #include "kreport.h"
 #include "log.h"
@@ -37,8 +36,6 @@ struct run {
 	char dir[PATH_MAX];	/* run directory (absolute) */
 	char priv[PATH_MAX];	/* private socket/temp directory */
 	struct bus bus;
-	struct virtio_net *pf;
-	struct virtio_net *vf[SRIOV_MAX_VFS];
 	FILE *console;
 	FILE *simlog;
 	pid_t pid;
@@ -145,48 +142,13 @@ static int setup_dirs(struct run *r)
 	return 0;
 }
 
-/* VF n gets the PF's MAC with the last byte + 1 + n. */
-static int create_vfs(struct run *r)
-{
-	for (unsigned int i = 0; i < r->o->vfs; i++) {
-		char name[8];
-		struct virtio_net_params p = {
-			.name = name, .pf = r->pf, .vf_index = i,
-			.context_extra = r->o->context_extra,
-		};
-
-		snprintf(name, sizeof(name), "vf%u", i);
-		memcpy(p.mac, r->o->mac, 6);
-		p.mac[5] += 1 + i;
-		r->vf[i] = virtio_net_create(&p);
-		if (!r->vf[i])
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 static int setup_bus(struct run *r)
 {
-	struct virtio_net_params p = {
-		.name = "pf",
-		.admin_vq = true,
-		.indirect = r->o->pf_indirect,
-		.total_vfs = r->o->vfs,
-		.parts_get_limit = VFSIM_PARTS_OBJ_LIMIT,
-		.parts_set_limit = VFSIM_PARTS_OBJ_LIMIT,
-	};
-	int ret;
+	int ret = bus_init(&r->bus, r->priv, r->o->spin_us);
 
-	memcpy(p.mac, r->o->mac, 6);
-	r->pf = virtio_net_create(&p);
-	if (!r->pf)
-		return -ENOMEM;
-	ret = create_vfs(r);
-	ret = ret ?: bus_init(&r->bus, r->priv, r->o->spin_us);
-	/* Slot order is connection order: the PF first, then VF n. */
-	ret = ret ?: bus_add(&r->bus, &r->pf->fn);
-	for (unsigned int i = 0; !ret && i < r->o->vfs; i++)
-		ret = bus_add(&r->bus, &r->vf[i]->fn);
+	/* Slot order is registration order: the PF first, then VF n. */
+	for (unsigned int i = 0; !ret && i < r->o->nfuncs; i++)
+		ret = bus_add(&r->bus, r->o->funcs[i]);
 	ret = ret ?: bus_start(&r->bus);
 	if (ret)
 		vlog(LOG_ERR, NULL, "cannot start the bus: %s", strerror(-ret));
@@ -290,42 +252,20 @@ static int start_uml(struct run *r, int *out_fd)
 	return 0;
 }
 
-/* ---- requests from the agent: "vfsim-rpc ID COMMAND ARGS" ---- */
+/* ---- requests from the agent: "vfsim-rpc ID COMMAND A B" ---- */
 
-struct rpc_compare {
+struct rpc_call {
 	struct run *r;
-	char a[16], b[16];
-	char out[4096];
-	int diffs;
+	char cmd[16], a[16], b[64];
+	char out[4200];
 };
 
-static struct virtio_net *net_by_name(struct run *r, const char *name)
+static void rpc_on_bus(void *arg)
 {
-	if (r->pf && !strcmp(name, r->pf->fn.name))
-		return r->pf;
-	for (unsigned int i = 0; i < SRIOV_MAX_VFS; i++)
-		if (r->vf[i] && !strcmp(name, r->vf[i]->fn.name))
-			return r->vf[i];
-	return NULL;
-}
+	struct rpc_call *c = arg;
 
-/* On the bus thread: A's last saved context against B's live state. */
-static void compare_on_bus(void *arg)
-{
-	struct rpc_compare *c = arg;
-	struct virtio_net *a = net_by_name(c->r, c->a);
-	struct virtio_net *b = net_by_name(c->r, c->b);
-	struct vnet_state now;
-
-	if (!a || !b || !a->saved) {
-		snprintf(c->out, sizeof(c->out), "error=%s\n",
-			 !a || !b ? "no-such-function" : "nothing-saved");
-		c->diffs = -1;
-		return;
-	}
-	virtio_net_save(b, &now);
-	c->diffs = vnet_state_diff(&a->last_saved, &now, c->out,
-				   sizeof(c->out));
+	c->r->o->rpc(c->r->o->rpc_ctx, c->r->dir, c->cmd, c->a, c->b, c->out,
+		     sizeof(c->out));
 }
 
 static void rpc_reply(struct run *r, const char *id, const char *text)
@@ -345,23 +285,21 @@ static void rpc_reply(struct run *r, const char *id, const char *text)
 
 static void on_rpc(struct run *r, const char *req)
 {
-	static struct rpc_compare c;
-	char id[16], cmd[16], text[4200];
+	static struct rpc_call c;
+	char id[16];
 
 	memset(&c, 0, sizeof(c));
-	if (sscanf(req, "%15s %15s %15s %15s", id, cmd, c.a, c.b) < 2)
+	c.r = r;
+	if (sscanf(req, "%15s %15s %15s %63s", id, c.cmd, c.a, c.b) < 2)
 		return;
-	if (strcmp(cmd, "compare")) {
-		rpc_reply(r, id, "error=unknown-command\n");
+	if (!r->o->rpc) {
+		rpc_reply(r, id, "differences=-1\nerror=no-handler\n");
 		return;
 	}
-	c.r = r;
-	bus_call(&r->bus, compare_on_bus, &c);
-	snprintf(text, sizeof(text), "differences=%d\n%s", c.diffs, c.out);
-	fprintf(r->simlog, "compare %s (saved) with %s: %d difference(s)\n%s",
-		c.a, c.b, c.diffs, c.out);
+	bus_call(&r->bus, rpc_on_bus, &c);
+	fprintf(r->simlog, "rpc %s %s %s: %s", c.cmd, c.a, c.b, c.out);
 	fflush(r->simlog);
-	rpc_reply(r, id, text);
+	rpc_reply(r, id, c.out);
 }
 
 static void on_line(struct run *r, const char *line)
@@ -542,12 +480,6 @@ static void judge(struct run *r)
 static void teardown(struct run *r)
 {
 	bus_stop(&r->bus);
-	for (unsigned int i = 0; i < SRIOV_MAX_VFS; i++) {
-		virtio_net_destroy(r->vf[i]);
-		r->vf[i] = NULL;
-	}
-	virtio_net_destroy(r->pf);
-	r->pf = NULL;
 	trace_close();
 	log_set_file(NULL);
 	if (r->simlog)

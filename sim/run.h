@@ -21,6 +21,7 @@
 #define VFSIM_RUN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum run_verdict {
 	RUN_PASS = 0,
@@ -32,7 +33,17 @@ enum run_verdict {
 
 enum time_travel { TT_OFF, TT_BASIC, TT_INF_CPU };
 
+struct pci_func;
+
+/* A request from the agent, run on the bus thread; reply into @out. */
+typedef void run_rpc_fn(void *ctx, const char *run_dir, const char *cmd,
+			const char *a, const char *b, char *out, size_t len);
+
 struct run_opts {
+	struct pci_func **funcs;	/* in slot order */
+	unsigned int nfuncs;
+	run_rpc_fn *rpc;
+	void *rpc_ctx;
 	const char *kernel;
 	const char *agent;
 	const char *run_dir;
@@ -41,14 +52,10 @@ struct run_opts {
 	int nsteps;
 	unsigned int timeout_s;
 	unsigned int mem_mb;
-	unsigned int vfs;		/* SR-IOV TotalVFs of the PF, 0: none */
-	unsigned int context_extra;	/* opaque bytes in each VF's context */
 	unsigned int spin_us;
 	unsigned int max_delay_us;	/* virtio_pcidev.max_delay_us, 0: kernel's */
 	unsigned int trace_mask;
 	enum time_travel tt;
-	unsigned char mac[6];
-	bool pf_indirect;		/* PF offers indirect descriptors */
 	bool echo;			/* copy the console to stdout */
 	bool allow_findings;		/* kernel reports do not fail the run */
 };

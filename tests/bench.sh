@@ -67,3 +67,15 @@ t1=$(get "$d" mark.idle-end.t_s)
 printf 'simulator CPU, guest idle:       %8.2f %% of one core over %.1f s (target < 2 %%)\n' \
 	"$(echo "($cpu1 - $cpu0) * 100 / ($t1 - $t0)" | bc -l)" \
 	"$(echo "$t1 - $t0" | bc -l)"
+
+# SR-IOV: 100 enable/disable cycles of 1..7 VFs under time-travel, with the
+# VFs auto-probed by virtio-net and without drivers.
+for probe in 1 0; do
+	d=$(run "cycles-$probe" --vfs 7 --time-travel inf-cpu -t 600 probe \
+		"sriov-autoprobe $PF $probe" "mark c0" "sriov-cycles $PF 7 100" \
+		"mark c1")
+	t=$(echo "$(get "$d" mark.c1.t_s) - $(get "$d" mark.c0.t_s)" | bc -l)
+	cpu=$(echo "$(get "$d" mark.c1.bus_cpu_s) - $(get "$d" mark.c0.bus_cpu_s)" | bc -l)
+	printf '100 SR-IOV cycles, 7 VFs, autoprobe=%d: %6.2f s wall, simulator %5.2f s CPU (%3.0f %% of a core) (target <= 10 s)\n' \
+		"$probe" "$t" "$cpu" "$(echo "$cpu * 100 / $t" | bc -l)"
+done

@@ -193,6 +193,8 @@ static const struct {
 	  "mig-precopy BDF FILE [READ_SIZE]" },
 	{ "program-queues", step_program_queues, 1, "program-queues BDF" },
 	{ "sim-compare", step_sim_compare, 2, "sim-compare SRC DST" },
+	{ "sim-compare-stream", step_sim_compare_stream, 2,
+	  "sim-compare-stream DST FILE" },
 	{ "expect-driver", step_expect_driver, 2, "expect-driver BDF DRIVER" },
 	{ "expect-netdev-mac", step_expect_netdev_mac, 1,
 	  "expect-netdev-mac MAC" },

@@ -360,14 +360,14 @@ int step_mig_corrupt(const struct step *s)
 	return ret ? fail(s->argv[2], -ret) : 0;
 }
 
-static int rpc_compare(const char *a, const char *b)
+static int rpc_compare(const char *cmd, const char *a, const char *b)
 {
 	static int id;
 	char path[64], text[4096];
 	double t0 = agent_now_s();
 
 	snprintf(path, sizeof(path), RUN_DIR "/rpc-%d.out", ++id);
-	printf("vfsim-rpc %d compare %s %s\n", id, a, b);
+	printf("vfsim-rpc %d %s %s %s\n", id, cmd, a, b);
 	fflush(stdout);
 	while (read_text(path, text, sizeof(text))) {
 		if (agent_now_s() - t0 > 10)
@@ -394,7 +394,13 @@ static int rpc_compare(const char *a, const char *b)
 /* sim-compare SRC DST: SRC's last saved context == DST's state now. */
 int step_sim_compare(const struct step *s)
 {
-	return rpc_compare(s->argv[1], s->argv[2]);
+	return rpc_compare("compare", s->argv[1], s->argv[2]);
+}
+
+/* sim-compare-stream DST FILE: a saved stream's context == DST's state. */
+int step_sim_compare_stream(const struct step *s)
+{
+	return rpc_compare("compare-stream", s->argv[1], s->argv[2]);
 }
 
 /*
@@ -419,7 +425,7 @@ int step_mig_migrate(const struct step *s)
 	if (ret)
 		return -1;
 	result("bytes=%zd stop_copy_s=%.6f resume_s=%.6f", n, t_save, t_load);
-	return rpc_compare(s->argv[3], s->argv[4]);
+	return rpc_compare("compare", s->argv[3], s->argv[4]);
 }
 
 static int cmp_double(const void *a, const void *b)

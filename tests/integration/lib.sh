@@ -26,7 +26,7 @@ vfsim_run() {
 	local name=$1
 	shift
 	DIR=$RUNS/$name
-	rm -rf "$DIR"
+	[ -n "${KEEP_DIR:-}" ] || rm -rf "$DIR"
 	RC=0
 	"$VFSIM" run -q -o "$DIR" "$@" >"$RUNS/$name.out" 2>&1 || RC=$?
 }

@@ -177,3 +177,11 @@ void msix_enable(struct pci_func *fn, bool maskall)
 			   PCI_MSIX_FLAGS_ENABLE |
 			   (maskall ? PCI_MSIX_FLAGS_MASKALL : 0));
 }
+
+void pci_enable_mem(struct pci_func *fn)
+{
+	uint16_t cmd = pci_func_cfg_read(fn, PCI_COMMAND, 2);
+
+	pci_func_cfg_write(fn, PCI_COMMAND, 2,
+			   cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+}

@@ -76,6 +76,8 @@ void bar_wr(struct pci_func *fn, int bar, uint64_t off, unsigned int len,
 void msix_program(struct pci_func *fn, unsigned int vec, uint64_t addr,
 		  uint32_t data, uint32_t ctrl);
 void msix_enable(struct pci_func *fn, bool maskall);
+/* Set Command.MEM (and Bus Master): BARs decode only with it. */
+void pci_enable_mem(struct pci_func *fn);
 
 /* The suites. */
 Suite *pci_cfg_suite(void);

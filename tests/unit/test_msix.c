@@ -44,6 +44,7 @@ static struct env *env_new(unsigned int nvec)
 	e->fn.ops = &model_ops;
 	e->fn.model = e;
 	fake_tp_attach(&e->tp, &e->fn, NULL);
+	pci_enable_mem(&e->fn);
 	return e;
 }
 

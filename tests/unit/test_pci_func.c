@@ -65,6 +65,7 @@ static struct env *env_new(void)
 					 BAR_SIZE), 0);
 	e->fn.ops = &model_ops;
 	e->fn.model = e;
+	pci_enable_mem(&e->fn);
 	return e;
 }
 
@@ -143,6 +144,23 @@ START_TEST(test_bar_memset_chunks)
 }
 END_TEST
 
+START_TEST(test_bar_memory_disabled)
+{
+	struct env *e = env_new();
+	uint8_t b[4] = { 0 };
+
+	pci_func_cfg_write(&e->fn, PCI_COMMAND, 2, 0);
+	ck_assert_int_eq(pci_func_bar_read(&e->fn, 0, 0, b, 4), 0);
+	assert_all_ff(b, 4);
+	ck_assert_int_eq(pci_func_bar_write(&e->fn, 0, 0, b, 4), 0);
+	ck_assert_int_eq(pci_func_bar_memset(&e->fn, 0, 0, 0, 4), 0);
+	ck_assert_uint_eq(e->reads + e->writes, 0);
+	ck_assert_uint_eq(e->fn.blocked, 3);
+	ck_assert_uint_eq(e->fn.errors, 0);
+	free(e);
+}
+END_TEST
+
 START_TEST(test_cfg_bad_access)
 {
 	struct env *e = env_new();
@@ -150,8 +168,9 @@ START_TEST(test_cfg_bad_access)
 	ck_assert_uint_eq(pci_func_cfg_read(&e->fn, 0, 3), 0xffffff);
 	ck_assert_uint_eq(pci_func_cfg_read(&e->fn, 4095, 2), 0xffff);
 	ck_assert_uint_eq(pci_func_cfg_read(&e->fn, 4096, 4), 0xffffffff);
-	pci_func_cfg_write(&e->fn, PCI_COMMAND, 16, 0xffff);
-	ck_assert_uint_eq(pci_func_cfg_read(&e->fn, PCI_COMMAND, 2), 0);
+	pci_func_cfg_write(&e->fn, PCI_COMMAND, 16, 0);
+	ck_assert_uint_eq(pci_func_cfg_read(&e->fn, PCI_COMMAND, 2),
+			  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	ck_assert_uint_eq(e->fn.errors, 4);
 	ck_assert_uint_eq(pci_func_cfg_read(&e->fn, 0, 2), 0x1234);
 	free(e);
@@ -189,6 +208,7 @@ START_TEST(test_flr)
 			  PCI_EXP_DEVCTL_RELAX_EN);
 	ck_assert_uint_eq(pci_func_cfg_read(&e->fn, PCI_COMMAND, 2), 0);
 	ck_assert(!msix_enabled(&e->fn));
+	pci_enable_mem(&e->fn);
 	ck_assert_uint_eq(bar_rd(&e->fn, 2, PCI_MSIX_ENTRY_VECTOR_CTRL, 4),
 			  PCI_MSIX_ENTRY_CTRL_MASKBIT);
 	free(e);
@@ -251,6 +271,7 @@ Suite *pci_func_suite(void)
 	tcase_add_test(tc, test_bar_missing);
 	tcase_add_test(tc, test_bar_outside_range);
 	tcase_add_test(tc, test_bar_memset_chunks);
+	tcase_add_test(tc, test_bar_memory_disabled);
 	tcase_add_test(tc, test_cfg_bad_access);
 	tcase_add_test(tc, test_flr);
 	tcase_add_test(tc, test_no_flr_without_capability);

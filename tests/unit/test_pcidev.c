@@ -82,6 +82,7 @@ static struct env *env_new(void)
 			 0);
 	e->fn.ops = &model_ops;
 	e->fn.model = e;
+	pci_enable_mem(&e->fn);
 	tmem_init(&e->m, TMEM_GPA, TMEM_SIZE);
 	pcidev_init(&e->p, &e->fn);
 	ck_assert_int_eq(guest_mem_add_host(&e->p.vu.mem, e->m.gpa, e->m.buf,

@@ -326,6 +326,24 @@ START_TEST(test_full_ring_accepted)
 }
 END_TEST
 
+/* A chain may use every descriptor once: exactly num is no loop. */
+START_TEST(test_chain_of_num_descriptors)
+{
+	struct vring_chain c;
+	struct env e;
+
+	env_init(&e, false);
+	for (uint16_t i = 0; i < NUM; i++)
+		tring_desc(&e.r, i, BUF + 16 * i, 16,
+			   i < NUM - 1 ? F_NEXT : 0, i + 1);
+	tring_post(&e.r, 0);
+	ck_assert_int_eq(vring_pop(&e.vq, &c), 1);
+	ck_assert_uint_eq(c.nseg, NUM);
+	ck_assert_uint_eq(c.read_len, 16 * NUM);
+	env_free(&e);
+}
+END_TEST
+
 static void post_indirect(struct env *e, uint64_t tbl, uint32_t len,
 			  uint16_t flags)
 {
@@ -521,6 +539,7 @@ Suite *vring_suite(void)
 	tcase_add_test(tc, test_pop_simple_chain);
 	tcase_add_test(tc, test_chain_copy_across_descriptors);
 	tcase_add_test(tc, test_descriptor_loop);
+	tcase_add_test(tc, test_chain_of_num_descriptors);
 	tcase_add_test(tc, test_next_out_of_range);
 	tcase_add_test(tc, test_head_out_of_range);
 	tcase_add_test(tc, test_buffer_outside_memory);
