@@ -15,7 +15,7 @@ struct topology {
 static int create_vfs(struct topology *t, const struct topology_opts *o)
 {
 	for (unsigned int i = 0; i < o->vfs; i++) {
-		char name[8];
+		char name[16];
 		struct virtio_net_params p = {
 			.name = name, .pf = t->pf, .vf_index = i,
 			.context_extra = o->context_extra,

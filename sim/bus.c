@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -367,7 +368,8 @@ static bool spin(struct bus *b)
 			if (process_all(b, false))
 				end = now_us() + b->spin_us;
 		}
-		__builtin_ia32_pause();
+		/* Yield, do not burn: UML may need this core to answer. */
+		sched_yield();
 	}
 	return false;
 }
@@ -378,13 +380,13 @@ static void *bus_thread(void *arg)
 
 	while (handle_events(b, -1)) {
 		do {
-			while (process_all(b, false))
-				;
-		} while (b->spin_us && spin(b));
-		/* Going to sleep: let the guest kick us again, then recheck. */
-		set_polling(b, false);
-		if (any_work(b))
-			continue;
+			do {
+				while (process_all(b, false))
+					;
+			} while (b->spin_us && spin(b));
+			/* Going to sleep: let the guest kick us, then recheck. */
+			set_polling(b, false);
+		} while (any_work(b));
 		process_all(b, true);
 		trace_flush();
 	}

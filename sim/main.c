@@ -52,7 +52,7 @@ static const char usage_run[] =
 "  -m, --mem MB           guest memory (default 256)\n"
 "      --time-travel MODE off, basic or inf-cpu (default off)\n"
 "      --trace CLASSES    all, none, or a list of cfg,bar,irq,admin,vu,dev\n"
-"      --spin-us N        poll rings N us after work before sleeping (50)\n"
+"      --spin-us N        poll rings N us after work before sleeping (0)\n"
 "      --max-delay-us N   how long UML waits for a config/BAR reply before\n"
 "                         it warns and reads all-ones (default 1000000, with\n"
 "                         time-travel 10000000; 0 keeps the kernel's 40000)\n"
@@ -257,7 +257,7 @@ static int cmd_run(int argc, char **argv)
 	static char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
 	static char *default_steps[] = { "probe" };
 	struct run_opts o = {
-		.timeout_s = 120, .mem_mb = 256, .spin_us = 50,
+		.timeout_s = 120, .mem_mb = 256, .spin_us = 0,
 		.max_delay_us = ~0u,	/* chosen by time-travel mode below */
 		.trace_mask = TRACE_ALL, .tt = TT_OFF, .echo = true,
 	};

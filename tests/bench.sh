@@ -79,3 +79,19 @@ for probe in 1 0; do
 	printf '100 SR-IOV cycles, 7 VFs, autoprobe=%d: %6.2f s wall, simulator %5.2f s CPU (%3.0f %% of a core) (target <= 10 s)\n' \
 		"$probe" "$t" "$cpu" "$(echo "$cpu * 100 / $t" | bc -l)"
 done
+
+# Migration: downtime (STOP_COPY read + RESUMING write) over 100 VF0 -> VF1
+# migrations of the default context, and throughput with a 16 MiB context.
+MIG=(--vfs 2 probe "sriov-autoprobe $PF 0" "sriov-enable $PF 2" vfio-noiommu
+	"bind 0000:00:01.0 virtio_vfio_pci" "bind 0000:00:02.0 virtio_vfio_pci"
+	"vfio-open 0000:00:01.0" "vfio-open 0000:00:02.0" "program-queues 0000:00:01.0")
+d=$(run mig-default "${MIG[@]}" "mig-bench 0000:00:01.0 0000:00:02.0 100")
+l=$(grep 'name=mig-bench' "$d/agent.log")
+printf 'migration downtime, %s B context: median %6.2f ms  p99 %6.2f ms over %d  (target median <= 5 ms)\n' \
+	"$(field <(echo "$l") bytes)" "$(field <(echo "$l") downtime_median_ms)" \
+	"$(field <(echo "$l") downtime_p99_ms)" "$(field <(echo "$l") migrations)"
+d=$(run mig-16m -m 512 --context-size 16777216 "${MIG[@]}" \
+	"mig-bench 0000:00:01.0 0000:00:02.0 5")
+l=$(grep 'name=mig-bench' "$d/agent.log")
+printf 'migration of a 16 MiB context: %7.1f MB/s (save + restore), downtime median %.1f ms  (target >= 300 MB/s)\n' \
+	"$(field <(echo "$l") mb_per_s)" "$(field <(echo "$l") downtime_median_ms)"

@@ -26,7 +26,7 @@ elif [ "$unit_rc" -ne 0 ]; then
 fi
 [ "$unit_rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
 
-echo "== integration tests (UML)"
+echo "== integration tests (UML): probe, SR-IOV, migration"
 "$ROOT/tests/integration/run.sh" 2>&1 | tee "$BUILD/integration.log"
 passed=$((passed + $(grep -c '^ok ' "$BUILD/integration.log")))
 failed=$((failed + $(grep -c '^not ok ' "$BUILD/integration.log")))
