@@ -49,7 +49,8 @@ END_TEST
 
 START_TEST(test_ptr_overflow)
 {
-	uint64_t top = UINT64_MAX - 2 * RSIZE + 1;	/* ends 4 KiB below 2^64 */
+	/* One region ending 4 KiB below 2^64. */
+	uint64_t top = UINT64_MAX - 2 * RSIZE + 1;
 	struct guest_mem gm = { 0 };
 
 	ck_assert_int_eq(guest_mem_add_host(&gm, top, region, RSIZE), 0);

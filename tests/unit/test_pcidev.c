@@ -135,7 +135,6 @@ static struct vring_used_elem last_used(struct env *e)
 START_TEST(test_cfg_read)
 {
 	struct env *e = env_new();
-
 	uint64_t r0, r1;
 
 	r0 = post_req(e, VIRTIO_PCIDEV_OP_CFG_READ, 0, 4, PCI_VENDOR_ID, NULL,
@@ -177,10 +176,9 @@ END_TEST
 START_TEST(test_mmio_read)
 {
 	struct env *e = env_new();
+	uint64_t rsp;
 
-	uint64_t rsp = post_req(e, VIRTIO_PCIDEV_OP_MMIO_READ, 0, 4, 0x10,
-				NULL, 0, 4);
-
+	rsp = post_req(e, VIRTIO_PCIDEV_OP_MMIO_READ, 0, 4, 0x10, NULL, 0, 4);
 	ck_assert_int_eq(pcidev_process(&e->p, true), 1);
 	ck_assert_uint_eq(e->reads, 1);
 	ck_assert_uint_eq(e->last_off, 0x10);
@@ -263,10 +261,9 @@ END_TEST
 START_TEST(test_cfg_read_bad_size)
 {
 	struct env *e = env_new();
+	uint64_t rsp;
 
-	uint64_t rsp = post_req(e, VIRTIO_PCIDEV_OP_CFG_READ, 0, 3, 0, NULL,
-				0, 8);
-
+	rsp = post_req(e, VIRTIO_PCIDEV_OP_CFG_READ, 0, 3, 0, NULL, 0, 8);
 	ck_assert_int_eq(pcidev_process(&e->p, true), 1);
 	ck_assert_uint_eq(last_used(e).len, 0);
 	ck_assert_uint_eq(tmem_get_le(&e->m, rsp, 1), 0xee);

@@ -146,7 +146,8 @@ START_TEST(test_ids_and_capabilities)
 			break;
 		case VIRTIO_PCI_CAP_DEVICE_CFG:
 			ck_assert_uint_eq(o, 0x2000);
-			ck_assert_uint_ge(len, sizeof(struct virtio_net_config));
+			ck_assert_uint_ge(len,
+					  sizeof(struct virtio_net_config));
 			break;
 		}
 	}
