@@ -150,6 +150,30 @@ static int compare_stream(struct virtio_net *b, const char *dir,
 	return n;
 }
 
+/* "key=value" lines about every function: what tests assert at the end. */
+static void stats(struct topology *t, char *out, size_t len)
+{
+	size_t used = snprintf(out, len, "pf.admin_objects=%u\n"
+			       "pf.admin_commands=%llu\npf.admin_failed=%llu\n",
+			       t->pf->admin.nobjs,
+			       (unsigned long long)t->pf->admin.commands,
+			       (unsigned long long)t->pf->admin.failed);
+
+	for (unsigned int i = 0; i < t->nvfs && used < len; i++) {
+		struct virtio_net *v = t->vf[i];
+
+		used += snprintf(out + used, len - used,
+				 "%s.stopped=%d\n%s.flrs=%llu\n"
+				 "%s.contexts_saved=%llu\n"
+				 "%s.contexts_loaded=%llu\n", v->fn.name,
+				 v->vdev.stopped, v->fn.name,
+				 (unsigned long long)v->fn.flrs, v->fn.name,
+				 (unsigned long long)v->contexts_saved,
+				 v->fn.name,
+				 (unsigned long long)v->contexts_loaded);
+	}
+}
+
 void topology_rpc(struct topology *t, const char *dir, const char *cmd,
 		  const char *a, const char *b, char *out, size_t len)
 {
@@ -157,6 +181,15 @@ void topology_rpc(struct topology *t, const char *dir, const char *cmd,
 	struct virtio_net *x = by_name(t, a), *y = by_name(t, b);
 	int n = -1;
 
+	if (!strcmp(cmd, "stats")) {
+		stats(t, out, len);
+		return;
+	}
+	if (!strcmp(cmd, "evolve") && x) {
+		virtio_net_evolve(x);
+		snprintf(out, len, "differences=0\n");
+		return;
+	}
 	if (!strcmp(cmd, "compare") && x && y)
 		n = compare_saved(x, y, body, sizeof(body));
 	else if (!strcmp(cmd, "compare-stream") && x)

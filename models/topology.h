@@ -35,6 +35,9 @@ struct pci_func *topology_func(struct topology *t, unsigned int i);
  *   compare A B		A's last saved context vs B's live state
  *   compare-stream B FILE	the context in a saved VFIO stream in @dir
  *				vs B's live state
+ *   evolve A			change A's device-internal state
+ *   stats			"key=value" lines: admin objects in use,
+ *				VF stopped/FLR/context counts
  * The reply starts with "differences=N" (N < 0: error=... follows).
  */
 void topology_rpc(struct topology *t, const char *dir, const char *cmd,

@@ -148,8 +148,8 @@ void virtio_net_save(struct virtio_net *n, struct vnet_state *s)
 	s->tx_packets = n->tx_packets;
 	s->tx_bytes = n->tx_bytes;
 	s->accesses = d->accesses;
-	s->rx_mode = 0;
-	memcpy(s->mac_filter, n->mac, 6);
+	s->rx_mode = n->rx_mode;
+	memcpy(s->mac_filter, n->mac_filter, 6);
 	s->opaque_len = n->context_extra;
 	/* Tie the filler to this state so a stale context shows. */
 	s->opaque_seed = (uint32_t)(d->accesses * 2654435761u) ^ n->mac[5];
@@ -187,8 +187,22 @@ void virtio_net_load(struct virtio_net *n, const struct vnet_state *s)
 	n->link_status = s->link_status;
 	n->tx_packets = s->tx_packets;
 	n->tx_bytes = s->tx_bytes;
+	n->rx_mode = s->rx_mode;
+	memcpy(n->mac_filter, s->mac_filter, 6);
 	d->accesses = s->accesses;
 	n->contexts_loaded++;
+}
+
+void virtio_net_evolve(struct virtio_net *n)
+{
+	n->tx_packets += 17;
+	n->tx_bytes += 17 * 1514;
+	n->rx_mode ^= 0x3;		/* promiscuous, all-multicast */
+	n->mac_filter[0] = 0x02;	/* a locally administered address */
+	n->mac_filter[5] = n->mac_filter[5] * 5 + 1;
+	trace_event(TRACE_DEV, n->fn.name, "evolve",
+		    "tx_packets=%llu rx_mode=0x%x",
+		    (unsigned long long)n->tx_packets, n->rx_mode);
 }
 
 /* ---- the PF as owner of the SR-IOV group: its VFs as members ---- */
@@ -286,6 +300,7 @@ struct virtio_net *virtio_net_create(const struct virtio_net_params *p)
 	pci_func_init(&n->fn, p->name);
 	memcpy(n->mac, p->mac, sizeof(n->mac));
 	n->context_extra = p->context_extra;
+	memcpy(n->mac_filter, p->mac, 6);
 	n->link_status = VIRTIO_NET_S_LINK_UP;
 	admin_dev_init(&n->admin, n->fn.name, p->parts_get_limit,
 		       p->parts_set_limit);

@@ -40,6 +40,9 @@ struct virtio_net {
 	uint8_t mac[6];
 	uint16_t link_status;
 	uint64_t tx_packets, tx_bytes;
+	/* Device-internal state a driver cannot read back; migrated. */
+	uint32_t rx_mode;
+	uint8_t mac_filter[6];
 	struct sriov sriov;	/* PF only, if total_vfs */
 	/* VF migration */
 	uint32_t context_extra;
@@ -47,6 +50,12 @@ struct virtio_net {
 	bool saved;
 	uint64_t contexts_saved, contexts_loaded;
 };
+
+/*
+ * Change the device-internal state as traffic would (counters, RX mode,
+ * MAC filter), so a context that misses a field shows a mismatch.
+ */
+void virtio_net_evolve(struct virtio_net *n);
 
 /* Capture / restore the whole device state (see models/dev_parts.h). */
 void virtio_net_save(struct virtio_net *n, struct vnet_state *s);

@@ -47,6 +47,7 @@ struct run {
 	size_t line_len;
 	struct mark marks[MAX_MARKS];
 	unsigned int nmarks;
+	char stats[4200];	/* from the models, for summary.txt */
 };
 
 static double now_s(void)
@@ -451,6 +452,7 @@ static void write_summary(struct run *r, int findings, bool ok)
 			fprintf(f, "func%u_requests=%llu\nfunc%u_msis=%llu\n", i,
 				(unsigned long long)bus_requests(&r->bus, i), i,
 				(unsigned long long)bus_msis(&r->bus, i));
+	fputs(r->stats, f);
 	for (unsigned int i = 0; i < r->nmarks; i++)
 		fprintf(f, "mark.%s.t_s=%.6f\nmark.%s.bus_cpu_s=%.6f\n",
 			r->marks[i].name, r->marks[i].t_s, r->marks[i].name,
@@ -475,6 +477,20 @@ static void judge(struct run *r)
 	       findings == 1 ? "" : "s", r->t_exit);
 	if (findings > 0)
 		printf("vfsim: kernel reports: %s/findings.txt\n", r->dir);
+}
+
+/* The models' own account of the run, before the bus goes away. */
+static void collect_stats(struct run *r)
+{
+	static struct rpc_call c;
+
+	if (!r->o->rpc || !r->bus.running)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	strcpy(c.cmd, "stats");
+	bus_call(&r->bus, rpc_on_bus, &c);
+	snprintf(r->stats, sizeof(r->stats), "%s", c.out);
 }
 
 static void teardown(struct run *r)
@@ -540,6 +556,7 @@ int run_uml(const struct run_opts *o)
 	supervise(&r, cfd);
 	close(cfd);
 	reap(&r);
+	collect_stats(&r);
 	teardown(&r);
 	judge(&r);
 	return r.verdict;

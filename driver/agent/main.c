@@ -193,6 +193,7 @@ static const struct {
 	  "mig-precopy BDF FILE [READ_SIZE]" },
 	{ "program-queues", step_program_queues, 1, "program-queues BDF" },
 	{ "sim-compare", step_sim_compare, 2, "sim-compare SRC DST" },
+	{ "sim-evolve", step_sim_evolve, 1, "sim-evolve NAME" },
 	{ "sim-compare-stream", step_sim_compare_stream, 2,
 	  "sim-compare-stream DST FILE" },
 	{ "expect-driver", step_expect_driver, 2, "expect-driver BDF DRIVER" },

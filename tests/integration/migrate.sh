@@ -36,8 +36,13 @@ check() {
 
 test_vf_to_vf() {
 	run_ok mig-vf-to-vf "VF0 -> VF1 on one PF: source and destination state equal" \
-		"${SETUP[@]}" "mig-info $A" "program-queues $A" \
-		"mig-data-size $A" "mig-migrate $A $B vf0 vf1" || return
+		"${SETUP[@]}" "mig-info $A" "program-queues $A" "sim-evolve vf0" \
+		"mig-data-size $A" "mig-migrate $A $B vf0 vf1" \
+		"sim-evolve vf1" "sim-compare vf0 vf1 expect-differ" || return
+	check "the comparison sees internal state: a changed destination differs" \
+		grep -q 'name=sim-compare differences=[1-9]' "$DIR/agent.log"
+	check "no admin object leaked (pf.admin_objects=0 at the end)" \
+		grep -qx 'pf.admin_objects=0' "$DIR/summary.txt"
 	check "the VF reports STOP_COPY, P2P and PRE_COPY migration" \
 		grep -q 'name=mig-info stop_copy=1 p2p=1 pre_copy=1 state=RUNNING' \
 		"$DIR/agent.log"
