@@ -8,9 +8,6 @@
 #include "pcidev.h"
 #include "trace.h"
 
-/* Posted writes are signalled in batches; UML frees them lazily anyway. */
-#define PCIDEV_SIGNAL_BATCH 8
-
 static int send_msi(void *ctx, uint64_t addr, uint32_t data);
 
 void pcidev_init(struct pcidev *p, struct pci_func *fn)
@@ -263,15 +260,17 @@ int pcidev_process(struct pcidev *p, bool final)
 		}
 		p->requests++;
 		served++;
-		/* Reads are polled by the guest; only posted writes need a call. */
-		if (posted && ++p->unsignalled >= PCIDEV_SIGNAL_BATCH) {
-			vu_queue_call(&p->vu, VU_Q_REQ);
-			p->unsignalled = 0;
-		}
-	}
-	if (final && p->unsignalled) {
-		vu_queue_call(&p->vu, VU_Q_REQ);
-		p->unsignalled = 0;
+		/*
+		 * No completion interrupt, not even for posted writes: the
+		 * guest reaps used buffers in its next poll anyway, and
+		 * virtio_pcidev's callback reaps them only while no access is
+		 * waiting, a single flag that a nested access (an interrupt
+		 * handler touching the device during a poll, which time-travel
+		 * makes likely) clears too early, so the callback can steal
+		 * the outer access's reply and UML gives up on it.
+		 */
+		(void)posted;
+		(void)final;
 	}
 	return served;
 }
