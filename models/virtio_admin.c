@@ -438,14 +438,72 @@ void admin_exec(struct admin_dev *a, struct admin_cmd *cmd)
 /* ---- the admin virtqueue ---- */
 
 
-static void complete(struct vdev *d, unsigned int qi, struct vring_chain *c,
+static void complete(struct vdev *d, unsigned int qi, uint16_t head,
 		     uint32_t len)
 {
-	if (vring_push(&d->q[qi].vr, c->head, len)) {
+	if (vring_push(&d->q[qi].vr, head, len)) {
 		virtio_pci_device_error(d, "admin queue used ring unreachable");
 		return;
 	}
 	virtio_pci_notify_queue(d, qi);
+}
+
+struct late_completion {
+	struct vdev *d;
+	unsigned int qi;
+	uint16_t head;
+	uint32_t len;
+	uint64_t resets;
+};
+
+static void complete_late(void *arg)
+{
+	struct late_completion *l = arg;
+
+	/* A reset in between dropped the queue: nothing to complete. */
+	if (l->resets == l->d->resets && l->d->q[l->qi].enabled)
+		complete(l->d, l->qi, l->head, l->len);
+	free(l);
+}
+
+/* Complete now, later (admin-delay) or never (admin-hang). */
+static void complete_faulty(struct vdev *d, unsigned int qi, uint16_t head,
+			    uint32_t len, const char *op)
+{
+	struct fault_set *fs = d->fn->faults;
+	struct late_completion *l;
+	struct fault *f;
+
+	if (fault_hit(fs, FAULT_ADMIN_HANG, op))
+		return;
+	f = fault_hit(fs, FAULT_ADMIN_DELAY, op);
+	if (f && d->fn->tp.defer && (l = malloc(sizeof(*l)))) {
+		*l = (struct late_completion){ d, qi, head, len, d->resets };
+		if (!d->fn->tp.defer(d->fn->tp.bus, f->arg * 1000ull,
+				     complete_late, l))
+			return;
+		free(l);
+	}
+	complete(d, qi, head, len);
+}
+
+/* Result faults: what a buggy or hostile device would answer. */
+static uint32_t result_faults(struct fault_set *fs, struct admin_cmd *cmd,
+			      const struct vring_chain *c, uint32_t used)
+{
+	const char *op = admin_opcode_name(cmd->opcode);
+
+	if (cmd->result_len && fault_hit(fs, FAULT_ADMIN_CORRUPT, op))
+		for (size_t i = 0; i < cmd->result_len; i += 97)
+			cmd->result[i] ^= 0xa5;
+	if (fault_hit(fs, FAULT_ADMIN_SHORT, op))
+		cmd->result_len /= 2;
+	used = ADMIN_STATUS_LEN + cmd->result_len;
+	if (fault_hit(fs, FAULT_ADMIN_OVERSIZE, op))
+		used = c->write_len + 4096;
+	if (fault_hit(fs, FAULT_ADMIN_BAD_LEN, op))
+		used = 4;	/* less than the status */
+	return used;
 }
 
 static void trace_cmd(struct admin_dev *a, const struct admin_cmd *cmd)
@@ -459,7 +517,7 @@ static void trace_cmd(struct admin_dev *a, const struct admin_cmd *cmd)
 }
 
 static uint32_t serve(struct vdev *d, unsigned int qi, struct vring_chain *c,
-		      struct admin_dev *a)
+		      struct admin_dev *a, uint16_t *opcode)
 {
 	const struct vring_split *vr = &d->q[qi].vr;
 	uint8_t status[ADMIN_STATUS_LEN] = { 0 };
@@ -487,16 +545,23 @@ static uint32_t serve(struct vdev *d, unsigned int qi, struct vring_chain *c,
 		memset(&cmd, 0, sizeof(cmd));
 		fail(&cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_COMMAND);
 	} else {
+		struct fault *f = fault_hit(d->fn->faults, FAULT_ADMIN_FAIL,
+					    admin_opcode_name(cmd.opcode));
+
 		cmd.result = resp;
 		cmd.result_cap = rcap;
-		admin_exec(a, &cmd);
+		if (f)
+			fail(&cmd, f->arg, ADMIN_Q_OK);
+		else
+			admin_exec(a, &cmd);
 	}
 	trace_cmd(a, &cmd);
 	put_le(status, 2, cmd.status);
 	put_le(status + 2, 2, cmd.qualifier);
+	used = result_faults(d->fn->faults, &cmd, c, 0);
 	vring_chain_write(vr, c, 0, status, sizeof(status));
 	vring_chain_write(vr, c, ADMIN_STATUS_LEN, cmd.result, cmd.result_len);
-	used = ADMIN_STATUS_LEN + cmd.result_len;
+	*opcode = cmd.opcode;
 	free(req);
 	free(resp);
 	return used;
@@ -514,6 +579,9 @@ void admin_process_queue(struct vdev *d, unsigned int qi, struct admin_dev *a)
 						d->q[qi].vr.err);
 			break;
 		}
-		complete(d, qi, &c, serve(d, qi, &c, a));
+		uint16_t op = 0xffff;
+		uint32_t used = serve(d, qi, &c, a, &op);
+
+		complete_faulty(d, qi, c.head, used, admin_opcode_name(op));
 	}
 }

@@ -261,8 +261,14 @@ static void set_status(struct vdev *d, uint8_t v)
 	trace_event(TRACE_DEV, d->fn->name, "status",
 		    "val=0x%x features=0x%llx", v,
 		    (unsigned long long)d->guest_features);
+	/*
+	 * Fix: driver_ok (virtio-net rescans its rings) used to run in
+	 * stopped mode too, processing queues while stopped.  Leaving stopped
+	 * mode rescans every enabled queue, which covers it.
+	 */
 	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) && d->ops && d->ops->driver_ok)
+	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) && !d->stopped && d->ops &&
+	    d->ops->driver_ok)
 		d->ops->driver_ok(d);
 }
 

@@ -110,6 +110,8 @@ int bus_add(struct bus *b, struct pci_func *fn)
 		return -ENAMETOOLONG;
 	}
 	pcidev_init(&s->dev, fn);
+	fn->tp.defer = bus_defer;
+	fn->tp.bus = b;
 	s->listen_fd = listen_on(s->path);
 	if (s->listen_fd < 0) {
 		ret = s->listen_fd;
@@ -299,11 +301,61 @@ void bus_call(struct bus *b, void (*fn)(void *), void *arg)
 	pthread_mutex_unlock(&b->call_lock);
 }
 
+int bus_defer(void *bus, uint64_t us, void (*cb)(void *), void *arg)
+{
+	struct bus *b = bus;
+
+	if (b->ntimers == BUS_MAX_TIMERS)
+		return -ENOSPC;
+	b->timers[b->ntimers++] = (struct bus_timer){ now_us() + us, cb, arg };
+	return 0;
+}
+
+/* Run the timers that are due (all of them if @all). */
+static void run_timers(struct bus *b, bool all)
+{
+	uint64_t now = now_us();
+
+	for (unsigned int i = 0; i < b->ntimers;) {
+		struct bus_timer t = b->timers[i];
+
+		if (!all && t.at_us > now) {
+			i++;
+			continue;
+		}
+		b->timers[i] = b->timers[--b->ntimers];
+		t.cb(t.arg);
+	}
+}
+
+/* epoll timeout: -1 with no timers, else ms until the first one is due. */
+static int timer_timeout(struct bus *b, int timeout_ms)
+{
+	uint64_t now = now_us(), first = UINT64_MAX;
+
+	if (!b->ntimers || timeout_ms == 0)
+		return timeout_ms;
+	for (unsigned int i = 0; i < b->ntimers; i++)
+		if (b->timers[i].at_us < first)
+			first = b->timers[i].at_us;
+	return first <= now ? 0 : (int)((first - now + 999) / 1000);
+}
+
+int bus_unplug(struct bus *b, const char *name)
+{
+	for (unsigned int i = 0; i < b->nslots; i++)
+		if (!strcmp(b->slot[i]->dev.vu.name, name)) {
+			slot_disconnect(b, b->slot[i], "unplugged by a fault");
+			return 0;
+		}
+	return -ENOENT;
+}
+
 /* Returns false when the bus must stop. */
 static bool handle_events(struct bus *b, int timeout_ms)
 {
 	struct epoll_event ev[16];
-	int n = epoll_wait(b->epfd, ev, 16, timeout_ms);
+	int n = epoll_wait(b->epfd, ev, 16, timer_timeout(b, timeout_ms));
 
 	for (int i = 0; i < n; i++) {
 		struct watch *w = ev[i].data.ptr;
@@ -325,6 +377,7 @@ static bool handle_events(struct bus *b, int timeout_ms)
 			break;
 		}
 	}
+	run_timers(b, false);
 	return true;
 }
 
@@ -412,6 +465,7 @@ void bus_stop(struct bus *b)
 		pthread_join(b->thread, NULL);
 		b->running = false;
 	}
+	run_timers(b, true);
 	for (unsigned int i = 0; i < b->nslots; i++) {
 		struct bus_slot *s = b->slot[i];
 

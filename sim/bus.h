@@ -25,6 +25,13 @@
 #include "pcidev.h"
 
 #define BUS_MAX_FUNCS 8
+#define BUS_MAX_TIMERS 256
+
+struct bus_timer {
+	uint64_t at_us;
+	void (*cb)(void *);
+	void *arg;
+};
 
 struct bus_slot;
 
@@ -42,6 +49,8 @@ struct bus {
 	unsigned int nslots;
 	struct bus_slot *slot[BUS_MAX_FUNCS];
 	unsigned int connects;		/* connections accepted so far */
+	struct bus_timer timers[BUS_MAX_TIMERS];	/* bus thread only */
+	unsigned int ntimers;
 	uint64_t stat_requests[BUS_MAX_FUNCS];	/* kept after bus_stop() */
 	uint64_t stat_msis[BUS_MAX_FUNCS];
 	char dir[PATH_MAX];
@@ -54,6 +63,16 @@ int bus_add(struct bus *b, struct pci_func *fn);
 const char *bus_socket_path(const struct bus *b, unsigned int i);
 
 int bus_start(struct bus *b);
+
+/*
+ * On the bus thread only: run @cb(@arg) there after @us microseconds (what
+ * delayed completions and MSIs use).  -ENOSPC when too many are pending.
+ * Pending callbacks still run at bus_stop(), so nothing they own leaks.
+ */
+int bus_defer(void *bus, uint64_t us, void (*cb)(void *), void *arg);
+
+/* On the bus thread: close function @name's connection (hot-unplug). */
+int bus_unplug(struct bus *b, const char *name);
 
 /*
  * Run @fn(@arg) on the bus thread, between two guest accesses, and wait

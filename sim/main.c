@@ -16,6 +16,7 @@
 #include "../models/topology.h"
 #include "log.h"
 #include "run.h"
+#include "scenario_run.h"
 #include "trace.h"
 #include "vfsim.h"
 
@@ -62,6 +63,13 @@ static const char usage_run[] =
 "                         is slot n+1 (devfn 8*(n+1)); default 0: no SR-IOV\n"
 "      --context-size N   add N opaque bytes (up to 64 MiB) to each VF's\n"
 "                         migration context (default 0)\n"
+"      --seed N           seed of all randomness (probabilistic faults)\n"
+"\n"
+"vfsim run [OPTIONS] FILE.vfs...  runs scenario files (doc/scenarios.md):\n"
+"  -j, --jobs N           scenarios in parallel (default 1)\n"
+"      --junit FILE       also write JUnit XML\n"
+"      --shard K/N        run only the K-th of N slices of the list\n"
+"  -o DIR                 run directories below DIR\n"
 "      --cmdline ARGS     extra kernel command line arguments\n"
 "      --pf-indirect      PF offers VIRTIO_RING_F_INDIRECT_DESC (shows a\n"
 "                         sleep-in-atomic bug in Linux 7.2/7.3's admin queue)\n"
@@ -169,6 +177,18 @@ static int check_file(const char *what, const char *path)
 	return RUN_ERROR;
 }
 
+static struct sr_opts scen = { .jobs = 1 };
+
+static int parse_shard(const char *arg)
+{
+	char tail;
+
+	if (sscanf(arg, "%u/%u%c", &scen.shard_k, &scen.shard_n, &tail) != 2 ||
+	    !scen.shard_n || !scen.shard_k || scen.shard_k > scen.shard_n)
+		return bad_arg("--shard", arg, "expected K/N with 1 <= K <= N");
+	return 0;
+}
+
 static int parse_opt(int c, const char *arg, struct run_opts *o,
 		     struct topology_opts *t)
 {
@@ -189,6 +209,18 @@ static int parse_opt(int c, const char *arg, struct run_opts *o,
 				  &o->max_delay_us);
 	case 'M': return parse_mac(arg, t->mac);
 	case 'V': return parse_uint("--vfs", arg, 0, 7, &t->vfs);
+	case 'Z': {
+		char *end;
+
+		errno = 0;
+		o->seed = strtoull(arg, &end, 0);
+		if (errno || !*arg || *end)
+			return bad_arg("--seed", arg, "expected a number");
+		return 0;
+	}
+	case 'j': return parse_uint("-j", arg, 1, 64, &scen.jobs);
+	case 'J': scen.junit = arg; return 0;
+	case 'H': return parse_shard(arg);
 	case 'X':
 		return parse_uint("--context-size", arg, 0, 64u << 20,
 				  &t->context_extra);
@@ -231,6 +263,47 @@ static int run_with_topology(struct run_opts *o,
 	return ret;
 }
 
+static int run_scenario_topology(struct run_opts *o,
+				 const struct sc_topology *st)
+{
+	struct topology_opts topo = {
+		.mac = { 0x52, 0x54, 0x00, 0x56, 0x46, 0x00 },
+		.vfs = st->vfs,
+		.pf_indirect = st->pf_indirect,
+		.context_extra = st->context_size,
+		.parts_obj_limit = st->admin_limit,
+	};
+
+	return run_with_topology(o, &topo);
+}
+
+static bool is_scenario(const char *arg)
+{
+	size_t n = strlen(arg);
+
+	return n > 4 && !strcmp(arg + n - 4, ".vfs");
+}
+
+/* vfsim run FILE.vfs...: the scenario runner. */
+static int run_scenarios(struct run_opts *o, char **files, int n,
+			 bool timeout_set)
+{
+	static char runs[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[len > 0 ? len : 0] = 0;
+	snprintf(runs, sizeof(runs), "%s", o->run_dir);
+	scen.runs_dir = runs;
+	scen.kernel = o->kernel;
+	scen.agent = o->agent;
+	scen.self = exe;
+	scen.timeout_s = timeout_set ? o->timeout_s : 0;
+	if (!scen.seed)
+		scen.seed = o->seed ? o->seed : (uint64_t)time(NULL);
+	return scenario_run_all(files, n, &scen, run_scenario_topology);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -246,6 +319,10 @@ static int cmd_run(int argc, char **argv)
 		{ "mac", required_argument, NULL, 'M' },
 		{ "vfs", required_argument, NULL, 'V' },
 		{ "context-size", required_argument, NULL, 'X' },
+		{ "seed", required_argument, NULL, 'Z' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "junit", required_argument, NULL, 'J' },
+		{ "shard", required_argument, NULL, 'H' },
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "allow-findings", no_argument, NULL, 'F' },
 		{ "pf-indirect", no_argument, NULL, 'I' },
@@ -255,6 +332,8 @@ static int cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	static char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
+	static char scen_dir[PATH_MAX];
+	bool timeout_set = false;
 	static char *default_steps[] = { "probe" };
 	struct run_opts o = {
 		.timeout_s = 120, .mem_mb = 256, .spin_us = 0,
@@ -271,10 +350,12 @@ static int cmd_run(int argc, char **argv)
 	o.kernel = kernel;
 	o.agent = agent;
 	o.run_dir = run_dir;
-	while ((c = getopt_long(argc, argv, "+k:a:o:t:m:qvh", longopts,
+	while ((c = getopt_long(argc, argv, "+k:a:o:t:m:j:qvh", longopts,
 				NULL)) != -1)
 		if ((ret = parse_opt(c, optarg, &o, &topo)))
 			return ret;
+		else if (c == 't')
+			timeout_set = true;
 	/*
 	 * Under inf-cpu time-travel every poll of UML's wait loop is one
 	 * simulated microsecond that costs almost no real time, so a host
@@ -282,6 +363,17 @@ static int cmd_run(int argc, char **argv)
 	 */
 	if (o.max_delay_us == ~0u)
 		o.max_delay_us = o.tt == TT_OFF ? 1000000 : 10000000;
+	if (argc > optind && is_scenario(argv[optind])) {
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		if ((ret = check_file("kernel", o.kernel)) ||
+		    (ret = check_file("agent", o.agent)))
+			return ret;
+		if (!strcmp(o.run_dir, run_dir))
+			snprintf(run_dir, sizeof(run_dir), "%s/../scenario-runs",
+				 dirname(strcpy(scen_dir, agent)));
+		return run_scenarios(&o, argv + optind, argc - optind,
+				     timeout_set);
+	}
 	o.steps = argc > optind ? argv + optind : default_steps;
 	o.nsteps = argc > optind ? argc - optind : 1;
 	if ((ret = check_file("kernel", o.kernel)) ||

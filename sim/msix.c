@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/pci_regs.h>
 
@@ -75,6 +76,41 @@ static uint64_t get_le(const uint8_t *p, unsigned len)
 	return v;
 }
 
+struct delayed_msi {
+	struct pci_func *fn;
+	uint64_t addr;
+	uint32_t data;
+};
+
+static void send_delayed(void *arg)
+{
+	struct delayed_msi *d = arg;
+
+	if (d->fn->tp.send_msi)
+		d->fn->tp.send_msi(d->fn->tp.ctx, d->addr, d->data);
+	free(d);
+}
+
+/* Faults on the way out: drop, duplicate or delay the message. */
+static int send_faulty(struct pci_func *fn, uint64_t addr, uint32_t data)
+{
+	struct fault *f;
+	struct delayed_msi *d;
+
+	if (fault_hit(fn->faults, FAULT_MSI_DROP, fn->name))
+		return 0;
+	f = fault_hit(fn->faults, FAULT_MSI_DELAY, fn->name);
+	if (f && fn->tp.defer && (d = malloc(sizeof(*d)))) {
+		*d = (struct delayed_msi){ fn, addr, data };
+		if (!fn->tp.defer(fn->tp.bus, f->arg * 1000ull, send_delayed, d))
+			return 0;
+		free(d);
+	}
+	if (fault_hit(fn->faults, FAULT_MSI_DUP, fn->name))
+		fn->tp.send_msi(fn->tp.ctx, addr, data);
+	return fn->tp.send_msi(fn->tp.ctx, addr, data);
+}
+
 static int deliver(struct pci_func *fn, unsigned vec)
 {
 	const uint8_t *e = &fn->msix.table[vec * MSIX_ENTRY_SIZE];
@@ -92,7 +128,7 @@ static int deliver(struct pci_func *fn, unsigned vec)
 	if (!fn->tp.send_msi)
 		return -ENOTCONN;
 	fn->msix.sent++;
-	return fn->tp.send_msi(fn->tp.ctx, addr, data);
+	return send_faulty(fn, addr, data);
 }
 
 int msix_notify(struct pci_func *fn, unsigned vec)

@@ -59,7 +59,8 @@ uint64_t pci_func_cfg_read(struct pci_func *fn, uint32_t off, unsigned len)
 		pci_func_error(fn, "config read of %u bytes at 0x%x", len, off);
 		return ~0ull >> (64 - 8 * (len > 8 || !len ? 8 : len));
 	}
-	if (!pci_func_present(fn))
+	if (!pci_func_present(fn) ||
+	    fault_hit(fn->faults, FAULT_CFG_ONES, fn->name))
 		val = ~0ull >> (64 - 8 * len);	/* nobody answers: all-ones */
 	else if (!fn->ops || !fn->ops->cfg_read ||
 		 !fn->ops->cfg_read(fn, off, len, &val))
@@ -179,6 +180,8 @@ int pci_func_bar_read(struct pci_func *fn, int bar, uint64_t off, void *buf,
 	memset(buf, 0xff, len);
 	if (bar_check(fn, "read", bar, off, len))
 		return -EINVAL;
+	if (fault_hit(fn->faults, FAULT_CFG_ONES, fn->name))
+		return 0;	/* surprise removal: all-ones */
 	if (!mem_enabled(fn)) {
 		fn->blocked++;
 		trace_event(TRACE_BAR, fn->name, "bar-read",

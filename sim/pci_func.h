@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fault.h"
 #include "guest_mem.h"
 #include "msix.h"
 #include "pci_cfg.h"
@@ -52,6 +53,9 @@ struct pci_transport {
 	/* Deliver an MSI write of @data to @addr.  0 or -errno. */
 	int (*send_msi)(void *ctx, uint64_t addr, uint32_t data);
 	void *ctx;
+	/* Run @cb(@arg) on the bus thread after @us microseconds. */
+	int (*defer)(void *bus, uint64_t us, void (*cb)(void *), void *arg);
+	void *bus;
 };
 
 struct pci_func {
@@ -68,6 +72,7 @@ struct pci_func {
 	struct sriov *vf_of;	/* for a VF: its PF's SR-IOV state */
 	unsigned int vf_index;
 	uint64_t blocked;	/* accesses while dead or memory disabled */
+	struct fault_set *faults;	/* armed faults, NULL: none */
 };
 
 /* Back to power-on state: command register, MSI-X, ops->flr(). */

@@ -31,6 +31,7 @@ void pcidev_free(struct pcidev *p)
 
 void pcidev_disconnect(struct pcidev *p)
 {
+	p->epoch++;
 	vu_dev_reset(&p->vu);
 	p->fn->tp.mem = NULL;
 	p->broken = false;
@@ -207,6 +208,40 @@ static uint32_t serve(struct pcidev *p, const struct vring_chain *c,
 
 static void flush_backlog(struct pcidev *p);
 
+struct late_reply {
+	struct pcidev *p;
+	uint16_t head;
+	uint32_t len;
+	uint64_t epoch;
+};
+
+static void complete_late(void *arg)
+{
+	struct late_reply *l = arg;
+
+	/* Only into the ring it came from: not after a reconnect. */
+	if (l->epoch == l->p->epoch && vu_queue_ready(&l->p->vu, VU_Q_REQ))
+		vring_push(&l->p->vu.q[VU_Q_REQ].vr, l->head, l->len);
+	free(l);
+}
+
+/* A slow-reply fault: complete this request later; true if deferred. */
+static bool reply_late(struct pcidev *p, uint16_t head, uint32_t len)
+{
+	struct fault *f = fault_hit(p->fn->faults, FAULT_SLOW_REPLY,
+				    p->fn->name);
+	struct late_reply *l;
+
+	if (!f || !p->fn->tp.defer || !(l = malloc(sizeof(*l))))
+		return false;
+	*l = (struct late_reply){ p, head, len, p->epoch };
+	if (p->fn->tp.defer(p->fn->tp.bus, f->arg, complete_late, l)) {
+		free(l);
+		return false;
+	}
+	return true;
+}
+
 static void attach_memory(struct pcidev *p)
 {
 	p->fn->tp.mem = p->vu.mem.nregions ? &p->vu.mem : NULL;
@@ -254,6 +289,10 @@ int pcidev_process(struct pcidev *p, bool final)
 			break;
 		}
 		len = serve(p, &c, &posted);
+		if (reply_late(p, c.head, len)) {
+			served++;
+			continue;
+		}
 		if (vring_push(&q->vr, c.head, len)) {
 			broken(p, "used ring outside guest memory");
 			break;

@@ -38,6 +38,7 @@ struct pcidev {
 	unsigned int nbacklog;
 	uint8_t *buf;			/* bounce buffer for BAR data */
 	uint32_t buf_cap;
+	uint64_t epoch;			/* bumped at each disconnect */
 	uint64_t requests;		/* statistics */
 	uint64_t msis;
 };

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "fault.h"
 #include "kreport.h"
 #include "log.h"
 #include "run.h"
@@ -48,6 +49,7 @@ struct run {
 	struct mark marks[MAX_MARKS];
 	unsigned int nmarks;
 	char stats[4200];	/* from the models, for summary.txt */
+	struct fault_set faults;
 };
 
 static double now_s(void)
@@ -146,6 +148,10 @@ static int setup_dirs(struct run *r)
 static int setup_bus(struct run *r)
 {
 	int ret = bus_init(&r->bus, r->priv, r->o->spin_us);
+
+	fault_set_init(&r->faults, r->o->seed);
+	for (unsigned int i = 0; i < r->o->nfuncs; i++)
+		r->o->funcs[i]->faults = &r->faults;
 
 	/* Slot order is registration order: the PF first, then VF n. */
 	for (unsigned int i = 0; !ret && i < r->o->nfuncs; i++)
@@ -258,8 +264,57 @@ static int start_uml(struct run *r, int *out_fd)
 struct rpc_call {
 	struct run *r;
 	char cmd[16], a[16], b[64];
+	char rest[256];		/* everything after the command */
 	char out[4200];
 };
+
+static struct pci_func *func_by_name(struct run *r, const char *name)
+{
+	for (unsigned int i = 0; i < r->o->nfuncs; i++)
+		if (!strcmp(r->o->funcs[i]->name, name))
+			return r->o->funcs[i];
+	return NULL;
+}
+
+/* Device-side requests the simulator core answers itself. */
+static void sim_rpc_on_bus(void *arg)
+{
+	struct rpc_call *c = arg;
+	struct pci_func *fn = func_by_name(c->r, c->a);
+	struct fault f;
+	char err[160];
+
+	if (!strcmp(c->cmd, "fault")) {
+		if (!strcmp(c->b, "off") &&
+		    !fault_parse(c->a, &f, err, sizeof(err)))
+			fault_disarm(&c->r->faults, f.kind);
+		else if (fault_parse(c->rest, &f, err, sizeof(err)) ||
+			 fault_arm(&c->r->faults, &f))
+			goto bad;
+		snprintf(c->out, sizeof(c->out), "differences=0\n");
+		return;
+	}
+	if (!fn) {
+		snprintf(err, sizeof(err), "no function '%s'", c->a);
+		goto bad;
+	}
+	trace_event(TRACE_DEV, fn->name, "fault", "kind=%s", c->cmd);
+	if (!strcmp(c->cmd, "unplug"))
+		bus_unplug(&c->r->bus, fn->name);
+	else
+		pci_func_reset(fn);	/* "flr": a reset the device does */
+	snprintf(c->out, sizeof(c->out), "differences=0\n");
+	return;
+bad:
+	snprintf(c->out, sizeof(c->out), "differences=-1\nerror=\"%s\"\n",
+		 err);
+}
+
+static bool sim_rpc(const char *cmd)
+{
+	return !strcmp(cmd, "fault") || !strcmp(cmd, "unplug") ||
+	       !strcmp(cmd, "flr");
+}
 
 static void rpc_on_bus(void *arg)
 {
@@ -289,15 +344,21 @@ static void on_rpc(struct run *r, const char *req)
 	static struct rpc_call c;
 	char id[16];
 
+	int off = 0;
+
 	memset(&c, 0, sizeof(c));
 	c.r = r;
-	if (sscanf(req, "%15s %15s %15s %63s", id, c.cmd, c.a, c.b) < 2)
+	if (sscanf(req, "%15s %15s %n", id, c.cmd, &off) < 2)
 		return;
-	if (!r->o->rpc) {
-		rpc_reply(r, id, "differences=-1\nerror=no-handler\n");
-		return;
-	}
-	bus_call(&r->bus, rpc_on_bus, &c);
+	snprintf(c.rest, sizeof(c.rest), "%s", req + off);
+	c.rest[strcspn(c.rest, "\r\n")] = 0;
+	sscanf(c.rest, "%15s %63s", c.a, c.b);
+	if (sim_rpc(c.cmd))
+		bus_call(&r->bus, sim_rpc_on_bus, &c);
+	else if (r->o->rpc)
+		bus_call(&r->bus, rpc_on_bus, &c);
+	else
+		snprintf(c.out, sizeof(c.out), "differences=-1\nerror=no-handler\n");
 	fprintf(r->simlog, "rpc %s %s %s: %s", c.cmd, c.a, c.b, c.out);
 	fflush(r->simlog);
 	rpc_reply(r, id, c.out);

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum run_verdict {
 	RUN_PASS = 0,
@@ -55,6 +56,7 @@ struct run_opts {
 	unsigned int spin_us;
 	unsigned int max_delay_us;	/* virtio_pcidev.max_delay_us, 0: kernel's */
 	unsigned int trace_mask;
+	uint64_t seed;			/* all randomness (faults) */
 	enum time_travel tt;
 	bool echo;			/* copy the console to stdout */
 	bool allow_findings;		/* kernel reports do not fail the run */

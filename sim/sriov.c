@@ -105,6 +105,27 @@ static void reset_vfs(struct sriov *s)
 			pci_func_reset(s->vf[i]);
 }
 
+/*
+ * The VF BARs' sizing masks (as sriov_set_vf_bar() made them), or none.
+ * Fix: only NumVFs used to be frozen while VFs exist; the VF BARs stayed
+ * writable although the contract (sriov.h) says they are frozen too.
+ */
+static void vf_bars_writable(struct sriov *s, bool writable)
+{
+	for (int bar = 0; bar < PCI_NUM_BARS; bar++) {
+		uint16_t off = s->cap + PCI_SRIOV_BAR + 4 * bar;
+		uint64_t mask = ~(s->vf_bar_size[bar] - 1);
+
+		if (s->vf_bar_type[bar] == PCI_BAR_NONE)
+			continue;
+		if (!writable)
+			mask = 0;
+		pci_cfg_set_wmask(&s->pf->cfg, off, 4, (uint32_t)mask & ~0xfu);
+		if (s->vf_bar_type[bar] == PCI_BAR_MEM64)
+			pci_cfg_set_wmask(&s->pf->cfg, off + 4, 4, mask >> 32);
+	}
+}
+
 static void apply_enable(struct sriov *s, bool enable)
 {
 	uint16_t wm = enable ? 0 : 0xffff;
@@ -113,6 +134,7 @@ static void apply_enable(struct sriov *s, bool enable)
 	s->num_vfs = pci_cfg_get16(&s->pf->cfg, s->cap + PCI_SRIOV_NUM_VF);
 	/* NumVFs and the VF BARs are frozen while VFs exist. */
 	pci_cfg_set_wmask(&s->pf->cfg, s->cap + PCI_SRIOV_NUM_VF, 2, wm);
+	vf_bars_writable(s, !enable);
 	if (enable)
 		s->enables++;
 	else

@@ -65,6 +65,8 @@ int step_program_queues(const struct step *s);
 int step_sim_compare(const struct step *s);
 int step_sim_compare_stream(const struct step *s);
 int step_sim_evolve(const struct step *s);
+int step_sim_fault(const struct step *s);
+int step_sim_device(const struct step *s);
 
 /* Release everything before power-off (shutdown waits for VFIO users). */
 void vfio_close_all(void);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,8 +18,10 @@
 #define RUN_MNT "/tmp"
 
 static FILE *agent_log;
-static char line[4096];
-static size_t line_len;
+static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Per thread: steps of a parallel block build their lines concurrently. */
+static __thread char line[4096];
+static __thread size_t line_len;
 
 static double uptime_s(void)
 {
@@ -57,12 +60,14 @@ void say(const char *fmt, ...)
 
 static void emit(const char *text)
 {
+	pthread_mutex_lock(&emit_lock);
 	printf("vfsim-agent: %s\n", text);
 	fflush(stdout);
 	if (agent_log) {
 		fprintf(agent_log, "%s\n", text);
 		fflush(agent_log);
 	}
+	pthread_mutex_unlock(&emit_lock);
 }
 
 int read_text(const char *path, char *buf, size_t len)
@@ -133,6 +138,81 @@ static int step_uptime(const struct step *s)
 	return 0;
 }
 
+/*
+ * failslab|fail-page-alloc [prob=P] [interval=N] [times=N] | off: kernel
+ * fault injection through debugfs, limited to the agent's own task
+ * (task-filter and /proc/self/make-it-fail, inherited by its threads).
+ */
+static int step_fail_inject(const struct step *s)
+{
+	const char *dir = !strcmp(s->argv[0], "failslab") ?
+			  "/sys/kernel/debug/failslab" :
+			  "/sys/kernel/debug/fail_page_alloc";
+	char path[128], prob[16] = "100", interval[16] = "1", times[16] = "-1";
+	bool off = s->argc > 1 && !strcmp(s->argv[1], "off");
+	int err = 0;
+
+	for (int i = 1; i < s->argc; i++) {
+		if (!strncmp(s->argv[i], "prob=", 5))
+			snprintf(prob, sizeof(prob), "%d",
+				 (int)(atof(s->argv[i] + 5) * 100));
+		else if (!strncmp(s->argv[i], "interval=", 9))
+			snprintf(interval, sizeof(interval), "%s", s->argv[i] + 9);
+		else if (!strncmp(s->argv[i], "times=", 6))
+			snprintf(times, sizeof(times), "%s", s->argv[i] + 6);
+	}
+#define KNOB(name, val) do {						\
+		snprintf(path, sizeof(path), "%s/%s", dir, name);	\
+		if (!err)						\
+			err = write_text(path, val);			\
+	} while (0)
+	KNOB("task-filter", "Y");
+	KNOB("verbose", "1");
+	KNOB("interval", interval);
+	KNOB("times", off ? "0" : times);
+	KNOB("probability", off ? "0" : prob);
+#undef KNOB
+	if (!err)
+		err = write_text("/proc/self/make-it-fail", off ? "0" : "1");
+	if (err) {
+		result("error=\"%s: %s\"", path, strerror(-err));
+		return -1;
+	}
+	result("armed=%d probability=%s", !off, off ? "0" : prob);
+	return 0;
+}
+
+/* write PATH VALUE: a sysfs, procfs or debugfs knob. */
+static int step_write(const struct step *s)
+{
+	int err = write_text(s->argv[1], s->argv[2]);
+
+	if (err) {
+		result("error=\"%s: %s\" errno=%d", s->argv[1], strerror(-err),
+		       -err);
+		return -1;
+	}
+	return 0;
+}
+
+/* expect-sysfs PATH VALUE: the attribute reads VALUE. */
+static int step_expect_sysfs(const struct step *s)
+{
+	char got[256];
+	int err = read_text(s->argv[1], got, sizeof(got));
+
+	if (err) {
+		result("error=\"%s: %s\"", s->argv[1], strerror(-err));
+		return -1;
+	}
+	result("value=%s", got);
+	if (strcmp(got, s->argv[2])) {
+		result("error=\"expected %s\"", s->argv[2]);
+		return -1;
+	}
+	return 0;
+}
+
 /* The host's root is mounted read-only: creating PATH must fail. */
 static int step_write_host_file(const struct step *s)
 {
@@ -161,6 +241,11 @@ static const struct {
 	{ "mark", step_mark, 1, "mark NAME" },
 	{ "uptime", step_uptime, 0, "uptime" },
 	{ "write-host-file", step_write_host_file, 1, "write-host-file PATH" },
+	{ "failslab", step_fail_inject, 0, "failslab [prob=P] [interval=N] [times=N]|off" },
+	{ "fail-page-alloc", step_fail_inject, 0,
+	  "fail-page-alloc [prob=P] [interval=N] [times=N]|off" },
+	{ "expect-sysfs", step_expect_sysfs, 2, "expect-sysfs PATH VALUE" },
+	{ "write", step_write, 2, "write PATH VALUE" },
 	{ "sriov-autoprobe", step_sriov_autoprobe, 2, "sriov-autoprobe PF 0|1" },
 	{ "sriov-enable", step_sriov_enable, 2, "sriov-enable PF N" },
 	{ "sriov-disable", step_sriov_disable, 1, "sriov-disable PF" },
@@ -194,6 +279,9 @@ static const struct {
 	{ "program-queues", step_program_queues, 1, "program-queues BDF" },
 	{ "sim-compare", step_sim_compare, 2, "sim-compare SRC DST" },
 	{ "sim-evolve", step_sim_evolve, 1, "sim-evolve NAME" },
+	{ "sim-fault", step_sim_fault, 1, "sim-fault KIND [KEY=VALUE...]" },
+	{ "sim-unplug", step_sim_device, 1, "sim-unplug FN" },
+	{ "sim-flr", step_sim_device, 1, "sim-flr FN" },
 	{ "sim-compare-stream", step_sim_compare_stream, 2,
 	  "sim-compare-stream DST FILE" },
 	{ "expect-driver", step_expect_driver, 2, "expect-driver BDF DRIVER" },
@@ -237,6 +325,52 @@ static int split(char *text, struct step *s)
 	return s->argc;
 }
 
+#define MAX_PARALLEL 16
+
+struct par_step {
+	struct step s;
+	char buf[512];
+	int ret;
+};
+
+static void *par_thread(void *arg)
+{
+	struct par_step *p = arg;
+
+	p->ret = run_step(&p->s);
+	return NULL;
+}
+
+/*
+ * Steps between "parallel-begin" and "parallel-end" start together, each
+ * in its own thread, to provoke races (say, disabling SR-IOV while a
+ * STOP_COPY read is in progress); the block ends when all have returned.
+ */
+static int run_parallel(FILE *f, int *n)
+{
+	static struct par_step ps[MAX_PARALLEL];
+	pthread_t t[MAX_PARALLEL];
+	char buf[512];
+	int k = 0, failed = 0;
+
+	while (fgets(buf, sizeof(buf), f) && strncmp(buf, "parallel-end", 12)) {
+		if (buf[0] == '#' || k == MAX_PARALLEL)
+			continue;
+		strcpy(ps[k].buf, buf);
+		if (!split(ps[k].buf, &ps[k].s))
+			continue;
+		ps[k].s.index = ++*n;
+		k++;
+	}
+	for (int i = 0; i < k; i++)
+		pthread_create(&t[i], NULL, par_thread, &ps[i]);
+	for (int i = 0; i < k; i++) {
+		pthread_join(t[i], NULL);
+		failed += ps[i].ret != 0;
+	}
+	return failed;
+}
+
 static int run_steps(void)
 {
 	char buf[512];
@@ -249,6 +383,10 @@ static int run_steps(void)
 		return -1;
 	}
 	while (fgets(buf, sizeof(buf), f)) {
+		if (!strncmp(buf, "parallel-begin", 14)) {
+			failed += run_parallel(f, &n);
+			continue;
+		}
 		if (buf[0] == '#' || !split(buf, &s))
 			continue;
 		s.index = ++n;

@@ -402,6 +402,25 @@ int step_sim_compare(const struct step *s)
 	return ret;
 }
 
+/* sim-fault KIND KEY=VALUE...: arm a device-side fault now. */
+int step_sim_fault(const struct step *s)
+{
+	char text[256] = "";
+	size_t used = 0;
+
+	for (int i = 1; i < s->argc && used < sizeof(text); i++)
+		used += snprintf(text + used, sizeof(text) - used, "%s%s",
+				 i > 1 ? " " : "", s->argv[i]);
+	return rpc_compare("fault", text, "");
+}
+
+/* sim-unplug FN / sim-flr FN: the device side acts on a function. */
+int step_sim_device(const struct step *s)
+{
+	return rpc_compare(!strcmp(s->argv[0], "sim-unplug") ? "unplug" :
+			   "flr", s->argv[1], "");
+}
+
 /* sim-evolve NAME: the simulator changes NAME's internal state. */
 int step_sim_evolve(const struct step *s)
 {

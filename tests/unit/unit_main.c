@@ -5,12 +5,15 @@
 #include "../../sim/log.h"
 #include "helpers.h"
 
+Suite *scenario_suite(void);	/* tests/unit/test_scenario.c */
+
 int main(void)
 {
 	Suite *(*const suites[])(void) = {
 		pci_cfg_suite, msix_suite, pci_func_suite, guest_mem_suite,
 		vring_suite, vhost_user_suite, pcidev_suite, admin_suite,
 		virtio_net_suite, kreport_suite,
+		scenario_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault.h"
+#include "trace.h"
+
+static const char *const kind_names[FAULT_KINDS] = {
+	[FAULT_ADMIN_FAIL] = "admin-fail",
+	[FAULT_ADMIN_DELAY] = "admin-delay",
+	[FAULT_ADMIN_HANG] = "admin-hang",
+	[FAULT_ADMIN_SHORT] = "admin-short",
+	[FAULT_ADMIN_OVERSIZE] = "admin-oversize",
+	[FAULT_ADMIN_BAD_LEN] = "admin-bad-len",
+	[FAULT_ADMIN_CORRUPT] = "admin-corrupt",
+	[FAULT_MSI_DROP] = "msi-drop",
+	[FAULT_MSI_DELAY] = "msi-delay",
+	[FAULT_MSI_DUP] = "msi-dup",
+	[FAULT_CFG_ONES] = "cfg-ones",
+	[FAULT_SLOW_REPLY] = "slow-reply",
+};
+
+const char *fault_kind_name(enum fault_kind k)
+{
+	return k < FAULT_KINDS ? kind_names[k] : "?";
+}
+
+void fault_set_init(struct fault_set *s, uint64_t seed)
+{
+	memset(s, 0, sizeof(*s));
+	s->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+}
+
+/* Which keys a kind takes, and which value key it requires. */
+static bool admin_kind(enum fault_kind k)
+{
+	return k <= FAULT_ADMIN_CORRUPT;
+}
+
+static bool fn_kind(enum fault_kind k)
+{
+	return !admin_kind(k);
+}
+
+static int bad(char *err, size_t len, const char *fmt, const char *a)
+{
+	snprintf(err, len, fmt, a);
+	return -EINVAL;
+}
+
+static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
+{
+	char *v = strchr(kv, '='), *end;
+	unsigned long long n;
+
+	if (!v)
+		return bad(err, len, "'%s' is not KEY=VALUE", kv);
+	*v++ = 0;
+	if (!strcmp(kv, "op") || !strcmp(kv, "fn")) {
+		if ((!strcmp(kv, "op") && !admin_kind(f->kind)) ||
+		    (!strcmp(kv, "fn") && !fn_kind(f->kind)))
+			return bad(err, len, "key '%s' does not apply here", kv);
+		snprintf(f->target, sizeof(f->target), "%s", v);
+		return 0;
+	}
+	if (!strcmp(kv, "prob")) {
+		f->prob = strtod(v, &end);
+		if (*end || f->prob <= 0 || f->prob > 1)
+			return bad(err, len, "prob '%s' must be in (0, 1]", v);
+		return 0;
+	}
+	n = strtoull(v, &end, 10);
+	if (*end || !*v)
+		return bad(err, len, "'%s' is not a number", v);
+	if (!strcmp(kv, "nth") && n >= 1)
+		f->nth = n;
+	else if (!strcmp(kv, "count") && n >= 1)
+		f->count = n;
+	else if ((!strcmp(kv, "status") || !strcmp(kv, "ms") ||
+		  !strcmp(kv, "us")) && n >= 1 && n <= 100000000)
+		f->arg = n;
+	else
+		return bad(err, len, "bad key or value '%s'", kv);
+	return 0;
+}
+
+int fault_parse(const char *text, struct fault *f, char *err, size_t len)
+{
+	char buf[256], *save, *tok;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	if (strlen(text) >= sizeof(buf))
+		return bad(err, len, "%s", "fault description too long");
+	strcpy(buf, text);
+	tok = strtok_r(buf, " ", &save);
+	for (f->kind = 0; tok && f->kind < FAULT_KINDS; f->kind++)
+		if (!strcmp(tok, kind_names[f->kind]))
+			break;
+	if (!tok || f->kind == FAULT_KINDS)
+		return bad(err, len, "unknown fault '%s'", tok ? tok : "");
+	f->nth = 1;
+	f->count = 1;
+	strcpy(f->target, "any");
+	while ((tok = strtok_r(NULL, " ", &save)))
+		if ((ret = parse_kv(f, tok, err, len)))
+			return ret;
+	if (f->kind == FAULT_ADMIN_FAIL && !f->arg)
+		f->arg = 22;		/* EINVAL */
+	if ((f->kind == FAULT_ADMIN_DELAY || f->kind == FAULT_MSI_DELAY ||
+	     f->kind == FAULT_SLOW_REPLY) && !f->arg)
+		return bad(err, len, "%s needs a duration (ms= or us=)",
+			   kind_names[f->kind]);
+	if (f->kind == FAULT_CFG_ONES || f->kind == FAULT_SLOW_REPLY)
+		f->count = 0;		/* from then on */
+	return 0;
+}
+
+int fault_arm(struct fault_set *s, const struct fault *f)
+{
+	if (s->n == FAULT_MAX)
+		return -ENOSPC;
+	s->f[s->n] = *f;
+	s->f[s->n].seen = s->f[s->n].fired = 0;
+	s->n++;
+	return 0;
+}
+
+void fault_disarm(struct fault_set *s, enum fault_kind k)
+{
+	unsigned int j = 0;
+
+	for (unsigned int i = 0; i < s->n; i++)
+		if (s->f[i].kind != k)
+			s->f[j++] = s->f[i];
+	s->n = j;
+}
+
+static double next_unit(struct fault_set *s)
+{
+	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (double)((z ^ (z >> 31)) >> 11) / (double)(1ull << 53);
+}
+
+static bool fires(struct fault_set *s, struct fault *f)
+{
+	f->seen++;
+	if (f->prob > 0)
+		return next_unit(s) < f->prob;
+	if (f->seen < f->nth)
+		return false;
+	return !f->count || f->seen < f->nth + f->count;
+}
+
+struct fault *fault_hit(struct fault_set *s, enum fault_kind kind,
+			const char *target)
+{
+	if (!s)
+		return NULL;
+	for (unsigned int i = 0; i < s->n; i++) {
+		struct fault *f = &s->f[i];
+
+		if (f->kind != kind ||
+		    (strcmp(f->target, "any") && strcmp(f->target, target)))
+			continue;
+		if (!fires(s, f))
+			continue;
+		f->fired++;
+		trace_event(TRACE_DEV, target, "fault", "kind=%s seen=%llu",
+			    kind_names[kind], (unsigned long long)f->seen);
+		return f;
+	}
+	return NULL;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Device-side fault injection: faults armed at run time (by a scenario,
+ * through the agent's requests) and fired at a precise point: on the Nth
+ * matching event, for COUNT events from there, or with a seeded
+ * probability.  The trigger logic is here; the device code asks
+ * fault_hit() at each event ("the 3rd DEV_PARTS_GET", "an MSI of vf0").
+ *
+ * Contract: fault_parse() accepts "KIND key=value ..." and says what is
+ * wrong in one line otherwise.  All of this runs on the bus thread.
+ */
+#ifndef VFSIM_FAULT_H
+#define VFSIM_FAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum fault_kind {
+	FAULT_ADMIN_FAIL,	/* answer status instead of executing */
+	FAULT_ADMIN_DELAY,	/* complete after ms */
+	FAULT_ADMIN_HANG,	/* never complete */
+	FAULT_ADMIN_SHORT,	/* result shorter than it should be */
+	FAULT_ADMIN_OVERSIZE,	/* used length beyond the buffers */
+	FAULT_ADMIN_BAD_LEN,	/* used length without the status */
+	FAULT_ADMIN_CORRUPT,	/* flip bytes of the result */
+	FAULT_MSI_DROP,
+	FAULT_MSI_DELAY,
+	FAULT_MSI_DUP,
+	FAULT_CFG_ONES,		/* config and BAR reads all-ones */
+	FAULT_SLOW_REPLY,	/* every request answered after us */
+	FAULT_KINDS,
+};
+
+#define FAULT_MAX 32
+
+struct fault {
+	enum fault_kind kind;
+	char target[32];	/* admin opcode name, function name, or "any" */
+	uint64_t nth;		/* first matching event that fires (1-based) */
+	uint64_t count;		/* events that fire from nth on; 0: all */
+	double prob;		/* > 0: fire with this probability instead */
+	uint32_t arg;		/* status, ms or us */
+	uint64_t seen, fired;
+};
+
+struct fault_set {
+	struct fault f[FAULT_MAX];
+	unsigned int n;
+	uint64_t rng;		/* seeded: a run is reproducible */
+};
+
+const char *fault_kind_name(enum fault_kind k);
+void fault_set_init(struct fault_set *s, uint64_t seed);
+
+/* Parse "admin-fail op=DEV_PARTS_GET nth=3 status=5" and the like. */
+int fault_parse(const char *text, struct fault *f, char *err, size_t len);
+
+/* Arm @f; -ENOSPC when full.  "KIND off" disarms every fault of KIND. */
+int fault_arm(struct fault_set *s, const struct fault *f);
+void fault_disarm(struct fault_set *s, enum fault_kind k);
+
+/* An event of @kind on @target happened: the fault that fires, or NULL. */
+struct fault *fault_hit(struct fault_set *s, enum fault_kind kind,
+			const char *target);
+
+#endif

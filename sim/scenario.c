@@ -1,0 +1,1264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scenario parser.  Each line is validated in full and parsing goes
+ * on after an error, so a user sees every mistake (up to SC_MAX_ERRORS)
+ * in one go instead of one per run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_FILE_SIZE (4 << 20)	/* scenarios are small: refuse blobs */
+#define MAX_KEYS 4		/* KEY=VALUE keys a fault accepts */
+#define NAMES_LEN 512		/* "expected one of: ..." lists */
+
+/* Where a line comes from; line 0 stands for the whole file. */
+struct loc {
+	const char *file;
+	int line;
+};
+
+/* A file being read, to find include cycles. */
+struct frame {
+	const char *path;
+	dev_t dev;
+	ino_t ino;
+	bool has_id;		/* false for the text of parse_string */
+};
+
+struct parser {
+	struct scenario *sc;
+	FILE *errf;
+	int nerrs;
+	bool oom;
+	struct frame stack[SC_MAX_DEPTH + 1];
+	int depth;
+	/* The first step, fault, block or expect: topology precedes it. */
+	const char *first_what;
+	struct loc first;
+	struct loc purpose;	/* the first purpose line, file NULL if none */
+	/* The open parallel block; moved into items at its `end`. */
+	bool in_block;
+	struct sc_item block;
+	int block_cap, items_cap, expects_cap, files_cap;
+};
+
+/* --- errors and memory -------------------------------------------------- */
+
+static bool full(const struct parser *p)
+{
+	return p->nerrs >= SC_MAX_ERRORS || p->oom;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void err(struct parser *p, const struct loc *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (full(p))
+		return;
+	p->nerrs++;
+	if (at->line > 0)
+		fprintf(p->errf, "%s:%d: ", at->file, at->line);
+	else
+		fprintf(p->errf, "%s: ", at->file);
+	va_start(ap, fmt);
+	vfprintf(p->errf, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->errf);
+}
+
+static char *sdup(struct parser *p, const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		p->oom = true;
+	return d;
+}
+
+/* @arr (holding @n of *@cap elements of @size) with room for one more. */
+static void *grow(struct parser *p, void *arr, int n, int *cap, size_t size)
+{
+	int ncap = *cap ? *cap * 2 : 8;
+	void *na;
+
+	if (n < *cap)
+		return arr;
+	na = reallocarray(arr, ncap, size);
+	if (!na) {
+		p->oom = true;
+		return NULL;
+	}
+	*cap = ncap;
+	return na;
+}
+
+/* --- words -------------------------------------------------------------- */
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (is_blank(*s))
+		s++;
+	n = strlen(s);
+	while (n && is_blank(s[n - 1]))
+		s[--n] = 0;
+	return s;
+}
+
+/* End the first word of @s; returns what follows, leading blanks skipped. */
+static char *split_word(char *s)
+{
+	while (*s && !is_blank(*s))
+		s++;
+	if (!*s)
+		return s;
+	*s++ = 0;
+	while (is_blank(*s))
+		s++;
+	return s;
+}
+
+/* A copy of trimmed @s with each run of blanks made one space. */
+static char *squeeze(struct parser *p, const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	if (!out) {
+		p->oom = true;
+		return NULL;
+	}
+	while (*s) {
+		if (!is_blank(*s)) {
+			*o++ = *s++;
+			continue;
+		}
+		while (is_blank(*s))
+			s++;
+		*o++ = ' ';
+	}
+	*o = 0;
+	return out;
+}
+
+/*
+ * Index of @name in a table whose elements start with their name (a
+ * string array is such a table), -1 if absent.
+ */
+static int find_name(const void *tab, size_t n, size_t size, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *s = *(const char *const *)((const char *)tab +
+						       i * size);
+
+		if (s && !strcmp(s, name))
+			return i;
+	}
+	return -1;
+}
+
+/* "a, b, c" of the same kind of table, into @buf. */
+static const char *list_names(char *buf, const void *tab, size_t n,
+			      size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && len < NAMES_LEN; i++) {
+		const char *s = *(const char *const *)((const char *)tab +
+						       i * size);
+
+		if (s)
+			len += snprintf(buf + len, NAMES_LEN - len, "%s%s",
+					len ? ", " : "", s);
+	}
+	return buf;
+}
+
+#define FIND(tab, name) find_name(tab, ARRAY_SIZE(tab), sizeof(tab[0]), name)
+#define NAMES(buf, tab) list_names(buf, tab, ARRAY_SIZE(tab), sizeof(tab[0]))
+
+/* Plain decimal @s in min..max: no sign, no blanks, no hex. */
+static bool parse_range(const char *s, unsigned long long min,
+			unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (*s - '0');
+		if (v > max)	/* also keeps v far from overflowing */
+			return false;
+	}
+	*out = v;
+	return v >= min;
+}
+
+/* A probability as a decimal 0..1: "0", "1", "0.25", "1.0". */
+static bool parse_prob(const char *s)
+{
+	bool one = *s == '1';
+
+	if (*s != '0' && *s != '1')
+		return false;
+	if (!*++s)
+		return true;
+	if (*s++ != '.' || !*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || (one && *s != '0'))
+			return false;
+	}
+	return true;
+}
+
+/* -1 for "pf", N for "vfN" (0..6), -2 for anything else. */
+static int fn_index(const char *s)
+{
+	if (!strcmp(s, "pf"))
+		return -1;
+	if (s[0] == 'v' && s[1] == 'f' && s[2] >= '0' && s[2] <= '6' && !s[3])
+		return s[2] - '0';
+	return -2;
+}
+
+/* A function name; a VF must exist in the topology read so far. */
+static bool check_fn(struct parser *p, const struct loc *at, const char *what,
+		     const char *s, bool vf_only)
+{
+	unsigned int vfs = p->sc->topo.vfs;
+	int i = fn_index(s);
+
+	if (i == -2 || (vf_only && i == -1)) {
+		err(p, at, "%s wants %s, got '%s'", what,
+		    vf_only ? "a VF (vf0..vf6)" : "pf or vf0..vf6", s);
+		return false;
+	}
+	if (i >= 0 && (unsigned int)i >= vfs) {
+		err(p, at, "%s names %s but the topology has %u VF%s (vfs=%u)",
+		    what, s, vfs, vfs == 1 ? "" : "s", vfs);
+		return false;
+	}
+	return true;
+}
+
+/* --- files, items, expectations ----------------------------------------- */
+
+/* Keep @path in sc->files (each file once); returns the kept copy. */
+static const char *keep_file(struct parser *p, const char *path)
+{
+	struct scenario *sc = p->sc;
+	char **files;
+
+	for (int i = 0; i < sc->nfiles; i++) {
+		if (!strcmp(sc->files[i], path))
+			return sc->files[i];
+	}
+	files = grow(p, sc->files, sc->nfiles, &p->files_cap, sizeof(*files));
+	if (!files)
+		return NULL;
+	sc->files = files;
+	files[sc->nfiles] = sdup(p, path);
+	if (!files[sc->nfiles])
+		return NULL;
+	return files[sc->nfiles++];
+}
+
+/* A zeroed slot at the end of the open block, or else of the items. */
+static struct sc_item *new_item(struct parser *p)
+{
+	struct scenario *sc = p->sc;
+	struct sc_item *arr;
+
+	if (p->in_block) {
+		arr = grow(p, p->block.children, p->block.nchildren,
+			   &p->block_cap, sizeof(*arr));
+		if (!arr)
+			return NULL;
+		p->block.children = arr;
+		arr += p->block.nchildren++;
+	} else {
+		arr = grow(p, sc->items, sc->nitems, &p->items_cap,
+			   sizeof(*arr));
+		if (!arr)
+			return NULL;
+		sc->items = arr;
+		arr += sc->nitems++;
+	}
+	memset(arr, 0, sizeof(*arr));
+	return arr;
+}
+
+static void add_item(struct parser *p, const struct loc *at,
+		     enum sc_kind kind, const char *words)
+{
+	struct sc_item *it = new_item(p);
+
+	if (!it)
+		return;
+	it->kind = kind;
+	it->file = at->file;
+	it->line = at->line;
+	it->text = squeeze(p, words);
+}
+
+static void add_expect(struct parser *p, const struct loc *at,
+		       const char *kind, const char *arg)
+{
+	struct scenario *sc = p->sc;
+	struct sc_expect *e;
+
+	e = grow(p, sc->expects, sc->nexpects, &p->expects_cap, sizeof(*e));
+	if (!e)
+		return;
+	sc->expects = e;
+	e += sc->nexpects++;
+	e->kind = sdup(p, kind);
+	e->arg = sdup(p, arg);
+	e->file = at->file;
+	e->line = at->line;
+	e->after_item = sc->nitems - 1;
+}
+
+static void free_items(struct sc_item *it, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(it[i].text);
+		free_items(it[i].children, it[i].nchildren);
+	}
+	free(it);
+}
+
+/* Topology may not follow the first thing that happens in the run. */
+static void note_first(struct parser *p, const struct loc *at,
+		       const char *what)
+{
+	if (p->first_what)
+		return;
+	p->first_what = what;
+	p->first = *at;
+}
+
+/* --- topology ----------------------------------------------------------- */
+
+enum topo_type { T_UINT, T_BOOL, T_SEED, T_TT, T_PROFILE, T_CMDLINE };
+
+static const struct topo_key {
+	const char *name;
+	enum topo_type type;
+	unsigned long long min, max;
+	size_t off;		/* T_UINT: of its unsigned int */
+} topo_keys[] = {
+#define U(name, min, max, field) \
+	{ name, T_UINT, min, max, offsetof(struct sc_topology, field) }
+	U("vfs", 0, 7, vfs),
+	{ "time-travel", T_TT, 0, 0, 0 },
+	U("context-size", 0, 64 << 20, context_size),
+	U("mem", 64, 16384, mem_mb),
+	U("timeout", 1, 3600, timeout_s),
+	{ "cmdline", T_CMDLINE, 0, 0, 0 },
+	{ "profile", T_PROFILE, 0, 0, 0 },
+	{ "pf-indirect", T_BOOL, 0, 1, 0 },
+	U("admin-limit", 1, 255, admin_limit),
+	{ "seed", T_SEED, 0, UINT32_MAX, 0 },
+#undef U
+};
+
+static const char *const tt_modes[] = { "off", "basic", "inf-cpu" };
+
+static bool is_profile(const char *s)
+{
+	return *s && !s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-")];
+}
+
+static void set_string(struct parser *p, char **field, const char *v)
+{
+	char *s = sdup(p, v);
+
+	if (!s)
+		return;
+	free(*field);
+	*field = s;
+}
+
+static void topo_number(struct parser *p, const struct loc *at,
+			const struct topo_key *k, const char *v)
+{
+	struct sc_topology *t = &p->sc->topo;
+	unsigned long long n;
+
+	if (!parse_range(v, k->min, k->max, &n)) {
+		err(p, at, "topology key '%s' wants %llu..%llu, got %s",
+		    k->name, k->min, k->max, *v ? v : "nothing");
+		return;
+	}
+	if (k->type == T_BOOL) {
+		t->pf_indirect = n;
+	} else if (k->type == T_SEED) {
+		t->seed = n;
+		t->seed_set = true;
+	} else {
+		*(unsigned int *)((char *)t + k->off) = n;
+	}
+}
+
+static void topo_set(struct parser *p, const struct loc *at,
+		     const struct topo_key *k, const char *v)
+{
+	struct sc_topology *t = &p->sc->topo;
+	char buf[NAMES_LEN];
+	int i;
+
+	switch (k->type) {
+	case T_TT:
+		i = FIND(tt_modes, v);
+		if (i < 0)
+			err(p, at, "topology key '%s' wants one of: %s; got '%s'",
+			    k->name, NAMES(buf, tt_modes), v);
+		else
+			t->time_travel = i;
+		break;
+	case T_PROFILE:
+		if (!is_profile(v))
+			err(p, at, "topology key '%s' wants a name of a-z, 0-9, '_' and '-', got '%s'",
+			    k->name, v);
+		else
+			set_string(p, &t->profile, v);
+		break;
+	case T_CMDLINE:
+		set_string(p, &t->cmdline, v);
+		break;
+	default:
+		topo_number(p, at, k, v);
+	}
+}
+
+static void do_topology(struct parser *p, const struct loc *at, char *rest)
+{
+	char buf[NAMES_LEN];
+	char *w, *next;
+
+	if (p->first_what) {
+		err(p, at, "'topology' after the first %s (%s:%d)",
+		    p->first_what, p->first.file, p->first.line);
+		return;
+	}
+	if (!*rest) {
+		err(p, at, "'topology' needs KEY=VALUE words");
+		return;
+	}
+	for (w = rest; *w; w = next) {
+		char *eq;
+		int i;
+
+		/* The kernel command line has spaces: it takes the rest. */
+		if (!strncmp(w, "cmdline=", 8)) {
+			set_string(p, &p->sc->topo.cmdline, w + 8);
+			return;
+		}
+		next = split_word(w);
+		eq = strchr(w, '=');
+		if (!eq) {
+			err(p, at, "topology word '%s' is not KEY=VALUE", w);
+			continue;
+		}
+		*eq = 0;
+		i = FIND(topo_keys, w);
+		if (i < 0)
+			err(p, at, "unknown topology key '%s' (expected one of: %s)",
+			    w, NAMES(buf, topo_keys));
+		else
+			topo_set(p, at, &topo_keys[i], eq + 1);
+	}
+}
+
+/* --- faults ------------------------------------------------------------- */
+
+enum val_type { V_OP, V_FN, V_VF, V_UINT, V_PROB };
+
+struct fault_key {
+	const char *name;
+	enum val_type type;
+	unsigned long long min, max;
+	bool required;
+};
+
+static const struct fault_spec {
+	const char *name;
+	struct fault_key keys[MAX_KEYS];	/* ends at a NULL name */
+	bool can_off;				/* `fault NAME off` disarms */
+} faults[] = {
+#define K_OP { "op", V_OP, 0, 0, true }
+#define K_NTH { "nth", V_UINT, 1, 1000000, false }
+#define K_PROB { "prob", V_PROB, 0, 0, false }
+#define K_FN { "fn", V_FN, 0, 0, true }
+#define K_MS { "ms", V_UINT, 1, 600000, true }
+#define K_N(name) { name, V_UINT, 1, 1000000, false }
+	{ "admin-fail",
+	  { K_OP, K_NTH, K_PROB, { "status", V_UINT, 1, 65535, false } },
+	  false },
+	{ "admin-delay", { K_OP, K_NTH, K_MS }, false },
+	{ "admin-hang", { K_OP, K_NTH }, false },
+	{ "admin-short", { K_OP, K_NTH }, false },
+	{ "admin-oversize", { K_OP, K_NTH }, false },
+	{ "admin-bad-len", { K_OP, K_NTH }, false },
+	{ "admin-corrupt", { K_OP, K_NTH }, false },
+	{ "msi-drop", { K_FN, K_NTH, K_N("count") }, false },
+	{ "msi-delay", { K_FN, K_MS, K_NTH }, false },
+	{ "msi-dup", { K_FN, K_NTH }, false },
+	{ "cfg-ones", { K_FN }, false },
+	{ "slow-reply", { K_FN, { "us", V_UINT, 1, 100000000, true } }, false },
+	{ "unplug", { K_FN }, false },
+	{ "flr", { { "fn", V_VF, 0, 0, true } }, false },
+	{ "pf-reset", { { 0 } }, false },
+	{ "failslab", { K_PROB, K_N("interval"), K_N("times") }, true },
+	{ "fail-page-alloc", { K_PROB, K_N("interval"), K_N("times") }, true },
+#undef K_OP
+#undef K_NTH
+#undef K_PROB
+#undef K_FN
+#undef K_MS
+#undef K_N
+};
+
+static const char *const admin_ops[] = {
+	"LIST_QUERY", "LIST_USE", "CAP_ID_LIST_QUERY", "DEVICE_CAP_GET",
+	"DRIVER_CAP_SET", "RESOURCE_OBJ_CREATE", "RESOURCE_OBJ_DESTROY",
+	"DEV_PARTS_METADATA_GET", "DEV_PARTS_GET", "DEV_PARTS_SET",
+	"DEV_MODE_SET", "any",
+};
+
+static bool check_value(struct parser *p, const struct loc *at,
+			const struct fault_spec *f, const struct fault_key *k,
+			const char *v)
+{
+	char what[64], buf[NAMES_LEN];
+	unsigned long long n;
+
+	switch (k->type) {
+	case V_OP:
+		if (FIND(admin_ops, v) >= 0)
+			return true;
+		err(p, at, "fault '%s': unknown op '%s' (expected one of: %s)",
+		    f->name, v, NAMES(buf, admin_ops));
+		return false;
+	case V_FN:
+	case V_VF:
+		snprintf(what, sizeof(what), "fault '%s' fn", f->name);
+		return check_fn(p, at, what, v, k->type == V_VF);
+	case V_UINT:
+		if (parse_range(v, k->min, k->max, &n))
+			return true;
+		err(p, at, "fault '%s': %s wants %llu..%llu, got %s", f->name,
+		    k->name, k->min, k->max, *v ? v : "nothing");
+		return false;
+	case V_PROB:
+		if (parse_prob(v))
+			return true;
+		err(p, at, "fault '%s': %s wants a decimal 0..1 (e.g. 0.25), got %s",
+		    f->name, k->name, *v ? v : "nothing");
+		return false;
+	}
+	return false;
+}
+
+/* One KEY=VALUE word of fault @f; @seen records the keys given. */
+static bool fault_word(struct parser *p, const struct loc *at,
+		       const struct fault_spec *f, char *w, bool *seen)
+{
+	char *eq = strchr(w, '=');
+	char buf[NAMES_LEN];
+	int i;
+
+	if (f->can_off && !strcmp(w, "off")) {
+		err(p, at, "fault '%s': 'off' stands alone ('fault %s off')",
+		    f->name, f->name);
+		return false;
+	}
+	if (!eq) {
+		err(p, at, "fault '%s': '%s' is not KEY=VALUE", f->name, w);
+		return false;
+	}
+	*eq = 0;
+	i = find_name(f->keys, MAX_KEYS, sizeof(f->keys[0]), w);
+	if (i < 0 && !f->keys[0].name) {
+		err(p, at, "fault '%s' takes no arguments, got '%s'", f->name, w);
+		return false;
+	}
+	if (i < 0) {
+		err(p, at, "fault '%s' has no key '%s' (expected one of: %s)",
+		    f->name, w, list_names(buf, f->keys, MAX_KEYS,
+					   sizeof(f->keys[0])));
+		return false;
+	}
+	if (seen[i]) {
+		err(p, at, "fault '%s': key '%s' given twice", f->name, w);
+		return false;
+	}
+	seen[i] = true;
+	return check_value(p, at, f, &f->keys[i], eq + 1);
+}
+
+static bool check_fault(struct parser *p, const struct loc *at,
+			const char *text)
+{
+	char line[SC_MAX_LINE + 1], buf[NAMES_LEN];
+	bool seen[MAX_KEYS] = { false };
+	const struct fault_spec *f;
+	int i, nth, prob;
+	char *w, *next;
+	bool ok = true;
+
+	snprintf(line, sizeof(line), "%s", text);
+	next = split_word(line);
+	i = FIND(faults, line);
+	if (i < 0) {
+		err(p, at, "unknown fault '%s' (expected one of: %s)", line,
+		    NAMES(buf, faults));
+		return false;
+	}
+	f = &faults[i];
+	if (f->can_off && !strcmp(next, "off"))
+		return true;
+	for (w = next; *w; w = next) {
+		next = split_word(w);
+		ok &= fault_word(p, at, f, w, seen);
+	}
+	for (i = 0; i < MAX_KEYS && f->keys[i].name; i++) {
+		if (f->keys[i].required && !seen[i]) {
+			err(p, at, "fault '%s' needs %s=...", f->name,
+			    f->keys[i].name);
+			ok = false;
+		}
+	}
+	nth = find_name(f->keys, MAX_KEYS, sizeof(f->keys[0]), "nth");
+	prob = find_name(f->keys, MAX_KEYS, sizeof(f->keys[0]), "prob");
+	if (nth >= 0 && prob >= 0 && seen[nth] && seen[prob]) {
+		err(p, at, "fault '%s': nth and prob are mutually exclusive",
+		    f->name);
+		ok = false;
+	}
+	return ok;
+}
+
+/* --- expectations ------------------------------------------------------- */
+
+static const char *const finding_kinds[] = {
+	"lockdep-circular", "lockdep-inconsistent", "lockdep-bad-unlock",
+	"lockdep-held-lock-freed", "lockdep-recursive",
+	"lockdep-irq-inversion", "lockdep-irq-order", "sleep-in-atomic",
+	"kasan", "kfence", "ubsan", "hung-task", "panic", "warning", "bug",
+};
+
+static const char *const item_names[] = {
+	[SC_STEP] = "step", [SC_FAULT] = "fault",
+	[SC_PARALLEL] = "parallel block",
+};
+
+/* status and errno: of the step just before. */
+static bool ex_result(struct parser *p, const struct loc *at,
+		      const char *kind, char *arg)
+{
+	unsigned long long max = strcmp(kind, "errno") ? 255 : 4095, n;
+	const struct sc_item *prev;
+
+	if (!parse_range(arg, 0, max, &n)) {
+		err(p, at, "'expect %s' wants a number 0..%llu, got '%s'",
+		    kind, max, arg);
+		return false;
+	}
+	if (!p->sc->nitems) {
+		err(p, at, "'expect %s' needs a preceding step", kind);
+		return false;
+	}
+	prev = &p->sc->items[p->sc->nitems - 1];
+	if (prev->kind != SC_STEP) {
+		err(p, at, "'expect %s' needs a preceding step, not a %s (%s:%d)",
+		    kind, item_names[prev->kind], prev->file, prev->line);
+		return false;
+	}
+	return true;
+}
+
+static bool ex_sysfs(struct parser *p, const struct loc *at,
+		     const char *kind, char *arg)
+{
+	char *value = split_word(arg);
+
+	if (strncmp(arg, "/sys/", 5)) {
+		err(p, at, "'expect %s' wants a path under /sys/, got '%s'",
+		    kind, arg);
+		return false;
+	}
+	if (!*value) {
+		err(p, at, "'expect %s %s' needs a VALUE", kind, arg);
+		return false;
+	}
+	return true;
+}
+
+static bool ex_regex(struct parser *p, const struct loc *at,
+		     const char *kind, char *arg)
+{
+	char msg[256];
+	regex_t re;
+	int rc;
+
+	if (!*arg) {
+		err(p, at, "'expect %s' needs a REGEX", kind);
+		return false;
+	}
+	rc = regcomp(&re, arg, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		regerror(rc, &re, msg, sizeof(msg));
+		err(p, at, "'expect %s': invalid regex '%s': %s", kind, arg,
+		    msg);
+		return false;
+	}
+	regfree(&re);
+	return true;
+}
+
+static bool ex_finding(struct parser *p, const struct loc *at,
+		       const char *kind, char *arg)
+{
+	char *extra = split_word(arg);
+	char buf[NAMES_LEN];
+
+	if (FIND(finding_kinds, arg) < 0) {
+		err(p, at, "'expect %s': unknown kind '%s' (expected one of: %s)",
+		    kind, arg, NAMES(buf, finding_kinds));
+		return false;
+	}
+	if (*extra) {
+		err(p, at, "'expect %s' wants one KIND, got also '%s'", kind,
+		    extra);
+		return false;
+	}
+	return true;
+}
+
+static bool ex_sim(struct parser *p, const struct loc *at, const char *kind,
+		   char *arg)
+{
+	char *extra = split_word(arg);
+	char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || !eq[1] || *extra) {
+		err(p, at, "'expect %s' wants one KEY=VALUE, e.g. pf.admin_objects=0",
+		    kind);
+		return false;
+	}
+	*eq = 0;
+	if (arg[strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_.")]) {
+		err(p, at, "'expect %s' key '%s' may hold only a-z, 0-9, '_' and '.'",
+		    kind, arg);
+		return false;
+	}
+	return true;
+}
+
+static bool ex_equal(struct parser *p, const struct loc *at,
+		     const char *kind, char *arg)
+{
+	char *b = split_word(arg);
+	char *extra = split_word(b);
+	char what[32];
+
+	if (!*b || *extra) {
+		err(p, at, "'expect %s' wants two functions, e.g. 'vf0 vf1'",
+		    kind);
+		return false;
+	}
+	snprintf(what, sizeof(what), "'expect %s'", kind);
+	if (!check_fn(p, at, what, arg, false) ||
+	    !check_fn(p, at, what, b, false))
+		return false;
+	if (!strcmp(arg, b)) {
+		err(p, at, "'expect %s' compares %s with itself", kind, arg);
+		return false;
+	}
+	return true;
+}
+
+static const struct expect_kind {
+	const char *name;
+	bool (*check)(struct parser *p, const struct loc *at,
+		      const char *kind, char *arg);
+} expect_kinds[] = {
+	{ "status", ex_result },
+	{ "errno", ex_result },
+	{ "sysfs", ex_sysfs },
+	{ "dmesg", ex_regex },
+	{ "no-dmesg", ex_regex },
+	{ "finding", ex_finding },
+	{ "sim", ex_sim },
+	{ "equal", ex_equal },
+};
+
+static void do_expect(struct parser *p, const struct loc *at, char *rest)
+{
+	char line[SC_MAX_LINE + 1], buf[NAMES_LEN];
+	char *arg = split_word(rest);
+	int i;
+
+	if (p->in_block) {
+		err(p, at, "'expect' inside a 'parallel' block (put it after 'end')");
+		return;
+	}
+	note_first(p, at, "expect line");
+	if (!*rest) {
+		err(p, at, "'expect' needs a kind (one of: %s)",
+		    NAMES(buf, expect_kinds));
+		return;
+	}
+	i = FIND(expect_kinds, rest);
+	if (i < 0) {
+		err(p, at, "unknown expectation '%s' (expected one of: %s)",
+		    rest, NAMES(buf, expect_kinds));
+		return;
+	}
+	/* The checks cut words; the kept argument stays as written. */
+	snprintf(line, sizeof(line), "%s", arg);
+	if (expect_kinds[i].check(p, at, rest, line))
+		add_expect(p, at, rest, arg);
+}
+
+/* --- the other keywords ------------------------------------------------- */
+
+static void do_purpose(struct parser *p, const struct loc *at, char *rest)
+{
+	if (p->purpose.file) {
+		err(p, at, "second 'purpose' line (the first is at %s:%d)",
+		    p->purpose.file, p->purpose.line);
+		return;
+	}
+	p->purpose = *at;
+	if (!*rest) {
+		err(p, at, "'purpose' needs a one-line description");
+		return;
+	}
+	p->sc->purpose = sdup(p, rest);
+}
+
+static void do_step(struct parser *p, const struct loc *at, char *rest)
+{
+	note_first(p, at, "step");
+	if (!*rest) {
+		err(p, at, "'step' needs an agent step, e.g. 'step sriov-enable 0000:00:00.0 2'");
+		return;
+	}
+	add_item(p, at, SC_STEP, rest);
+}
+
+static void do_fault(struct parser *p, const struct loc *at, char *rest)
+{
+	char buf[NAMES_LEN];
+
+	note_first(p, at, "fault");
+	if (!*rest) {
+		err(p, at, "'fault' needs a fault (one of: %s)",
+		    NAMES(buf, faults));
+		return;
+	}
+	if (check_fault(p, at, rest))
+		add_item(p, at, SC_FAULT, rest);
+}
+
+static void do_parallel(struct parser *p, const struct loc *at, char *rest)
+{
+	if (p->in_block) {
+		err(p, at, "nested 'parallel' (the block opened at line %d is still open)",
+		    p->block.line);
+		return;
+	}
+	if (*rest)
+		err(p, at, "'parallel' takes no arguments");
+	note_first(p, at, "parallel block");
+	memset(&p->block, 0, sizeof(p->block));
+	p->block.kind = SC_PARALLEL;
+	p->block.file = at->file;
+	p->block.line = at->line;
+	p->block_cap = 0;
+	p->in_block = true;
+}
+
+static void drop_block(struct parser *p)
+{
+	free_items(p->block.children, p->block.nchildren);
+	memset(&p->block, 0, sizeof(p->block));
+	p->in_block = false;
+}
+
+static void do_end(struct parser *p, const struct loc *at, char *rest)
+{
+	struct loc open;
+	struct sc_item *it;
+
+	if (!p->in_block) {
+		err(p, at, "'end' without 'parallel'");
+		return;
+	}
+	if (*rest)
+		err(p, at, "'end' takes no arguments");
+	if (!p->block.nchildren) {
+		open = (struct loc){ p->block.file, p->block.line };
+		err(p, &open, "empty parallel block (closed at line %d)",
+		    at->line);
+		drop_block(p);
+		return;
+	}
+	p->in_block = false;
+	it = new_item(p);
+	if (!it) {
+		p->in_block = true;
+		drop_block(p);
+		return;
+	}
+	*it = p->block;
+	memset(&p->block, 0, sizeof(p->block));
+}
+
+static void parse_file(struct parser *p, const struct loc *at,
+		       const char *shown, const char *path);
+
+/* @arg relative to the directory of @from, unless absolute. */
+static char *resolve(struct parser *p, const char *from, const char *arg)
+{
+	const char *slash = strrchr(from, '/');
+	char *path;
+
+	if (arg[0] == '/' || !slash)
+		return sdup(p, arg);
+	if (asprintf(&path, "%.*s/%s", (int)(slash - from), from, arg) < 0) {
+		p->oom = true;
+		return NULL;
+	}
+	return path;
+}
+
+static void do_include(struct parser *p, const struct loc *at, char *rest)
+{
+	char *extra = split_word(rest);
+	char *path;
+
+	/* A block spanning files would be hard to read: keep it local. */
+	if (p->in_block) {
+		err(p, at, "'include' inside a 'parallel' block");
+		return;
+	}
+	if (!*rest || *extra) {
+		err(p, at, "'include' wants one path");
+		return;
+	}
+	path = resolve(p, at->file, rest);
+	if (!path)
+		return;
+	parse_file(p, at, rest, path);
+	free(path);
+}
+
+static const struct directive {
+	const char *name;
+	void (*run)(struct parser *p, const struct loc *at, char *rest);
+} directives[] = {
+	{ "purpose", do_purpose },
+	{ "include", do_include },
+	{ "topology", do_topology },
+	{ "step", do_step },
+	{ "fault", do_fault },
+	{ "expect", do_expect },
+	{ "parallel", do_parallel },
+	{ "end", do_end },
+};
+
+/* --- lines and files ---------------------------------------------------- */
+
+static void parse_line(struct parser *p, const struct loc *at, char *s)
+{
+	char buf[NAMES_LEN];
+	char *rest;
+	int i;
+
+	s = trim(s);
+	if (!*s || *s == '#')
+		return;
+	rest = split_word(s);
+	i = FIND(directives, s);
+	if (i < 0) {
+		err(p, at, "unknown keyword '%s' (expected one of: %s)", s,
+		    NAMES(buf, directives));
+		return;
+	}
+	directives[i].run(p, at, rest);
+}
+
+static void parse_text(struct parser *p, const char *file, const char *text,
+		       size_t len)
+{
+	const char *s = text, *end = text + len;
+	char line[SC_MAX_LINE + 1];
+	struct loc at = { file, 0 };
+
+	while (s < end && !full(p)) {
+		const char *nl = memchr(s, '\n', end - s);
+		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+
+		at.line++;
+		if (n > SC_MAX_LINE) {
+			err(p, &at, "line is longer than %d characters (%zu)",
+			    SC_MAX_LINE, n);
+		} else if (memchr(s, 0, n)) {
+			err(p, &at, "NUL byte in the line (not a text file?)");
+		} else {
+			memcpy(line, s, n);
+			line[n] = 0;
+			parse_line(p, &at, line);
+		}
+		s = nl ? nl + 1 : end;
+	}
+	if (p->in_block) {
+		at.line = p->block.line;
+		err(p, &at, "'parallel' block not closed (opened here)");
+		drop_block(p);
+	}
+}
+
+/* Push @path (@st NULL for a string) unless that makes a cycle. */
+static const char *enter(struct parser *p, const struct loc *at,
+			 const char *path, const struct stat *st)
+{
+	struct frame *f;
+	const char *kept;
+	char *chain;
+	size_t len;
+	FILE *c;
+
+	for (int i = 0; i < p->depth; i++) {
+		f = &p->stack[i];
+		if (strcmp(f->path, path) && !(st && f->has_id &&
+		    f->dev == st->st_dev && f->ino == st->st_ino))
+			continue;
+		c = open_memstream(&chain, &len);
+		if (!c) {
+			p->oom = true;
+			return NULL;
+		}
+		for (int j = i; j < p->depth; j++)
+			fprintf(c, "%s -> ", p->stack[j].path);
+		fprintf(c, "%s", path);
+		fclose(c);
+		err(p, at, "include cycle: %s", chain);
+		free(chain);
+		return NULL;
+	}
+	if (p->depth > SC_MAX_DEPTH) {
+		err(p, at, "includes nested more than %d deep", SC_MAX_DEPTH);
+		return NULL;
+	}
+	kept = keep_file(p, path);
+	if (!kept)
+		return NULL;
+	f = &p->stack[p->depth++];
+	*f = (struct frame){ .path = kept, .has_id = st != NULL };
+	if (st) {
+		f->dev = st->st_dev;
+		f->ino = st->st_ino;
+	}
+	return kept;
+}
+
+/* Report a file that cannot be read: on the include line, if any. */
+static void file_err(struct parser *p, const struct loc *at,
+		     const char *shown, const char *path, const char *why)
+{
+	struct loc top = { path, 0 };
+
+	if (at)
+		err(p, at, "include '%s': %s", shown, why);
+	else
+		err(p, &top, "%s", why);
+}
+
+/* All of @fd, at most @size bytes; NULL (errno set) on failure. */
+static char *slurp(int fd, size_t size, size_t *len)
+{
+	char *buf = malloc(size + 1);
+	ssize_t n;
+
+	*len = 0;
+	if (!buf)
+		return NULL;
+	while (*len < size) {
+		n = read(fd, buf + *len, size - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (!n)
+			break;
+		*len += n;
+	}
+	return buf;
+}
+
+static void parse_fd(struct parser *p, const struct loc *at,
+		     const char *shown, const char *path, int fd)
+{
+	const char *kept;
+	struct stat st;
+	size_t len;
+	char *text;
+
+	if (fstat(fd, &st)) {
+		file_err(p, at, shown, path, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		file_err(p, at, shown, path, "not a regular file");
+		return;
+	}
+	if (st.st_size > MAX_FILE_SIZE) {
+		file_err(p, at, shown, path, "larger than 4 MiB");
+		return;
+	}
+	text = slurp(fd, st.st_size, &len);
+	if (!text) {
+		file_err(p, at, shown, path, strerror(errno));
+		return;
+	}
+	kept = enter(p, at, path, &st);
+	if (kept) {
+		parse_text(p, kept, text, len);
+		p->depth--;
+	}
+	free(text);
+}
+
+/* Read @path (@shown as written in the include at @at, if any). */
+static void parse_file(struct parser *p, const struct loc *at,
+		       const char *shown, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		file_err(p, at, shown, path, strerror(errno));
+		return;
+	}
+	parse_fd(p, at, shown, path, fd);
+	close(fd);
+}
+
+/* --- entry points ------------------------------------------------------- */
+
+void scenario_free(struct scenario *sc)
+{
+	free(sc->path);
+	free(sc->purpose);
+	free(sc->topo.cmdline);
+	free(sc->topo.profile);
+	free_items(sc->items, sc->nitems);
+	for (int i = 0; i < sc->nexpects; i++) {
+		free(sc->expects[i].kind);
+		free(sc->expects[i].arg);
+	}
+	free(sc->expects);
+	for (int i = 0; i < sc->nfiles; i++)
+		free(sc->files[i]);
+	free(sc->files);
+	memset(sc, 0, sizeof(*sc));
+}
+
+static void defaults(struct parser *p, struct sc_topology *t)
+{
+	t->mem_mb = 256;
+	t->timeout_s = 120;
+	t->admin_limit = 15;
+	t->profile = sdup(p, "debug");
+}
+
+/* The verdict; hands the messages over to @errors. */
+static int finish(struct parser *p, char **msgs, char **errors)
+{
+	struct scenario *sc = p->sc;
+	struct loc top = { sc->path, 0 };
+	bool failed;
+
+	/* Only once the top file could be read: else that is the error. */
+	if (!p->purpose.file && sc->nfiles)
+		err(p, &top, "missing 'purpose' line");
+	if (p->oom)
+		fprintf(p->errf, "%s: out of memory\n", sc->path ? sc->path : "?");
+	failed = p->nerrs || p->oom;
+	fclose(p->errf);
+	if (failed)
+		scenario_free(sc);
+	if (failed && errors)
+		*errors = *msgs;
+	else
+		free(*msgs);
+	return failed ? -1 : 0;
+}
+
+/* @text NULL: read the file @name. */
+static int parse(const char *name, const char *text, struct scenario *sc,
+		 char **errors)
+{
+	struct parser p = { .sc = sc };
+	char *msgs = NULL;
+	size_t len = 0;
+	const char *kept;
+
+	memset(sc, 0, sizeof(*sc));
+	if (errors)
+		*errors = NULL;
+	p.errf = open_memstream(&msgs, &len);
+	if (!p.errf) {
+		if (errors)
+			*errors = strdup("out of memory\n");
+		return -1;
+	}
+	sc->path = sdup(&p, name);
+	defaults(&p, &sc->topo);
+	if (!text) {
+		parse_file(&p, NULL, name, name);
+	} else {
+		kept = enter(&p, NULL, name, NULL);
+		if (kept)
+			parse_text(&p, kept, text, strlen(text));
+	}
+	return finish(&p, &msgs, errors);
+}
+
+int scenario_parse(const char *path, struct scenario *sc, char **errors)
+{
+	return parse(path, NULL, sc, errors);
+}
+
+int scenario_parse_string(const char *name, const char *text,
+			  struct scenario *sc, char **errors)
+{
+	return parse(name, text, sc, errors);
+}

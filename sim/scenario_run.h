@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Runs scenario files (sim/scenario.h): each in its own process, run
+ * directory, sockets and UML, up to @jobs at once, and reports like a
+ * test suite: TAP on stdout, optional JUnit XML, a final "N passed,
+ * N failed" line, and for each failure the expectations that failed and
+ * the one command that reproduces exactly that run.
+ *
+ * Contract: every file is parsed before anything runs; a parse error
+ * prints "FILE:LINE: problem" lines and returns 2.  Returns 0 if every
+ * scenario passed, 1 otherwise, 4 if interrupted (children torn down).
+ */
+#ifndef VFSIM_SCENARIO_RUN_H
+#define VFSIM_SCENARIO_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "run.h"
+#include "scenario.h"
+
+/* Builds the devices for @t, sets o->funcs/rpc, calls run_uml(). */
+typedef int sr_run_fn(struct run_opts *o, const struct sc_topology *t);
+
+struct sr_opts {
+	unsigned int jobs;		/* parallel scenarios, >= 1 */
+	const char *junit;		/* JUnit XML output file, or NULL */
+	uint64_t seed;			/* used unless a scenario sets one */
+	unsigned int shard_k, shard_n;	/* run the K-th of N slices (1-based) */
+	const char *runs_dir;		/* a run directory per scenario below */
+	const char *kernel, *agent;
+	const char *self;		/* argv[0], for the reproduce line */
+	unsigned int timeout_s;		/* 0: each scenario's own */
+};
+
+int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
+		     sr_run_fn *fn);
+
+#endif

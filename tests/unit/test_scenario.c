@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The scenario language: good scenarios, and every error a user can make. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "../../sim/scenario.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+Suite *scenario_suite(void);
+
+/* Made in the parent by an unchecked fixture, so it goes even on failure. */
+static char tmpdir[] = "/tmp/vfsim-scenario-XXXXXX";
+
+static void tmp_setup(void)
+{
+	strcpy(tmpdir + strlen(tmpdir) - 6, "XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void tmp_teardown(void)
+{
+	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* @rel under the temp dir, into @buf. */
+static const char *tpath(char *buf, size_t len, const char *rel)
+{
+	snprintf(buf, len, "%s/%s", tmpdir, rel);
+	return buf;
+}
+
+/* Write @len bytes of @text to @rel, making its directories. */
+static void put_n(const char *rel, const char *text, size_t len)
+{
+	char path[256];
+	int fd;
+
+	tpath(path, sizeof(path), rel);
+	for (char *s = strchr(path + strlen(tmpdir) + 1, '/'); s;
+	     s = strchr(s + 1, '/')) {
+		*s = 0;
+		ck_assert(!mkdir(path, 0700) || errno == EEXIST);
+		*s = '/';
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static void put(const char *rel, const char *text)
+{
+	put_n(rel, text, strlen(text));
+}
+
+static void parse_ok(const char *text, struct scenario *sc)
+{
+	char *errors = NULL;
+	int rc = scenario_parse_string("x.vfs", text, sc, &errors);
+
+	ck_assert_msg(rc == 0, "parse failed:\n%s", errors);
+	ck_assert_ptr_null(errors);
+}
+
+/* -1, nothing returned, and @want among the messages; returns them. */
+static char *parse_bad(int rc, struct scenario *sc, char *errors,
+		       const char *want)
+{
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_nonnull(errors);
+	ck_assert_msg(strstr(errors, want), "want \"%s\" in:\n%s", want,
+		      errors);
+	ck_assert_ptr_null(sc->items);
+	ck_assert_ptr_null(sc->files);
+	ck_assert_ptr_null(sc->purpose);
+	return errors;
+}
+
+static void assert_error(const char *text, const char *want)
+{
+	struct scenario sc;
+	char *errors;
+	int rc = scenario_parse_string("x.vfs", text, &sc, &errors);
+
+	free(parse_bad(rc, &sc, errors, want));
+}
+
+static void assert_file_error(const char *rel, const char *want)
+{
+	struct scenario sc;
+	char path[256], *errors;
+	int rc = scenario_parse(tpath(path, sizeof(path), rel), &sc, &errors);
+
+	free(parse_bad(rc, &sc, errors, want));
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* --- good scenarios ----------------------------------------------------- */
+
+START_TEST(test_full_with_includes)
+{
+	struct scenario sc;
+	char path[256], inc[256], *errors;
+	const struct sc_item *it;
+
+	put("full/main.vfs",
+	    "# Migration while the device refuses once\n"
+	    "purpose Migrate VF0 into VF1 while DEV_PARTS_GET fails once\n"
+	    "\n"
+	    "topology mem=1024 timeout=300 cmdline=lockdep.debug=1  loglevel=8\n"
+	    "include common/sriov2.inc\n"
+	    "fault admin-fail op=DEV_PARTS_GET nth=1 status=5\n"
+	    "step   migrate\tvf0 vf1\n"
+	    "expect errno 5\n"
+	    "expect equal vf0 vf1\n"
+	    "expect no-dmesg BUG: .* at\n");
+	put("full/common/sriov2.inc",
+	    "topology vfs=2 time-travel=inf-cpu mem=512\n"
+	    "include enable.inc\n");
+	put("full/common/enable.inc",
+	    "step sriov-enable 0000:00:00.0 2\n"
+	    "expect status 0\n"
+	    "expect sysfs /sys/bus/pci/devices/0000:00:00.0/sriov_numvfs 2\n");
+	ck_assert_int_eq(scenario_parse(tpath(path, sizeof(path),
+					      "full/main.vfs"),
+					&sc, &errors), 0);
+	ck_assert_ptr_null(errors);
+	ck_assert_str_eq(sc.path, path);
+	ck_assert_str_eq(sc.purpose,
+			 "Migrate VF0 into VF1 while DEV_PARTS_GET fails once");
+	ck_assert_uint_eq(sc.topo.vfs, 2);
+	ck_assert_uint_eq(sc.topo.mem_mb, 512);		/* the include's */
+	ck_assert_uint_eq(sc.topo.timeout_s, 300);
+	ck_assert_int_eq(sc.topo.time_travel, 2);
+	ck_assert_str_eq(sc.topo.cmdline, "lockdep.debug=1  loglevel=8");
+
+	ck_assert_int_eq(sc.nfiles, 3);
+	ck_assert_str_eq(sc.files[0], path);
+	ck_assert_str_eq(sc.files[1], tpath(inc, sizeof(inc),
+					    "full/common/sriov2.inc"));
+	ck_assert_str_eq(sc.files[2], tpath(inc, sizeof(inc),
+					    "full/common/enable.inc"));
+
+	ck_assert_int_eq(sc.nitems, 3);
+	it = sc.items;
+	ck_assert_int_eq(it[0].kind, SC_STEP);
+	ck_assert_str_eq(it[0].text, "sriov-enable 0000:00:00.0 2");
+	ck_assert_ptr_eq(it[0].file, sc.files[2]);
+	ck_assert_int_eq(it[0].line, 1);
+	ck_assert_int_eq(it[1].kind, SC_FAULT);
+	ck_assert_str_eq(it[1].text, "admin-fail op=DEV_PARTS_GET nth=1 status=5");
+	ck_assert_ptr_eq(it[1].file, sc.files[0]);
+	ck_assert_int_eq(it[1].line, 6);
+	ck_assert_str_eq(it[2].text, "migrate vf0 vf1");
+
+	ck_assert_int_eq(sc.nexpects, 5);
+	ck_assert_str_eq(sc.expects[0].kind, "status");
+	ck_assert_str_eq(sc.expects[0].arg, "0");
+	ck_assert_int_eq(sc.expects[0].after_item, 0);
+	ck_assert_ptr_eq(sc.expects[0].file, sc.files[2]);
+	ck_assert_int_eq(sc.expects[0].line, 2);
+	ck_assert_str_eq(sc.expects[1].arg,
+			 "/sys/bus/pci/devices/0000:00:00.0/sriov_numvfs 2");
+	ck_assert_int_eq(sc.expects[2].after_item, 2);
+	ck_assert_str_eq(sc.expects[3].arg, "vf0 vf1");
+	ck_assert_str_eq(sc.expects[4].kind, "no-dmesg");
+	ck_assert_str_eq(sc.expects[4].arg, "BUG: .* at");
+	ck_assert_int_eq(sc.expects[4].line, 10);
+	scenario_free(&sc);
+	ck_assert_ptr_null(sc.items);
+	scenario_free(&sc);		/* a second free is harmless */
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	struct scenario sc;
+
+	parse_ok("purpose nothing at all\n", &sc);
+	ck_assert_uint_eq(sc.topo.vfs, 0);
+	ck_assert_int_eq(sc.topo.time_travel, 0);
+	ck_assert_uint_eq(sc.topo.context_size, 0);
+	ck_assert_uint_eq(sc.topo.mem_mb, 256);
+	ck_assert_uint_eq(sc.topo.timeout_s, 120);
+	ck_assert_uint_eq(sc.topo.admin_limit, 15);
+	ck_assert_str_eq(sc.topo.profile, "debug");
+	ck_assert_ptr_null(sc.topo.cmdline);
+	ck_assert(!sc.topo.pf_indirect);
+	ck_assert(!sc.topo.seed_set);
+	ck_assert_int_eq(sc.nitems, 0);
+	ck_assert_int_eq(sc.nexpects, 0);
+	ck_assert_int_eq(sc.nfiles, 1);
+	ck_assert_str_eq(sc.files[0], "x.vfs");
+	scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_topology_overrides_and_limits)
+{
+	struct scenario sc;
+
+	parse_ok("purpose p\n"
+		 "topology vfs=1 mem=64 profile=kasan_lite-2 cmdline=a\n"
+		 "topology vfs=7 time-travel=basic context-size=67108864\n"
+		 "topology mem=16384 timeout=3600 pf-indirect=1 admin-limit=255\n"
+		 "topology seed=4294967295 cmdline=b  c vfs=3\n", &sc);
+	ck_assert_uint_eq(sc.topo.vfs, 7);	/* inside cmdline: not a key */
+	ck_assert_int_eq(sc.topo.time_travel, 1);
+	ck_assert_uint_eq(sc.topo.context_size, 67108864);
+	ck_assert_uint_eq(sc.topo.mem_mb, 16384);
+	ck_assert_uint_eq(sc.topo.timeout_s, 3600);
+	ck_assert_uint_eq(sc.topo.admin_limit, 255);
+	ck_assert(sc.topo.pf_indirect);
+	ck_assert_str_eq(sc.topo.profile, "kasan_lite-2");
+	ck_assert_str_eq(sc.topo.cmdline, "b  c vfs=3");
+	ck_assert(sc.topo.seed_set);
+	ck_assert_uint_eq(sc.topo.seed, 4294967295u);
+	scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_parallel_blocks)
+{
+	struct scenario sc;
+	const struct sc_item *b;
+
+	parse_ok("purpose p\n"
+		 "topology vfs=2\n"
+		 "step one\n"
+		 "parallel\n"
+		 "  step sriov-read 0000:00:00.1\n"
+		 "  fault msi-dup fn=vf1 nth=2\n"
+		 "  step sriov-read   0000:00:00.2\n"
+		 "end\n"
+		 "expect finding warning\n"
+		 "parallel\n"
+		 "\tstep alone\n"
+		 "end\n", &sc);
+	ck_assert_int_eq(sc.nitems, 3);
+	ck_assert_int_eq(sc.items[0].kind, SC_STEP);
+	b = &sc.items[1];
+	ck_assert_int_eq(b->kind, SC_PARALLEL);
+	ck_assert_ptr_null(b->text);
+	ck_assert_int_eq(b->line, 4);
+	ck_assert_int_eq(b->nchildren, 3);
+	ck_assert_int_eq(b->children[0].kind, SC_STEP);
+	ck_assert_int_eq(b->children[1].kind, SC_FAULT);
+	ck_assert_str_eq(b->children[1].text, "msi-dup fn=vf1 nth=2");
+	ck_assert_int_eq(b->children[1].line, 6);
+	ck_assert_str_eq(b->children[2].text, "sriov-read 0000:00:00.2");
+	ck_assert_int_eq(sc.expects[0].after_item, 1);
+	ck_assert_int_eq(sc.items[2].nchildren, 1);
+	ck_assert_str_eq(sc.items[2].children[0].text, "alone");
+	scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_expect_after_item)
+{
+	struct scenario sc;
+
+	parse_ok("purpose p\n"
+		 "expect finding kasan\n"
+		 "step a\n"
+		 "expect status 0\n"
+		 "# a comment between is fine\n"
+		 "expect errno 0\n"
+		 "fault pf-reset\n"
+		 "expect sim pf.admin_objects=0\n"
+		 "step b\n"
+		 "expect dmesg a  b\n", &sc);
+	ck_assert_int_eq(sc.nexpects, 5);
+	ck_assert_int_eq(sc.expects[0].after_item, -1);
+	ck_assert_int_eq(sc.expects[1].after_item, 0);
+	ck_assert_int_eq(sc.expects[2].after_item, 0);
+	ck_assert_int_eq(sc.expects[2].line, 6);
+	ck_assert_int_eq(sc.expects[3].after_item, 1);
+	ck_assert_str_eq(sc.expects[3].arg, "pf.admin_objects=0");
+	ck_assert_int_eq(sc.expects[4].after_item, 2);
+	ck_assert_str_eq(sc.expects[4].arg, "a  b");	/* regex as written */
+	scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_comments_and_blanks)
+{
+	struct scenario sc;
+
+	parse_ok("\n# comment\n   # indented comment\n\t\n"
+		 "   purpose  spaced   out  \r\n"
+		 "\t\tstep a # not a comment\r\n"
+		 "\n", &sc);
+	ck_assert_str_eq(sc.purpose, "spaced   out");
+	ck_assert_int_eq(sc.nitems, 1);
+	ck_assert_str_eq(sc.items[0].text, "a # not a comment");
+	ck_assert_int_eq(sc.items[0].line, 6);
+	scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_fault_forms)
+{
+	struct scenario sc;
+
+	parse_ok("purpose p\n"
+		 "topology vfs=7\n"
+		 "fault admin-fail op=any prob=0\n"
+		 "fault admin-fail op=LIST_USE prob=1.0\n"
+		 "fault admin-fail op=DEV_MODE_SET prob=0.25 status=65535\n"
+		 "fault admin-delay op=DEVICE_CAP_GET ms=600000 nth=1000000\n"
+		 "fault admin-hang op=RESOURCE_OBJ_CREATE\n"
+		 "fault admin-corrupt op=DEV_PARTS_SET nth=3\n"
+		 "fault msi-drop fn=pf count=1000000\n"
+		 "fault msi-delay fn=vf6 ms=1\n"
+		 "fault slow-reply fn=vf0 us=100000000\n"
+		 "fault flr fn=vf6\n"
+		 "fault unplug fn=pf\n"
+		 "fault failslab prob=0.5 interval=10 times=3\n"
+		 "fault failslab off\n"
+		 "fault fail-page-alloc\n", &sc);
+	ck_assert_int_eq(sc.nitems, 14);
+	ck_assert_str_eq(sc.items[12].text, "failslab off");
+	scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_longest_line_ok)
+{
+	struct scenario sc;
+	char text[16 + SC_MAX_LINE];
+
+	/* "step " + words up to exactly SC_MAX_LINE characters. */
+	strcpy(text, "purpose p\nstep ");
+	memset(text + 15, 'a', SC_MAX_LINE - 5);
+	strcpy(text + 15 + SC_MAX_LINE - 5, "\n");
+	parse_ok(text, &sc);
+	ck_assert_uint_eq(strlen(sc.items[0].text), SC_MAX_LINE - 5);
+	scenario_free(&sc);
+}
+END_TEST
+
+/* --- errors ------------------------------------------------------------- */
+
+/* Each after a "purpose t" line 1. */
+static const struct {
+	const char *text;
+	const char *want;
+} bad[] = {
+	{ "stpe a", "x.vfs:2: unknown keyword 'stpe' (expected one of: purpose, include" },
+	{ "purpose again", "x.vfs:2: second 'purpose' line (the first is at x.vfs:1)" },
+	{ "topology vfs=9", "x.vfs:2: topology key 'vfs' wants 0..7, got 9" },
+	{ "topology vfs=", "x.vfs:2: topology key 'vfs' wants 0..7, got nothing" },
+	{ "topology vfs=-1", "x.vfs:2: topology key 'vfs' wants 0..7, got -1" },
+	{ "topology time-travel=fast", "x.vfs:2: topology key 'time-travel' wants one of: off, basic, inf-cpu; got 'fast'" },
+	{ "topology context-size=67108865", "x.vfs:2: topology key 'context-size' wants 0..67108864, got 67108865" },
+	{ "topology mem=63", "x.vfs:2: topology key 'mem' wants 64..16384, got 63" },
+	{ "topology timeout=0", "x.vfs:2: topology key 'timeout' wants 1..3600, got 0" },
+	{ "topology profile=Debug", "x.vfs:2: topology key 'profile' wants a name of a-z, 0-9, '_' and '-', got 'Debug'" },
+	{ "topology pf-indirect=2", "x.vfs:2: topology key 'pf-indirect' wants 0..1, got 2" },
+	{ "topology admin-limit=256", "x.vfs:2: topology key 'admin-limit' wants 1..255, got 256" },
+	{ "topology seed=4294967296", "x.vfs:2: topology key 'seed' wants 0..4294967295, got 4294967296" },
+	{ "topology colour=red", "x.vfs:2: unknown topology key 'colour' (expected one of: vfs, time-travel," },
+	{ "topology vfs", "x.vfs:2: topology word 'vfs' is not KEY=VALUE" },
+	{ "topology", "x.vfs:2: 'topology' needs KEY=VALUE words" },
+	{ "step a\ntopology vfs=1", "x.vfs:3: 'topology' after the first step (x.vfs:2)" },
+	{ "fault pf-reset\ntopology vfs=1", "x.vfs:3: 'topology' after the first fault (x.vfs:2)" },
+	{ "expect finding bug\ntopology vfs=1", "x.vfs:3: 'topology' after the first expect line (x.vfs:2)" },
+	{ "fault", "x.vfs:2: 'fault' needs a fault (one of: admin-fail," },
+	{ "fault admin-fial op=any", "x.vfs:2: unknown fault 'admin-fial' (expected one of: admin-fail, admin-delay, admin-hang," },
+	{ "fault admin-fail", "x.vfs:2: fault 'admin-fail' needs op=..." },
+	{ "fault admin-fail op=FOO", "x.vfs:2: fault 'admin-fail': unknown op 'FOO' (expected one of: LIST_QUERY," },
+	{ "fault admin-fail op=any nth=2 prob=0.5", "x.vfs:2: fault 'admin-fail': nth and prob are mutually exclusive" },
+	{ "fault admin-fail op=any prob=1.5", "x.vfs:2: fault 'admin-fail': prob wants a decimal 0..1 (e.g. 0.25), got 1.5" },
+	{ "fault admin-fail op=any prob=.5", "x.vfs:2: fault 'admin-fail': prob wants a decimal 0..1" },
+	{ "fault admin-fail op=any status=0", "x.vfs:2: fault 'admin-fail': status wants 1..65535, got 0" },
+	{ "fault admin-fail op=any nth=0", "x.vfs:2: fault 'admin-fail': nth wants 1..1000000, got 0" },
+	{ "fault admin-fail op=any colour=red", "x.vfs:2: fault 'admin-fail' has no key 'colour' (expected one of: op, nth, prob, status)" },
+	{ "fault admin-fail op=any op=LIST_USE", "x.vfs:2: fault 'admin-fail': key 'op' given twice" },
+	{ "fault admin-fail op=any nth", "x.vfs:2: fault 'admin-fail': 'nth' is not KEY=VALUE" },
+	{ "fault admin-fail off", "x.vfs:2: fault 'admin-fail': 'off' is not KEY=VALUE" },
+	{ "fault admin-delay op=any", "x.vfs:2: fault 'admin-delay' needs ms=..." },
+	{ "fault admin-delay op=any ms=600001", "x.vfs:2: fault 'admin-delay': ms wants 1..600000, got 600001" },
+	{ "fault admin-short op=any prob=0.5", "x.vfs:2: fault 'admin-short' has no key 'prob' (expected one of: op, nth)" },
+	{ "fault msi-drop fn=vf7", "x.vfs:2: fault 'msi-drop' fn wants pf or vf0..vf6, got 'vf7'" },
+	{ "fault msi-drop fn=vf1", "x.vfs:2: fault 'msi-drop' fn names vf1 but the topology has 0 VFs (vfs=0)" },
+	{ "fault msi-drop fn=pf count=0", "x.vfs:2: fault 'msi-drop': count wants 1..1000000, got 0" },
+	{ "fault msi-delay fn=pf", "x.vfs:2: fault 'msi-delay' needs ms=..." },
+	{ "fault slow-reply fn=pf", "x.vfs:2: fault 'slow-reply' needs us=..." },
+	{ "fault cfg-ones", "x.vfs:2: fault 'cfg-ones' needs fn=..." },
+	{ "topology vfs=2\nfault flr fn=pf", "x.vfs:3: fault 'flr' fn wants a VF (vf0..vf6), got 'pf'" },
+	{ "fault pf-reset now=1", "x.vfs:2: fault 'pf-reset' takes no arguments, got 'now'" },
+	{ "fault failslab off prob=0.1", "x.vfs:2: fault 'failslab': 'off' stands alone ('fault failslab off')" },
+	{ "fault fail-page-alloc times=0", "x.vfs:2: fault 'fail-page-alloc': times wants 1..1000000, got 0" },
+	{ "step", "x.vfs:2: 'step' needs an agent step" },
+	{ "expect", "x.vfs:2: 'expect' needs a kind (one of: status, errno," },
+	{ "expect colour red", "x.vfs:2: unknown expectation 'colour' (expected one of: status, errno, sysfs," },
+	{ "expect status 0", "x.vfs:2: 'expect status' needs a preceding step" },
+	{ "fault pf-reset\nexpect errno 5", "x.vfs:3: 'expect errno' needs a preceding step, not a fault (x.vfs:2)" },
+	{ "parallel\nstep a\nend\nexpect status 0", "x.vfs:5: 'expect status' needs a preceding step, not a parallel block (x.vfs:2)" },
+	{ "step a\nexpect status 256", "x.vfs:3: 'expect status' wants a number 0..255, got '256'" },
+	{ "step a\nexpect errno EIO", "x.vfs:3: 'expect errno' wants a number 0..4095, got 'EIO'" },
+	{ "expect sysfs /proc/x 1", "x.vfs:2: 'expect sysfs' wants a path under /sys/, got '/proc/x'" },
+	{ "expect sysfs /sys/x", "x.vfs:2: 'expect sysfs /sys/x' needs a VALUE" },
+	{ "expect dmesg (unclosed", "x.vfs:2: 'expect dmesg': invalid regex '(unclosed': " },
+	{ "expect no-dmesg", "x.vfs:2: 'expect no-dmesg' needs a REGEX" },
+	{ "expect finding kasn", "x.vfs:2: 'expect finding': unknown kind 'kasn' (expected one of: lockdep-circular," },
+	{ "expect finding kasan bug", "x.vfs:2: 'expect finding' wants one KIND, got also 'bug'" },
+	{ "expect sim PF.x=1", "x.vfs:2: 'expect sim' key 'PF.x' may hold only a-z, 0-9, '_' and '.'" },
+	{ "expect sim pf.x", "x.vfs:2: 'expect sim' wants one KEY=VALUE" },
+	{ "expect equal vf0", "x.vfs:2: 'expect equal' wants two functions" },
+	{ "expect equal pf vf2", "x.vfs:2: 'expect equal' names vf2 but the topology has 0 VFs" },
+	{ "topology vfs=1\nexpect equal vf0 vf0", "x.vfs:3: 'expect equal' compares vf0 with itself" },
+	{ "end", "x.vfs:2: 'end' without 'parallel'" },
+	{ "parallel\nstep a", "x.vfs:2: 'parallel' block not closed (opened here)" },
+	{ "parallel\nparallel\nstep a\nend", "x.vfs:3: nested 'parallel' (the block opened at line 2 is still open)" },
+	{ "parallel\nend", "x.vfs:2: empty parallel block (closed at line 3)" },
+	{ "parallel\nstep a\nexpect status 0\nend", "x.vfs:4: 'expect' inside a 'parallel' block" },
+	{ "parallel now\nstep a\nend", "x.vfs:2: 'parallel' takes no arguments" },
+	{ "parallel\nstep a\nend now", "x.vfs:4: 'end' takes no arguments" },
+	{ "parallel\ninclude a.inc\nstep a\nend", "x.vfs:3: 'include' inside a 'parallel' block" },
+	{ "include", "x.vfs:2: 'include' wants one path" },
+	{ "include a.inc b.inc", "x.vfs:2: 'include' wants one path" },
+	{ "include /nonexistent/vfsim.inc", "x.vfs:2: include '/nonexistent/vfsim.inc': No such file or directory" },
+};
+
+START_TEST(test_error_messages)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "purpose t\n%s\n", bad[_i].text);
+	assert_error(text, bad[_i].want);
+}
+END_TEST
+
+START_TEST(test_missing_purpose)
+{
+	assert_error("step a\n", "x.vfs: missing 'purpose' line\n");
+	assert_error("", "x.vfs: missing 'purpose' line\n");
+}
+END_TEST
+
+START_TEST(test_empty_purpose)
+{
+	struct scenario sc;
+	char *errors;
+	int rc = scenario_parse_string("x.vfs", "purpose   \n", &sc, &errors);
+
+	/* The line is there, only empty: one error, not two. */
+	parse_bad(rc, &sc, errors,
+		  "x.vfs:1: 'purpose' needs a one-line description\n");
+	ck_assert_int_eq(count_lines(errors), 1);
+	free(errors);
+}
+END_TEST
+
+START_TEST(test_line_too_long)
+{
+	char text[32 + SC_MAX_LINE];
+
+	strcpy(text, "purpose p\nstep ");
+	memset(text + 15, 'a', SC_MAX_LINE - 4);
+	strcpy(text + 15 + SC_MAX_LINE - 4, "\nbogus\n");
+	assert_error(text, "x.vfs:2: line is longer than 1024 characters (1025)");
+	/* ... and parsing goes on after it. */
+	assert_error(text, "x.vfs:3: unknown keyword 'bogus'");
+}
+END_TEST
+
+START_TEST(test_all_errors_reported)
+{
+	struct scenario sc;
+	char text[2048] = "purpose p\n", *errors;
+	int rc;
+
+	rc = scenario_parse_string("x.vfs", "topology vfs=8\nstpe\nend\n", &sc,
+				   &errors);
+	parse_bad(rc, &sc, errors, "x.vfs:1: topology key 'vfs'");
+	ck_assert_ptr_nonnull(strstr(errors, "x.vfs:2: unknown keyword"));
+	ck_assert_ptr_nonnull(strstr(errors, "x.vfs:3: 'end' without"));
+	ck_assert_ptr_nonnull(strstr(errors, "x.vfs: missing 'purpose'"));
+	ck_assert_int_eq(count_lines(errors), 4);
+	free(errors);
+
+	for (int i = 0; i < 30; i++)
+		strcat(text, "end\n");
+	rc = scenario_parse_string("x.vfs", text, &sc, &errors);
+	parse_bad(rc, &sc, errors, "x.vfs:21: 'end' without 'parallel'\n");
+	ck_assert_int_eq(count_lines(errors), SC_MAX_ERRORS);
+	free(errors);
+}
+END_TEST
+
+START_TEST(test_errors_optional)
+{
+	struct scenario sc;
+
+	ck_assert_int_eq(scenario_parse_string("x.vfs", "stpe\n", &sc, NULL),
+			 -1);
+	ck_assert_int_eq(sc.nitems, 0);
+}
+END_TEST
+
+/* --- errors with files -------------------------------------------------- */
+
+START_TEST(test_missing_file)
+{
+	struct scenario sc;
+	char *errors;
+	int rc = scenario_parse("/nonexistent/vfsim/x.vfs", &sc, &errors);
+
+	parse_bad(rc, &sc, errors,
+		  "/nonexistent/vfsim/x.vfs: No such file or directory\n");
+	ck_assert_int_eq(count_lines(errors), 1);	/* no "missing purpose" */
+	free(errors);
+}
+END_TEST
+
+START_TEST(test_include_missing)
+{
+	put("miss/x.vfs", "purpose p\n\ninclude sub/missing.inc\n");
+	assert_file_error("miss/x.vfs",
+			  "/miss/x.vfs:3: include 'sub/missing.inc': No such file or directory");
+}
+END_TEST
+
+START_TEST(test_include_not_regular)
+{
+	put("dir/x.vfs", "purpose p\ninclude sub\n");
+	put("dir/sub/y.inc", "step a\n");
+	assert_file_error("dir/x.vfs", "/dir/x.vfs:2: include 'sub': not a regular file");
+}
+END_TEST
+
+START_TEST(test_error_in_include_names_it)
+{
+	put("inc/x.vfs", "purpose p\ninclude lib/y.inc\n");
+	put("inc/lib/y.inc", "# lib\nfault admin-fail op=NOPE\n");
+	assert_file_error("inc/x.vfs", "/inc/lib/y.inc:2: fault 'admin-fail': unknown op 'NOPE'");
+}
+END_TEST
+
+START_TEST(test_parallel_not_closed_in_include)
+{
+	put("pinc/x.vfs", "purpose p\ninclude y.inc\nstep b\nend\n");
+	put("pinc/y.inc", "parallel\nstep a\n");
+	assert_file_error("pinc/x.vfs", "/pinc/y.inc:1: 'parallel' block not closed (opened here)");
+	assert_file_error("pinc/x.vfs", "/pinc/x.vfs:4: 'end' without 'parallel'");
+}
+END_TEST
+
+START_TEST(test_include_cycle)
+{
+	char want[512];
+
+	put("cyc/x.vfs", "purpose p\ninclude a.inc\n");
+	put("cyc/a.inc", "step a\ninclude b.inc\n");
+	put("cyc/b.inc", "include a.inc\n");
+	snprintf(want, sizeof(want),
+		 "%s/cyc/b.inc:1: include cycle: %s/cyc/a.inc -> %s/cyc/b.inc -> %s/cyc/a.inc\n",
+		 tmpdir, tmpdir, tmpdir, tmpdir);
+	assert_file_error("cyc/x.vfs", want);
+
+	/* The same file by another name is still the same file. */
+	put("self/x.vfs", "purpose p\ninclude ../self/./x.vfs\n");
+	snprintf(want, sizeof(want), "%s/self/x.vfs:2: include cycle: %s/self/x.vfs -> %s/self/../self/./x.vfs\n",
+		 tmpdir, tmpdir, tmpdir);
+	assert_file_error("self/x.vfs", want);
+}
+END_TEST
+
+/* x.vfs includes n1.inc, which includes n2.inc ... n@depth.inc. */
+static void include_chain(const char *dir, int depth)
+{
+	char rel[64], text[64];
+
+	snprintf(rel, sizeof(rel), "%s/x.vfs", dir);
+	put(rel, "purpose p\ninclude n1.inc\n");
+	for (int i = 1; i <= depth; i++) {
+		snprintf(rel, sizeof(rel), "%s/n%d.inc", dir, i);
+		if (i < depth)
+			snprintf(text, sizeof(text), "include n%d.inc\n", i + 1);
+		else
+			snprintf(text, sizeof(text), "step deep\n");
+		put(rel, text);
+	}
+}
+
+START_TEST(test_include_depth)
+{
+	struct scenario sc;
+	char path[256], *errors;
+
+	include_chain("deep8", SC_MAX_DEPTH);
+	ck_assert_int_eq(scenario_parse(tpath(path, sizeof(path),
+					      "deep8/x.vfs"), &sc, &errors), 0);
+	ck_assert_int_eq(sc.nfiles, 1 + SC_MAX_DEPTH);
+	ck_assert_str_eq(sc.items[0].text, "deep");
+	scenario_free(&sc);
+
+	include_chain("deep9", SC_MAX_DEPTH + 1);
+	assert_file_error("deep9/x.vfs", "/deep9/n8.inc:1: includes nested more than 8 deep");
+}
+END_TEST
+
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "purpose p\nstep a\0b\nbogus\n";
+
+	put_n("nul.vfs", text, sizeof(text) - 1);
+	assert_file_error("nul.vfs", "/nul.vfs:2: NUL byte in the line");
+	assert_file_error("nul.vfs", "/nul.vfs:3: unknown keyword 'bogus'");
+}
+END_TEST
+
+START_TEST(test_string_includes_relative_to_name)
+{
+	struct scenario sc;
+	char name[256], *errors;
+
+	put("str/common/t.inc", "topology vfs=3\n");
+	tpath(name, sizeof(name), "str/virtual.vfs");
+	ck_assert_int_eq(scenario_parse_string(name,
+			 "purpose p\ninclude common/t.inc\n", &sc, &errors), 0);
+	ck_assert_uint_eq(sc.topo.vfs, 3);
+	ck_assert_int_eq(sc.nfiles, 2);
+	scenario_free(&sc);
+}
+END_TEST
+
+Suite *scenario_suite(void)
+{
+	Suite *s = suite_create("scenario");
+	TCase *tc = tcase_create("core");
+	TCase *files = tcase_create("files");
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_topology_overrides_and_limits);
+	tcase_add_test(tc, test_parallel_blocks);
+	tcase_add_test(tc, test_expect_after_item);
+	tcase_add_test(tc, test_comments_and_blanks);
+	tcase_add_test(tc, test_fault_forms);
+	tcase_add_test(tc, test_longest_line_ok);
+	tcase_add_loop_test(tc, test_error_messages, 0, ARRAY_SIZE(bad));
+	tcase_add_test(tc, test_missing_purpose);
+	tcase_add_test(tc, test_empty_purpose);
+	tcase_add_test(tc, test_line_too_long);
+	tcase_add_test(tc, test_all_errors_reported);
+	tcase_add_test(tc, test_errors_optional);
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+
+	tcase_add_unchecked_fixture(files, tmp_setup, tmp_teardown);
+	tcase_add_test(files, test_full_with_includes);
+	tcase_add_test(files, test_include_missing);
+	tcase_add_test(files, test_include_not_regular);
+	tcase_add_test(files, test_error_in_include_names_it);
+	tcase_add_test(files, test_parallel_not_closed_in_include);
+	tcase_add_test(files, test_include_cycle);
+	tcase_add_test(files, test_include_depth);
+	tcase_add_test(files, test_nul_byte);
+	tcase_add_test(files, test_string_includes_relative_to_name);
+	suite_add_tcase(s, files);
+	return s;
+}
