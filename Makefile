@@ -32,7 +32,7 @@ VFSIM := $(B)/bin/vfsim
 AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
-.PHONY: all deps kernel headers unit integration check demo bench clean \
+.PHONY: all deps kernel headers unit integration check demo bench clean scenarios \
 	distclean help
 
 all: $(VFSIM) $(AGENT)
@@ -103,3 +103,7 @@ distclean:
 	rm -rf $(B)
 
 -include $(shell find $(B)/obj $(B)/san -name '*.d' 2>/dev/null)
+
+# The scenario library (doc/scenarios.md), two at a time.
+scenarios: all kernel
+	@$(B)/bin/vfsim run -j 2 --junit $(B)/scenarios.xml scenarios/*/*.vfs

@@ -361,7 +361,7 @@ int dev_parts_decode(const uint8_t *buf, size_t len,
 			return 0;
 		}
 		if (known_len(type, &want)) {
-			if (0)
+			if (!(flags & DEV_PART_F_OPTIONAL))
 				return bad("unknown mandatory part 0x%x", type);
 			r.off += plen;	/* optional: skip */
 			continue;

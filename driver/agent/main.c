@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -167,6 +168,7 @@ static int step_fail_inject(const struct step *s)
 			err = write_text(path, val);			\
 	} while (0)
 	KNOB("task-filter", "Y");
+	KNOB("ignore-gfp-wait", "N");	/* GFP_KERNEL too, not only atomic */
 	KNOB("verbose", "1");
 	KNOB("interval", interval);
 	KNOB("times", off ? "0" : times);
@@ -180,6 +182,39 @@ static int step_fail_inject(const struct step *s)
 	}
 	result("armed=%d probability=%s", !off, off ? "0" : prob);
 	return 0;
+}
+
+/*
+ * UML's um_pci_device_unregister() looks the slot's pci_dev up with
+ * pci_get_slot(bus, slot) where it needs a devfn, so at power-off the VFs
+ * (slots 1..7) outlive their transport and the PF's removal then touches
+ * them: a NULL dereference in virtio_pcidev_send_cmd().  Disable SR-IOV
+ * first, unless a scenario asks to see that (keep-vfs-at-poweroff).
+ */
+static bool keep_vfs;
+
+static int step_keep_vfs(const struct step *s)
+{
+	(void)s;
+	keep_vfs = true;
+	return 0;
+}
+
+static void sriov_disable_all(void)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	char path[300], num[16];
+
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%s/sriov_numvfs", e->d_name);
+		if (e->d_name[0] != '.' && !read_text(path, num, sizeof(num)) &&
+		    atoi(num) > 0)
+			write_text(path, "0");
+	}
+	if (d)
+		closedir(d);
 }
 
 /* write PATH VALUE: a sysfs, procfs or debugfs knob. */
@@ -246,6 +281,7 @@ static const struct {
 	  "fail-page-alloc [prob=P] [interval=N] [times=N]|off" },
 	{ "expect-sysfs", step_expect_sysfs, 2, "expect-sysfs PATH VALUE" },
 	{ "write", step_write, 2, "write PATH VALUE" },
+	{ "keep-vfs-at-poweroff", step_keep_vfs, 0, "keep-vfs-at-poweroff" },
 	{ "sriov-autoprobe", step_sriov_autoprobe, 2, "sriov-autoprobe PF 0|1" },
 	{ "sriov-enable", step_sriov_enable, 2, "sriov-enable PF N" },
 	{ "sriov-disable", step_sriov_disable, 1, "sriov-disable PF" },
@@ -412,6 +448,8 @@ int main(void)
 	run_steps();
 	mig_close_all();
 	vfio_close_all();
+	if (!keep_vfs)
+		sriov_disable_all();
 	if (agent_log)
 		fclose(agent_log);
 	sync();

@@ -38,10 +38,13 @@ admin_sequence() {
 		"$1/trace.log" | sed 's/ $//'
 }
 
-# Processes or private directories a run left behind (should be none).
+# Processes or the private directory the run in $1 left behind (none).
+# Only that run's: other runs may be going on at the same time.
 leftovers() {
-	pgrep -f "umid=vfsim" || true
-	find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'vfsim.*' 2>/dev/null || true
+	local priv
+	pgrep -f "VFSIM_RUNDIR=$1( |$)" || true
+	priv=$(sed -n 's/.*uml_dir=\([^ ]*\).*/\1/p' "$1/sim.log" 2>/dev/null | head -1)
+	if [ -n "$priv" ] && [ -e "$priv" ]; then echo "$priv"; fi
 }
 
 summary() {

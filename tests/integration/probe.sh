@@ -65,7 +65,7 @@ test_failing_step() {
 test_timeout() {
 	vfsim_run timeout -t 3 "sleep 60"
 	local left
-	left=$(leftovers)
+	left=$(leftovers "$DIR")
 	if [ "$RC" -eq 3 ] && [ -z "$left" ]; then
 		pass "timeout: run killed at 3 s, nothing left behind"
 	else
@@ -82,7 +82,7 @@ test_interrupt() {
 	sleep 2
 	kill -INT "$pid"
 	wait "$pid" || rc=$?
-	left=$(leftovers)
+	left=$(leftovers "$RUNS/interrupt")
 	if [ "$rc" -eq 4 ] && [ -z "$left" ]; then
 		pass "Ctrl-C: run torn down, nothing left behind"
 	else

@@ -805,7 +805,9 @@ START_TEST(test_diff_names_fields)
 	b.mac_filter[0] = 0;
 	b.tx_packets = 1;
 	b.opaque_seed = 7;
-	ck_assert_int_eq(vnet_state_diff(&a, &b, out, sizeof(out)), 8);
+	b.link_status = 0;
+	ck_assert_int_eq(vnet_state_diff(&a, &b, out, sizeof(out)), 9);
+	ck_assert_ptr_nonnull(strstr(out, "link_status: 0x1 != 0x0"));
 	ck_assert_ptr_nonnull(strstr(out, "status: 0xf != 0x0\n"));
 	ck_assert_ptr_nonnull(strstr(out, "vq2.used_idx:"));
 	ck_assert_ptr_nonnull(strstr(out, "vq0.enabled: 1 != 0"));
