@@ -231,8 +231,8 @@ static void expect_bad_what(const uint8_t *buf, size_t len,
 		      "output changed by a rejected blob (%s)", err);
 	ck_assert_msg(err[0], "no reason given");
 	if (why)
-		ck_assert_msg(strstr(err, why), "reason \"%s\", expected \"%s\"",
-			      err, why);
+		ck_assert_msg(strstr(err, why), "reason \"%s\", expected "
+			      "\"%s\"", err, why);
 }
 
 static void expect_bad(const uint8_t *buf, size_t len,

@@ -6,6 +6,10 @@
 #include "helpers.h"
 
 Suite *scenario_suite(void);	/* tests/unit/test_scenario.c */
+Suite *sriov_suite(void);	/* tests/unit/test_sriov.c */
+Suite *dev_parts_suite(void);	/* tests/unit/test_dev_parts.c */
+Suite *admin_parts_suite(void);	/* tests/unit/test_admin_parts.c */
+Suite *stopped_suite(void);	/* tests/unit/test_stopped.c */
 
 int main(void)
 {
@@ -14,6 +18,7 @@ int main(void)
 		vring_suite, vhost_user_suite, pcidev_suite, admin_suite,
 		virtio_net_suite, kreport_suite,
 		scenario_suite,
+		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
