@@ -71,6 +71,10 @@ static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 			return bad(err, len, "prob '%s' must be in (0, 1]", v);
 		return 0;
 	}
+	if (strcmp(kv, "nth") && strcmp(kv, "count") && strcmp(kv, "status") &&
+	    strcmp(kv, "ms") && strcmp(kv, "us"))
+		return bad(err, len, "bad key '%s' (expected op/fn, nth, count, "
+			   "prob, status, ms or us)", kv);
 	n = strtoull(v, &end, 10);
 	if (*end || !*v)
 		return bad(err, len, "'%s' is not a number", v);

@@ -52,6 +52,41 @@ const char *kreport_classify(const char *line)
 	return NULL;
 }
 
+/* "func" from a call trace line " [<6030b7e2>] func+0x5c/0xb5", or NULL. */
+static const char *frame_of(const char *line, char *buf, size_t len)
+{
+	const char *p = strstr(line, "] ");
+
+	if (!strstr(line, "[<") || !p || strstr(line, "] ? "))
+		return NULL;	/* "? " frames are guesses: skip them */
+	p += 2;
+	snprintf(buf, len, "%.*s", (int)strcspn(p, "+ \r\n"), p);
+	return buf[0] ? buf : NULL;
+}
+
+/*
+ * After a report's headline, the first few frames of its call trace say
+ * where it happened (a hung task's wait, a WARNING's caller): append them.
+ */
+static void add_stack(FILE *f, FILE *out)
+{
+	char line[1024], fn[128];
+	int frames = 0, lines = 0;
+	long pos = ftell(f);
+
+	while (frames < 4 && lines++ < 80 && fgets(line, sizeof(line), f)) {
+		if (kreport_classify(line))
+			break;		/* the next report */
+		if (!frame_of(line, fn, sizeof(fn)) || strstr(fn, "dump_stack") ||
+		    strstr(fn, "show_stack") || strstr(fn, "__warn") ||
+		    strstr(fn, "warn_slowpath") || strstr(fn, "__might"))
+			continue;
+		fprintf(out, "%s%s", frames ? " < " : " | stack: ", fn);
+		frames++;
+	}
+	fseek(f, pos, SEEK_SET);
+}
+
 int kreport_scan(const char *path, FILE *out)
 {
 	char line[1024];
@@ -71,7 +106,9 @@ int kreport_scan(const char *path, FILE *out)
 		    (strstr(line, "lock") || strstr(line, "RCU")) &&
 		    !strstr(line, "CPU:"))
 			continue;
-		fprintf(out, "%s: %s\n", kind, line);
+		fprintf(out, "%s: %s", kind, line);
+		add_stack(f, out);
+		fputc('\n', out);
 		found++;
 	}
 	fclose(f);

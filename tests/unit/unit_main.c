@@ -10,6 +10,7 @@ Suite *sriov_suite(void);	/* tests/unit/test_sriov.c */
 Suite *dev_parts_suite(void);	/* tests/unit/test_dev_parts.c */
 Suite *admin_parts_suite(void);	/* tests/unit/test_admin_parts.c */
 Suite *stopped_suite(void);	/* tests/unit/test_stopped.c */
+Suite *fault_suite(void);	/* tests/unit/test_fault.c */
 
 int main(void)
 {
@@ -19,6 +20,7 @@ int main(void)
 		virtio_net_suite, kreport_suite,
 		scenario_suite,
 		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
+		fault_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
