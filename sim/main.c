@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "../models/topology.h"
 #include "log.h"
@@ -30,6 +32,8 @@ static const char usage_main[] =
 "  run [OPTIONS] [STEP...]   boot UML with the simulated devices and run\n"
 "                            the in-guest agent's STEPs (default: probe);\n"
 "                            each STEP is one argument: \"cfg-bench BDF 100\"\n"
+"  ctl RUN_DIR COMMAND...    act on a running simulator: arm faults,\n"
+"                            unplug or reset functions, statistics\n"
 "  help [COMMAND]            show help\n"
 "  version                   print the version\n"
 "\n"
@@ -383,6 +387,54 @@ static int cmd_run(int argc, char **argv)
 	return run_with_topology(&o, &topo);
 }
 
+/* vfsim ctl RUN_DIR COMMAND...: a request to a running simulator. */
+static int cmd_ctl(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[PATH_MAX + 8], req[300] = "", reply[4300];
+	size_t used = 0;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	if (argc < 3) {
+		fputs("usage: vfsim ctl RUN_DIR COMMAND [ARGS...]\n"
+		      "  fault KIND KEY=VALUE...   arm a fault (doc/scenarios.md)\n"
+		      "  fault KIND off            disarm\n"
+		      "  unplug FN | flr FN        act on a function\n"
+		      "  stats                     end-of-run style statistics\n"
+		      "  compare A B | evolve A    model requests\n", stderr);
+		return RUN_ERROR;
+	}
+	snprintf(path, sizeof(path), "%s/ctl", argv[1]);
+	f = fopen(path, "r");
+	if (!f || !fgets(sa.sun_path, sizeof(sa.sun_path), f)) {
+		fprintf(stderr, "vfsim: error: %s: no running simulator there "
+			"(%s)\n", argv[1], strerror(errno));
+		if (f)
+			fclose(f);
+		return RUN_ERROR;
+	}
+	fclose(f);
+	sa.sun_path[strcspn(sa.sun_path, "\n")] = 0;
+	for (int i = 2; i < argc && used < sizeof(req); i++)
+		used += snprintf(req + used, sizeof(req) - used, "%s%s",
+				 i > 2 ? " " : "", argv[i]);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "vfsim: error: %s: %s (has the run ended?)\n",
+			sa.sun_path, strerror(errno));
+		return RUN_ERROR;
+	}
+	(void)!write(fd, req, strlen(req));
+	while ((n = read(fd, reply, sizeof(reply) - 1)) > 0) {
+		reply[n] = 0;
+		fputs(reply, stdout);
+	}
+	close(fd);
+	return strstr(reply, "differences=-1") ? RUN_FAIL : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -391,6 +443,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ctl"))
+		return cmd_ctl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vfsim %s\n", VFSIM_VERSION);
 		return 0;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -364,6 +366,66 @@ static void on_rpc(struct run *r, const char *req)
 	rpc_reply(r, id, c.out);
 }
 
+/*
+ * The control socket: "<priv>/ctl.sock", its path in "<run dir>/ctl".
+ * One request line per connection ("fault admin-fail op=X", "unplug vf1",
+ * "flr vf0", "stats", "compare vf0 vf1"), one reply, then close: what
+ * `vfsim ctl RUN_DIR ...` and scripts use to act on a running guest.
+ */
+static int ctl_open(struct run *r)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[PATH_MAX + 8];
+	FILE *f;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ctl.sock", r->priv);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(fd, 4)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/ctl", r->dir);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%s\n", sa.sun_path);
+		fclose(f);
+	}
+	return fd;
+}
+
+static void ctl_serve(struct run *r, int lfd)
+{
+	static struct rpc_call c;
+	struct timeval tv = { .tv_sec = 2 };
+	char req[300];
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	ssize_t n;
+	int off = 0;
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = read(fd, req, sizeof(req) - 1);
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	if (n > 0) {
+		req[n] = 0;
+		req[strcspn(req, "\r\n")] = 0;
+		sscanf(req, "%15s %n", c.cmd, &off);
+		snprintf(c.rest, sizeof(c.rest), "%s", req + off);
+		sscanf(c.rest, "%15s %63s", c.a, c.b);
+		bus_call(&r->bus, sim_rpc(c.cmd) ? sim_rpc_on_bus : rpc_on_bus,
+			 &c);
+		fprintf(r->simlog, "ctl %s: %s", req, c.out);
+		fflush(r->simlog);
+		(void)!write(fd, c.out, strlen(c.out));
+	}
+	close(fd);
+}
+
 static void on_line(struct run *r, const char *line)
 {
 	const char *m = strstr(line, "vfsim-mark ");
@@ -408,7 +470,9 @@ static void kill_uml(struct run *r)
 static void supervise(struct run *r, int cfd)
 {
 	double deadline = r->t0 + r->o->timeout_s;
-	struct pollfd pfd[2] = { { cfd, POLLIN, 0 }, { r->sfd, POLLIN, 0 } };
+	int lfd = ctl_open(r);
+	struct pollfd pfd[3] = { { cfd, POLLIN, 0 }, { r->sfd, POLLIN, 0 },
+				 { lfd, POLLIN, 0 } };
 	char buf[8192];
 
 	for (;;) {
@@ -425,7 +489,7 @@ static void supervise(struct run *r, int cfd)
 		}
 		if (left <= 0)
 			break;
-		ret = poll(pfd, 2, (int)(left * 1000) + 1);
+		ret = poll(pfd, lfd >= 0 ? 3 : 2, (int)(left * 1000) + 1);
 		if (ret < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents & POLLIN) {
@@ -440,6 +504,8 @@ static void supervise(struct run *r, int cfd)
 				deadline = now_s() + 5;
 			}
 		}
+		if (lfd >= 0 && (pfd[2].revents & POLLIN))
+			ctl_serve(r, lfd);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
 			ssize_t n = read(cfd, buf, sizeof(buf));
 
@@ -447,6 +513,13 @@ static void supervise(struct run *r, int cfd)
 				break;
 			console_data(r, buf, n);
 		}
+	}
+	if (lfd >= 0) {
+		char path[PATH_MAX + 8];
+
+		close(lfd);
+		snprintf(path, sizeof(path), "%s/ctl", r->dir);
+		unlink(path);	/* the socket goes with the private dir */
 	}
 }
 

@@ -169,6 +169,8 @@ static int step_fail_inject(const struct step *s)
 	} while (0)
 	KNOB("task-filter", "Y");
 	KNOB("ignore-gfp-wait", "N");	/* GFP_KERNEL too, not only atomic */
+	if (strstr(dir, "page"))
+		KNOB("min-order", "0");	/* single pages too (default: 1) */
 	KNOB("verbose", "1");
 	KNOB("interval", interval);
 	KNOB("times", off ? "0" : times);

@@ -90,6 +90,24 @@ test_interrupt() {
 	fi
 }
 
+test_ctl() {
+	local pid out rc=0
+	rm -rf "$RUNS/ctl"
+	"$VFSIM" run -q -o "$RUNS/ctl" -t 60 probe "sleep 4" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do [ -e "$RUNS/ctl/ctl" ] && break; sleep 0.1; done
+	sleep 1
+	out=$("$VFSIM" ctl "$RUNS/ctl" stats 2>&1)
+	"$VFSIM" ctl "$RUNS/ctl" fault admin-fial op=LIST_USE >/dev/null 2>&1 || rc=$?
+	wait "$pid"
+	if [[ $out == *"pf.admin_commands=5"* ]] && [ "$rc" -eq 1 ] &&
+		grep -q "ctl fault admin-fial" "$RUNS/ctl/sim.log"; then
+		pass "vfsim ctl: statistics from a running simulator, bad faults refused"
+	else
+		fail "vfsim ctl on a running simulator" "stats: $out" "bad fault rc: $rc"
+	fi
+}
+
 test_bad_args() {
 	local out rc=0
 	out=$("$VFSIM" run --mac 52:54:zz 2>&1) || rc=$?
@@ -124,5 +142,6 @@ test_failing_step
 test_guest_is_readonly
 test_timeout
 test_interrupt
+test_ctl
 test_bad_args
 summary
