@@ -375,11 +375,14 @@ static void on_rpc(struct run *r, const char *req)
 static int ctl_open(struct run *r)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char path[PATH_MAX + 8];
+	char path[PATH_MAX + 16];
 	FILE *f;
 	int fd;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ctl.sock", r->priv);
+	snprintf(path, sizeof(path), "%s/ctl.sock", r->priv);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;	/* no control socket; the run goes on */
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    listen(fd, 4)) {

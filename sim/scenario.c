@@ -758,6 +758,17 @@ static bool ex_finding(struct parser *p, const struct loc *at,
 	return true;
 }
 
+/* expect timeout: the run must hang (a livelock no detector reports). */
+static bool ex_timeout(struct parser *p, const struct loc *at,
+		       const char *kind, char *arg)
+{
+	if (*arg) {
+		err(p, at, "'expect %s' takes no argument", kind);
+		return false;
+	}
+	return true;
+}
+
 static bool ex_sim(struct parser *p, const struct loc *at, const char *kind,
 		   char *arg)
 {
@@ -814,6 +825,7 @@ static const struct expect_kind {
 	{ "finding", ex_finding },
 	{ "sim", ex_sim },
 	{ "equal", ex_equal },
+	{ "timeout", ex_timeout },
 };
 
 static void do_expect(struct parser *p, const struct loc *at, char *rest)

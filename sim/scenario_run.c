@@ -178,6 +178,23 @@ static bool file_has(const char *dir, const char *name, const char *regex,
 	return found;
 }
 
+static bool file_has_line(const char *dir, const char *name, const char *want)
+{
+	char path[PATH_MAX + 32], line[4096];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		found = !strcmp(line, want);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
 #define MISS(...) (fprintf(out, "# " __VA_ARGS__), fputc('\n', out), bad++)
 
 /* The steps must succeed unless an expectation says otherwise. */
@@ -303,25 +320,36 @@ static int judge_logs(const struct scenario *sc, const char *dir, FILE *out)
 			MISS("%s:%d: a console line matches /%s/", x->file,
 			     x->line, x->arg);
 		else if (!strcmp(x->kind, "sim") &&
-			 !file_has(dir, "summary.txt", x->arg, true))
+			 !file_has_line(dir, "summary.txt", x->arg))
 			MISS("%s:%d: simulator state is not %s (summary.txt)",
 			     x->file, x->line, x->arg);
 	}
 	return bad;
 }
 
+static bool expects(const struct scenario *sc, const char *kind)
+{
+	for (int e = 0; e < sc->nexpects; e++)
+		if (!strcmp(sc->expects[e].kind, kind))
+			return true;
+	return false;
+}
+
 static int judge(const struct scenario *sc, const struct plan *p,
 		 const char *dir, int verdict, FILE *out)
 {
+	bool hang_ok = finding_expected(sc, "hung-task") ||
+		       expects(sc, "timeout");
 	int bad = 0;
 
-	if (verdict == RUN_TIMEOUT && !finding_expected(sc, "hung-task"))
+	if (expects(sc, "timeout") && verdict != RUN_TIMEOUT)
+		MISS("expected the run to hang until its timeout; it ended");
+	if (verdict == RUN_TIMEOUT && !hang_ok)
 		MISS("timeout after %u s", sc->topo.timeout_s);
 	else if (verdict == RUN_ERROR || verdict == RUN_INTERRUPTED)
 		MISS("the run did not complete (%s)",
 		     verdict == RUN_ERROR ? "error" : "interrupted");
-	bad += judge_steps(sc, p, dir, verdict == RUN_TIMEOUT &&
-			   finding_expected(sc, "hung-task"), out);
+	bad += judge_steps(sc, p, dir, verdict == RUN_TIMEOUT && hang_ok, out);
 	bad += judge_inline(p, dir, out);
 	bad += judge_findings(sc, dir, out);
 	bad += judge_logs(sc, dir, out);
