@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,6 +65,23 @@ static const char *frame_of(const char *line, char *buf, size_t len)
 	return buf[0] ? buf : NULL;
 }
 
+/* Frames of the reporting and scheduling machinery, not of the culprit. */
+static bool plumbing(const char *fn)
+{
+	static const char *const skip[] = {
+		"dump_stack", "show_stack", "__warn", "warn_slowpath",
+		"__might", "might_", "__switch_to", "__schedule", "schedule",
+		"print_", "mark_lock", "mark_usage", "lock_acquire",
+		"__lock_acquire", "check_", "validate_chain", "panic",
+		"lockdep_",
+	};
+
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (!strncmp(fn, skip[i], strlen(skip[i])))
+			return true;
+	return false;
+}
+
 /*
  * After a report's headline, the first few frames of its call trace say
  * where it happened (a hung task's wait, a WARNING's caller): append them.
@@ -72,14 +90,18 @@ static void add_stack(FILE *f, FILE *out)
 {
 	char line[1024], fn[128];
 	int frames = 0, lines = 0;
+	bool trace = false;
 	long pos = ftell(f);
 
-	while (frames < 4 && lines++ < 80 && fgets(line, sizeof(line), f)) {
+	/* Lockdep's reports are long: its call trace comes last. */
+	while (frames < 4 && lines++ < 400 && fgets(line, sizeof(line), f)) {
 		if (kreport_classify(line))
 			break;		/* the next report */
-		if (!frame_of(line, fn, sizeof(fn)) || strstr(fn, "dump_stack") ||
-		    strstr(fn, "show_stack") || strstr(fn, "__warn") ||
-		    strstr(fn, "warn_slowpath") || strstr(fn, "__might"))
+		if (strstr(line, "Call Trace:")) {
+			trace = true;	/* not the "irqs last enabled at" lines */
+			continue;
+		}
+		if (!trace || !frame_of(line, fn, sizeof(fn)) || plumbing(fn))
 			continue;
 		fprintf(out, "%s%s", frames ? " < " : " | stack: ", fn);
 		frames++;
@@ -87,9 +109,26 @@ static void add_stack(FILE *f, FILE *out)
 	fseek(f, pos, SEEK_SET);
 }
 
+/* The hung-task detector repeats itself for the same task: once is enough. */
+static bool repeated_hung_task(const char *line, char *seen, size_t len)
+{
+	char task[128];
+	const char *t = strstr(line, "INFO: task ");
+
+	if (!t || sscanf(t + 11, "%127s", task) != 1)
+		return false;
+	if (strstr(seen, task))
+		return true;
+	if (strlen(seen) + strlen(task) + 2 < len) {
+		strcat(seen, task);
+		strcat(seen, " ");
+	}
+	return false;
+}
+
 int kreport_scan(const char *path, FILE *out)
 {
-	char line[1024];
+	char line[1024], hung[1024] = "";
 	int found = 0;
 	FILE *f = fopen(path, "r");
 
@@ -101,6 +140,9 @@ int kreport_scan(const char *path, FILE *out)
 		if (!kind)
 			continue;
 		line[strcspn(line, "\r\n")] = 0;
+		if (!strcmp(kind, "hung-task") &&
+		    repeated_hung_task(line, hung, sizeof(hung)))
+			continue;
 		/* Lockdep prints "WARNING: <kind>"; count it once. */
 		if (!strcmp(kind, "warning") &&
 		    (strstr(line, "lock") || strstr(line, "RCU")) &&

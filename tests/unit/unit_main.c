@@ -11,6 +11,7 @@ Suite *dev_parts_suite(void);	/* tests/unit/test_dev_parts.c */
 Suite *admin_parts_suite(void);	/* tests/unit/test_admin_parts.c */
 Suite *stopped_suite(void);	/* tests/unit/test_stopped.c */
 Suite *fault_suite(void);	/* tests/unit/test_fault.c */
+Suite *kreport_capture_suite(void);	/* tests/unit/test_kreport_capture.c */
 
 int main(void)
 {
@@ -20,7 +21,7 @@ int main(void)
 		virtio_net_suite, kreport_suite,
 		scenario_suite,
 		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
-		fault_suite,
+		fault_suite, kreport_capture_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
