@@ -434,6 +434,16 @@ static void print_result(int n, const struct scenario *sc, int status,
 		if (junit)
 			fputs(line, junit);
 	}
+	/* Kernel reports belong in the summary, expected or not. */
+	snprintf(path, sizeof(path), "%s/findings.txt", dir);
+	if (f)
+		fclose(f);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		printf("#   finding: %s", line);
+	if (f)
+		fclose(f);
+	f = NULL;
 	if (!ok) {
 		printf("#   run directory: %s\n", dir);
 		printf("#   reproduce: %s run --seed %llu %s\n", so->self,

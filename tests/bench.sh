@@ -95,3 +95,11 @@ d=$(run mig-16m -m 512 --context-size 16777216 "${MIG[@]}" \
 l=$(grep 'name=mig-bench' "$d/agent.log")
 printf 'migration of a 16 MiB context: %7.1f MB/s (save + restore), downtime median %.1f ms  (target >= 300 MB/s)\n' \
 	"$(field <(echo "$l") mb_per_s)" "$(field <(echo "$l") downtime_median_ms)"
+
+# The scenario library, two at a time.
+t0=$(date +%s.%N)
+n=$("$VFSIM" run -j 2 -o "$RUNS/scenarios" "$ROOT"/scenarios/*/*.vfs 2>/dev/null |
+	grep -c '^ok \|^not ok ')
+t=$(echo "$(date +%s.%N) - $t0" | bc -l)
+printf 'scenario library (%d scenarios, -j2): %6.1f s wall, %5.1f scenarios/min  (target <= 60 s)\n' \
+	"$n" "$t" "$(echo "$n * 60 / $t" | bc -l)"
