@@ -192,8 +192,16 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 	for (unsigned int i = 0; i < r->bus.nslots; i++)
 		ARG("virtio_uml.device=%s:%d", bus_socket_path(&r->bus, i),
 		    VFSIM_PCIDEV_VIRTIO_ID);
-	if (tt_arg[r->o->tt])
+	if (tt_arg[r->o->tt]) {
 		ARG("%s", tt_arg[r->o->tt]);
+		/*
+		 * An idle guest jumps its clock to the next timer; when it
+		 * waits for one of our interrupts, that timer can be the
+		 * hung-task check 120 simulated seconds on: a report no real
+		 * hang caused.  Under time-travel, hangs show as timeouts.
+		 */
+		ARG("sysctl.kernel.hung_task_timeout_secs=0");
+	}
 	/*
 	 * virtio_pcidev gives up on a reply after max_delay_us polls (40 ms
 	 * by default); a busy host can deschedule the bus thread that long,
