@@ -31,13 +31,9 @@ echo "== integration tests (UML): probe, SR-IOV, migration"
 passed=$((passed + $(grep -c '^ok ' "$BUILD/integration.log")))
 failed=$((failed + $(grep -c '^not ok ' "$BUILD/integration.log")))
 
-echo "== scenarios (fast set; the library: make scenarios)"
+echo "== the scenario library (two at a time; JUnit in build/scenarios.xml)"
 "$BUILD/bin/vfsim" run -j 2 -o "$BUILD/check-scenarios" \
-	"$ROOT"/scenarios/probe/{pf-probe,pf-indirect,poweroff-with-vfs}.vfs \
-	"$ROOT"/scenarios/sriov/{autoprobe,too-many}.vfs \
-	"$ROOT"/scenarios/vfio/open-reset.vfs \
-	"$ROOT"/scenarios/migration/{vf-to-vf,corrupt}.vfs \
-	"$ROOT"/scenarios/faults/{admin-fail-parts-get,msi-dup,failslab-enable}.vfs \
+	--junit "$BUILD/scenarios.xml" "$ROOT"/scenarios/*/*.vfs \
 	2>&1 | tee "$BUILD/scenarios.log"
 passed=$((passed + $(grep -c '^ok ' "$BUILD/scenarios.log")))
 failed=$((failed + $(grep -c '^not ok ' "$BUILD/scenarios.log")))
