@@ -7,23 +7,9 @@
 #include "../sim/log.h"
 #include "../sim/trace.h"
 #include "virtio_admin.h"
+#include "../sim/le.h"
 
 #define BIT64(n) (1ull << (n))
-
-static uint64_t get_le(const uint8_t *p, unsigned int len)
-{
-	uint64_t v = 0;
-
-	while (len--)
-		v = v << 8 | p[len];
-	return v;
-}
-
-static void put_le(uint8_t *p, unsigned int len, uint64_t v)
-{
-	for (unsigned int i = 0; i < len; i++)
-		p[i] = v >> (8 * i);
-}
 
 const char *admin_opcode_name(uint16_t op)
 {

@@ -11,21 +11,7 @@
 #include "../sim/log.h"
 #include "../sim/trace.h"
 #include "virtio_pci.h"
-
-static void put_le(uint8_t *p, unsigned int len, uint64_t v)
-{
-	for (unsigned int i = 0; i < len; i++)
-		p[i] = v >> (8 * i);
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned int len)
-{
-	uint64_t v = 0;
-
-	while (len--)
-		v = v << 8 | p[len];
-	return v;
-}
+#include "../sim/le.h"
 
 unsigned int virtio_pci_total_queues(const struct vdev *d)
 {

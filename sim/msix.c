@@ -7,6 +7,7 @@
 #include "log.h"
 #include "pci_func.h"
 #include "trace.h"
+#include "le.h"
 
 static uint16_t msix_ctrl(const struct pci_func *fn)
 {
@@ -65,15 +66,6 @@ static bool vector_masked(const struct pci_func *fn, unsigned vec)
 
 	return (msix_ctrl(fn) & PCI_MSIX_FLAGS_MASKALL) ||
 	       (e[PCI_MSIX_ENTRY_VECTOR_CTRL] & PCI_MSIX_ENTRY_CTRL_MASKBIT);
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned len)
-{
-	uint64_t v = 0;
-
-	while (len--)
-		v = v << 8 | p[len];
-	return v;
 }
 
 struct delayed_msi {

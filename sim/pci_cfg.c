@@ -4,24 +4,7 @@
 #include <linux/pci_regs.h>
 
 #include "pci_cfg.h"
-
-static void put_le(uint8_t *p, unsigned len, uint64_t v)
-{
-	unsigned i;
-
-	for (i = 0; i < len; i++)
-		p[i] = v >> (8 * i);
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned len)
-{
-	uint64_t v = 0;
-	unsigned i;
-
-	for (i = 0; i < len; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
+#include "le.h"
 
 uint8_t pci_cfg_get8(const struct pci_cfg *cfg, uint16_t off)
 {

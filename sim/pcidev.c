@@ -7,6 +7,7 @@
 #include "log.h"
 #include "pcidev.h"
 #include "trace.h"
+#include "le.h"
 
 static int send_msi(void *ctx, uint64_t addr, uint32_t data);
 
@@ -66,21 +67,6 @@ static void broken(struct pcidev *p, const char *why)
 static bool cfg_size_ok(uint32_t size)
 {
 	return size == 1 || size == 2 || size == 4 || size == 8;
-}
-
-static void put_le(uint8_t *b, uint32_t len, uint64_t v)
-{
-	for (uint32_t i = 0; i < len; i++)
-		b[i] = v >> (8 * i);
-}
-
-static uint64_t get_le(const uint8_t *b, uint32_t len)
-{
-	uint64_t v = 0;
-
-	while (len--)
-		v = v << 8 | b[len];
-	return v;
 }
 
 static uint32_t do_cfg_read(struct pcidev *p, const struct vring_chain *c,

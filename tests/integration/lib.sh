@@ -31,6 +31,23 @@ vfsim_run() {
 	"$VFSIM" run -q -o "$DIR" "$@" >"$RUNS/$name.out" 2>&1 || RC=$?
 }
 
+# run_ok NAME DESCRIPTION [vfsim options and steps]: pass if the run
+# passes; a failure shows the failed steps, state mismatches and reports.
+run_ok() {
+	local name=$1 what=$2
+	shift 2
+	vfsim_run "$name" "$@"
+	if [ "$RC" -eq 0 ]; then
+		pass "$what"
+		return 0
+	fi
+	fail "$what" "exit $RC, see $DIR" \
+		"$(grep -h 'status=fail' "$DIR/agent.log" 2>/dev/null | head -2)" \
+		"$(grep -h 'mismatch' "$DIR/console.log" 2>/dev/null | head -3)" \
+		"$(head -2 "$DIR/findings.txt" 2>/dev/null)"
+	return 1
+}
+
 # The admin opcodes in trace order, space separated.
 admin_sequence() {
 	awk '$3 == "admin" { for (i = 4; i <= NF; i++)

@@ -13,20 +13,7 @@ SETUP=(--vfs 2 probe "sriov-autoprobe $PF 0" "sriov-enable $PF 2"
 	vfio-noiommu "bind $A virtio_vfio_pci" "bind $B virtio_vfio_pci"
 	"vfio-open $A" "vfio-open $B")
 
-run_ok() {
-	local name=$1 what=$2
-	shift 2
-	vfsim_run "$name" "$@"
-	if [ "$RC" -eq 0 ]; then
-		pass "$what"
-		return 0
-	fi
-	fail "$what" "exit $RC, see $DIR" \
-		"$(grep -h 'status=fail' "$DIR/agent.log" 2>/dev/null | head -2)" \
-		"$(grep -h 'mismatch' "$DIR/console.log" 2>/dev/null | head -3)" \
-		"$(head -2 "$DIR/findings.txt" 2>/dev/null)"
-	return 1
-}
+
 
 check() {
 	local what=$1

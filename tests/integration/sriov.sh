@@ -8,20 +8,6 @@ set -uo pipefail
 PF=0000:00:00.0
 VF0=0000:00:01.0
 
-# run_ok NAME DESCRIPTION [vfsim options and steps]: pass if the run passes.
-run_ok() {
-	local name=$1 what=$2
-	shift 2
-	vfsim_run "$name" "$@"
-	if [ "$RC" -eq 0 ]; then
-		pass "$what"
-		return 0
-	fi
-	fail "$what" "exit $RC, see $DIR" \
-		"$(grep -h 'status=fail' "$DIR/agent.log" 2>/dev/null | head -2)" \
-		"$(head -2 "$DIR/findings.txt" 2>/dev/null)"
-	return 1
-}
 
 # trace_has DESCRIPTION PATTERN: the last run's trace has a matching line.
 trace_has() {
