@@ -16,6 +16,7 @@
 #include <sys/un.h>
 
 #include "../models/topology.h"
+#include "lockmap.h"
 #include "log.h"
 #include "run.h"
 #include "scenario_run.h"
@@ -34,6 +35,8 @@ static const char usage_main[] =
 "                            each STEP is one argument: \"cfg-bench BDF 100\"\n"
 "  ctl RUN_DIR COMMAND...    act on a running simulator: arm faults,\n"
 "                            unplug or reset functions, statistics\n"
+"  lockmap RUN_DIR...        what lockdep learned: lock types, contexts,\n"
+"                            ordering, verdicts (Markdown, JSON, Graphviz)\n"
 "  help [COMMAND]            show help\n"
 "  version                   print the version\n"
 "\n"
@@ -387,6 +390,153 @@ static int cmd_run(int argc, char **argv)
 	return run_with_topology(&o, &topo);
 }
 
+static const char usage_lockmap[] =
+"usage: vfsim lockmap [OPTIONS] RUN_DIR... [--diff RUN_DIR...]\n"
+"\n"
+"Report what lockdep learned in the runs (merged): for the lock classes of\n"
+"the chosen code, their type, where they are initialised, the contexts\n"
+"they were taken in, the ordering edges among them, a verdict per lock,\n"
+"and the classes the runs never exercised.  Writes lockmap.md, .json and\n"
+".dot (.svg and .png when Graphviz is installed) into --out.\n"
+"\n"
+"  --src DIR      kernel source (default: the tree make kernel used)\n"
+"  --code PATH    source file or directory to report on (repeatable;\n"
+"                 default: drivers/vfio, drivers/virtio/virtio_pci_*.c,\n"
+"                 drivers/pci/iov.c)\n"
+"  --lock NAME    also report classes whose name contains NAME\n"
+"  --out DIR      where the files go (default: the first RUN_DIR)\n"
+"  --diff ...     the runs after it are compared with the runs before it:\n"
+"                 usages and edges they add\n";
+
+static void default_src(char *buf, size_t len)
+{
+	char exe[PATH_MAX], path[PATH_MAX + 32], line[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	FILE *f;
+
+	buf[0] = 0;
+	exe[n > 0 ? n : 0] = 0;
+	snprintf(path, sizeof(path), "%s/../kernel-version", dirname(exe));
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "source=", 7)) {
+			line[strcspn(line, "\n")] = 0;
+			if (strlen(line + 7) < len)
+				memcpy(buf, line + 7, strlen(line + 7) + 1);
+		}
+	if (f)
+		fclose(f);
+}
+
+static int write_outputs(const struct lockmap *m, const char *dir)
+{
+	char path[PATH_MAX + 32], cmd[3 * PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/lockmap.md", dir);
+	if ((f = fopen(path, "w"))) {
+		lockmap_markdown(m, f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/lockmap.json", dir);
+	if ((f = fopen(path, "w"))) {
+		lockmap_json(m, f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/lockmap.dot", dir);
+	if (!(f = fopen(path, "w")))
+		return RUN_ERROR;
+	lockmap_dot(m, f);
+	fclose(f);
+	if (!system("command -v dot >/dev/null 2>&1")) {
+		snprintf(cmd, sizeof(cmd), "dot -Tsvg '%s' -o '%s/lockmap.svg' && "
+			 "dot -Tpng '%s' -o '%s/lockmap.png'", path, dir, path,
+			 dir);
+		if (system(cmd))
+			fprintf(stderr, "vfsim: dot failed; lockmap.dot is there\n");
+	}
+	return 0;
+}
+
+/* vfsim lockmap: evidence about locks from the runs' lockdep data. */
+static int cmd_lockmap(int argc, char **argv)
+{
+	/* The variant driver first: the first init site of a name wins. */
+	static const char *const def_code[] = {
+		"drivers/vfio/pci/virtio", "drivers/virtio/virtio_pci_common.c",
+		"drivers/virtio/virtio_pci_modern.c",
+		"drivers/virtio/virtio_pci_modern_dev.c", "drivers/pci/iov.c",
+		"drivers/vfio/pci/vfio_pci_core.c", "drivers/vfio/vfio_main.c",
+		"drivers/vfio/group.c", "drivers/vfio/container.c",
+		"drivers/vfio/virqfd.c", "drivers/vfio/vfio_iommu_type1.c",
+	};
+	const char *code[16], *locks[16], *out = NULL;
+	char src[PATH_MAX], err[256];
+	struct lockmap a, b;
+	int ncode = 0, nlocks = 0, nruns = 0, diff_at = -1;
+
+	default_src(src, sizeof(src));
+	lockmap_init(&a);
+	lockmap_init(&b);
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			fputs(usage_lockmap, stdout);
+			return 0;
+		}
+		if (!strcmp(arg, "--diff")) {
+			diff_at = nruns;
+			continue;
+		}
+		if (arg[0] == '-' && i + 1 >= argc)
+			return bad_arg(arg, "", "needs a value");
+		if (!strcmp(arg, "--src"))
+			snprintf(src, sizeof(src), "%s", argv[++i]);
+		else if (!strcmp(arg, "--code") && ncode < 16)
+			code[ncode++] = argv[++i];
+		else if (!strcmp(arg, "--lock") && nlocks < 16)
+			locks[nlocks++] = argv[++i];
+		else if (!strcmp(arg, "--out"))
+			out = argv[++i];
+		else if (arg[0] == '-')
+			return bad_arg(arg, "", "unknown option (vfsim lockmap --help)");
+		else {
+			if (lockmap_read_run(diff_at >= 0 ? &b : &a, arg, err,
+					     sizeof(err))) {
+				fprintf(stderr, "vfsim: error: %s\n", err);
+				return RUN_ERROR;
+			}
+			if (!out)
+				out = arg;
+			nruns++;
+		}
+	}
+	if (!nruns) {
+		fputs(usage_lockmap, stderr);
+		return RUN_ERROR;
+	}
+	if (!ncode)
+		for (size_t i = 0; i < sizeof(def_code) / sizeof(def_code[0]); i++)
+			code[ncode++] = def_code[i];
+	if (!src[0])
+		fprintf(stderr, "vfsim: no kernel source (--src): types and init "
+			"sites unknown, selection by --lock only\n");
+	lockmap_select(&a, src[0] ? src : NULL, code, ncode, locks, nlocks);
+	if (diff_at >= 0) {
+		lockmap_select(&b, src[0] ? src : NULL, code, ncode, locks,
+			       nlocks);
+		lockmap_diff(&a, &b, stdout);
+		lockmap_free(&a);
+		lockmap_free(&b);
+		return 0;
+	}
+	lockmap_markdown(&a, stdout);
+	write_outputs(&a, out);
+	lockmap_free(&a);
+	return 0;
+}
+
 /* vfsim ctl RUN_DIR COMMAND...: a request to a running simulator. */
 static int cmd_ctl(int argc, char **argv)
 {
@@ -445,12 +595,15 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "lockmap"))
+		return cmd_lockmap(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vfsim %s\n", VFSIM_VERSION);
 		return 0;
 	}
 	if (!strcmp(argv[1], "help")) {
 		fputs(argc > 2 && !strcmp(argv[2], "run") ? usage_run :
+		      argc > 2 && !strcmp(argv[2], "lockmap") ? usage_lockmap :
 		      usage_main, stdout);
 		return 0;
 	}

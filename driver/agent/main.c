@@ -409,6 +409,31 @@ static int run_parallel(FILE *f, int *n)
 	return failed;
 }
 
+/* What lockdep learned during the run, for `vfsim lockmap`. */
+static void save_lockdep(void)
+{
+	static const char *const files[] = {
+		"lockdep", "lockdep_chains", "lockdep_stats",
+	};
+	char src[64], dst[64], buf[65536];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *in, *out;
+		size_t n;
+
+		snprintf(src, sizeof(src), "/proc/%s", files[i]);
+		snprintf(dst, sizeof(dst), RUN_MNT "/%s.txt", files[i]);
+		in = fopen(src, "r");
+		out = in ? fopen(dst, "w") : NULL;
+		while (out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+			fwrite(buf, 1, n, out);
+		if (out)
+			fclose(out);
+		if (in)
+			fclose(in);
+	}
+}
+
 static int run_steps(void)
 {
 	char buf[512];
@@ -452,6 +477,7 @@ int main(void)
 	vfio_close_all();
 	if (!keep_vfs)
 		sriov_disable_all();
+	save_lockdep();
 	if (agent_log)
 		fclose(agent_log);
 	sync();

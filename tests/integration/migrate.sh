@@ -102,9 +102,39 @@ test_large_context() {
 		"mig-migrate $A $B vf0 vf1 1048576 1048576"
 }
 
+# What lockdep learned on the migration path, through vfsim lockmap.
+test_lockmap() {
+	local dir=$RUNS/mig-precopy j
+	if ! "$VFSIM" lockmap --out "$dir" "$dir" >"$dir/lockmap.out" 2>&1; then
+		fail "vfsim lockmap reads the run's lockdep data" "$(head -3 "$dir/lockmap.out")"
+		return
+	fi
+	pass "vfsim lockmap reads the run's lockdep data (md, json, dot)"
+	j=$dir/lockmap.json
+	for lock in '&virtvdev->state_mutex' '&migf->lock' '&migf->list_lock'; do
+		if grep -F "\"name\": \"$lock\"" "$j" | grep -q \
+			'"hardirq": false, "softirq": false, "irqs_enabled": true'; then
+			pass "$lock: taken in process context only, IRQs enabled"
+		else
+			fail "$lock: process context only" "$(grep -F "$lock" "$j" | head -2)"
+		fi
+	done
+	if grep -qF '"from": "&virtvdev->state_mutex", "to": "&migf->lock"' "$j"; then
+		pass "ordering observed: state_mutex -> migf->lock"
+	else
+		fail "ordering observed: state_mutex -> migf->lock" "see $j"
+	fi
+	if grep -F '"name": "&vp_dev->admin_vq.lock"' "$j" | grep -q '"hardirq": true'; then
+		pass "admin_vq.lock: taken in hard-IRQ context (the admin completion)"
+	else
+		fail "admin_vq.lock in hard-IRQ context" "see $j"
+	fi
+}
+
 test_vf_to_vf
 test_read_sizes
 test_precopy
+test_lockmap
 test_two_instances
 test_bad_streams
 test_cut_stream

@@ -12,6 +12,7 @@ Suite *admin_parts_suite(void);	/* tests/unit/test_admin_parts.c */
 Suite *stopped_suite(void);	/* tests/unit/test_stopped.c */
 Suite *fault_suite(void);	/* tests/unit/test_fault.c */
 Suite *kreport_capture_suite(void);	/* tests/unit/test_kreport_capture.c */
+Suite *lockmap_suite(void);	/* tests/unit/test_lockmap.c */
 
 int main(void)
 {
@@ -21,7 +22,7 @@ int main(void)
 		virtio_net_suite, kreport_suite,
 		scenario_suite,
 		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
-		fault_suite, kreport_capture_suite,
+		fault_suite, kreport_capture_suite, lockmap_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
