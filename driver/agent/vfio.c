@@ -181,12 +181,16 @@ int step_vfio_config(const struct step *s)
 	return 0;
 }
 
-/* vfio-bar-read BDF BAR OFF LEN (LEN 1, 2, 4 or 8). */
-int step_vfio_bar_read(const struct step *s)
+/*
+ * vfio-bar-read BDF BAR OFF [LEN] and vfio-bar-write BDF BAR OFF VALUE
+ * [LEN]: one access of 1, 2, 4 or 8 bytes through the BAR's region.
+ */
+static int bar_access(const struct step *s, bool write)
 {
 	struct vfio_dev *d = find(s->argv[1]);
-	uint64_t v = 0;
-	size_t len = s->argc > 4 ? strtoul(s->argv[4], NULL, 0) : 4;
+	int len_arg = write ? 5 : 4;
+	size_t len = s->argc > len_arg ? strtoul(s->argv[len_arg], NULL, 0) : 4;
+	uint64_t v = write ? strtoull(s->argv[4], NULL, 0) : 0;
 	int err;
 
 	if (!d)
@@ -194,28 +198,22 @@ int step_vfio_bar_read(const struct step *s)
 	if (len != 1 && len != 2 && len != 4 && len != 8)
 		return fail("length", EINVAL);
 	err = rw(d, VFIO_PCI_BAR0_REGION_INDEX + atoi(s->argv[2]),
-		 strtoull(s->argv[3], NULL, 0), &v, len, false);
+		 strtoull(s->argv[3], NULL, 0), &v, len, write);
 	if (err)
-		return fail("BAR read", -err);
-	result("value=0x%llx", (unsigned long long)v);
+		return fail(write ? "BAR write" : "BAR read", -err);
+	if (!write)
+		result("value=0x%llx", (unsigned long long)v);
 	return 0;
 }
 
-/* vfio-bar-write BDF BAR OFF VALUE LEN */
+int step_vfio_bar_read(const struct step *s)
+{
+	return bar_access(s, false);
+}
+
 int step_vfio_bar_write(const struct step *s)
 {
-	struct vfio_dev *d = find(s->argv[1]);
-	uint64_t v = strtoull(s->argv[4], NULL, 0);
-	size_t len = s->argc > 5 ? strtoul(s->argv[5], NULL, 0) : 4;
-	int err;
-
-	if (!d)
-		return fail("not open", EBADF);
-	if (len != 1 && len != 2 && len != 4 && len != 8)
-		return fail("length", EINVAL);
-	err = rw(d, VFIO_PCI_BAR0_REGION_INDEX + atoi(s->argv[2]),
-		 strtoull(s->argv[3], NULL, 0), &v, len, true);
-	return err ? fail("BAR write", -err) : 0;
+	return bar_access(s, true);
 }
 
 int step_vfio_reset(const struct step *s)
