@@ -381,12 +381,12 @@ static bool handle_events(struct bus *b, int timeout_ms)
 	return true;
 }
 
-static int process_all(struct bus *b, bool final)
+static int process_all(struct bus *b)
 {
 	int work = 0;
 
 	for (unsigned int i = 0; i < b->nslots; i++)
-		work += pcidev_process(&b->slot[i]->dev, final);
+		work += pcidev_process(&b->slot[i]->dev);
 	return work;
 }
 
@@ -398,19 +398,18 @@ static bool any_work(struct bus *b)
 	return false;
 }
 
-static void set_polling(struct bus *b, bool polling)
-{
-	for (unsigned int i = 0; i < b->nslots; i++)
-		pcidev_set_polling(&b->slot[i]->dev, polling);
-}
-
 /* Poll the rings for spin_us after the last work; true if work showed up. */
 static bool spin(struct bus *b)
 {
 	uint64_t end = now_us() + b->spin_us;
 	unsigned int iter = 0;
 
-	set_polling(b, true);
+	/*
+	 * Guest kicks stay on while we poll: UML is uniprocessor, so its
+	 * barrier between publishing the avail index and reading
+	 * VRING_USED_F_NO_NOTIFY is only a compiler barrier, and suppressing
+	 * kicks could lose the wakeup of an access made just as we sleep.
+	 */
 	while (now_us() < end) {
 		if (any_work(b))
 			return true;
@@ -418,7 +417,7 @@ static bool spin(struct bus *b)
 		if (++iter % 64 == 0) {
 			if (!handle_events(b, 0))
 				return false;
-			if (process_all(b, false))
+			if (process_all(b))
 				end = now_us() + b->spin_us;
 		}
 		/* Yield, do not burn: UML may need this core to answer. */
@@ -433,14 +432,9 @@ static void *bus_thread(void *arg)
 
 	while (handle_events(b, -1)) {
 		do {
-			do {
-				while (process_all(b, false))
-					;
-			} while (b->spin_us && spin(b));
-			/* Going to sleep: let the guest kick us, then recheck. */
-			set_polling(b, false);
-		} while (any_work(b));
-		process_all(b, true);
+			while (process_all(b))
+				;
+		} while (b->spin_us && spin(b));
 		trace_flush();
 	}
 	return NULL;

@@ -37,7 +37,6 @@ void pcidev_disconnect(struct pcidev *p)
 	p->fn->tp.mem = NULL;
 	p->broken = false;
 	p->nbacklog = 0;
-	p->unsignalled = 0;
 	if (p->fn->ops && p->fn->ops->disconnect)
 		p->fn->ops->disconnect(p->fn);
 }
@@ -158,12 +157,10 @@ static void do_mmio_write(struct pcidev *p, const struct vring_chain *c,
 }
 
 /* Serve one request; returns the bytes written into the reply. */
-static uint32_t serve(struct pcidev *p, const struct vring_chain *c,
-		      bool *posted)
+static uint32_t serve(struct pcidev *p, const struct vring_chain *c)
 {
 	struct virtio_pcidev_msg m;
 
-	*posted = false;
 	if (vring_chain_read(&p->vu.q[VU_Q_REQ].vr, c, 0, &m, sizeof(m)) !=
 	    sizeof(m)) {
 		pci_func_error(p->fn, "request of %llu bytes, shorter than its "
@@ -176,15 +173,12 @@ static uint32_t serve(struct pcidev *p, const struct vring_chain *c,
 	case VIRTIO_PCIDEV_OP_MMIO_READ:
 		return do_mmio_read(p, c, &m);
 	case VIRTIO_PCIDEV_OP_CFG_WRITE:
-		*posted = true;
 		do_cfg_write(p, c, &m);
 		return 0;
 	case VIRTIO_PCIDEV_OP_MMIO_WRITE:
-		*posted = true;
 		do_mmio_write(p, c, &m);
 		return 0;
 	case VIRTIO_PCIDEV_OP_MMIO_MEMSET:
-		*posted = true;
 		do_memset(p, c, &m);
 		return 0;
 	}
@@ -239,22 +233,7 @@ bool pcidev_has_work(struct pcidev *p)
 	       vring_pending(&p->vu.q[VU_Q_REQ].vr);
 }
 
-void pcidev_set_polling(struct pcidev *p, bool polling)
-{
-	/*
-	 * Kicks stay on even while we poll: UML is a uniprocessor kernel,
-	 * so its virtio_mb() between publishing the avail index and reading
-	 * VRING_USED_F_NO_NOTIFY is only a compiler barrier.  On a real
-	 * multi-core host the store can pass the load, the guest sees a stale
-	 * NO_NOTIFY and never kicks while we have just gone to sleep: a lost
-	 * wakeup and a "virt-pci delay" timeout.  A kick costs the guest one
-	 * eventfd write; a lost one costs max_delay_us.
-	 */
-	(void)p;
-	(void)polling;
-}
-
-int pcidev_process(struct pcidev *p, bool final)
+int pcidev_process(struct pcidev *p)
 {
 	struct vu_queue *q = &p->vu.q[VU_Q_REQ];
 	struct vring_chain c;
@@ -265,7 +244,6 @@ int pcidev_process(struct pcidev *p, bool final)
 		flush_backlog(p);
 	while (!p->broken && vu_queue_ready(&p->vu, VU_Q_REQ)) {
 		uint32_t len;
-		bool posted;
 
 		ret = vring_pop(&q->vr, &c);
 		if (ret == 0)
@@ -274,17 +252,11 @@ int pcidev_process(struct pcidev *p, bool final)
 			broken(p, q->vr.err);
 			break;
 		}
-		len = serve(p, &c, &posted);
-		if (reply_late(p, c.head, len)) {
-			served++;
-			continue;
-		}
-		if (vring_push(&q->vr, c.head, len)) {
-			broken(p, "used ring outside guest memory");
-			break;
-		}
+		len = serve(p, &c);
 		p->requests++;
 		served++;
+		if (reply_late(p, c.head, len))
+			continue;
 		/*
 		 * No completion interrupt, not even for posted writes: the
 		 * guest reaps used buffers in its next poll anyway, and
@@ -294,8 +266,10 @@ int pcidev_process(struct pcidev *p, bool final)
 		 * makes likely) clears too early, so the callback can steal
 		 * the outer access's reply and UML gives up on it.
 		 */
-		(void)posted;
-		(void)final;
+		if (vring_push(&q->vr, c.head, len)) {
+			broken(p, "used ring outside guest memory");
+			break;
+		}
 	}
 	return served;
 }

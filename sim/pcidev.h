@@ -33,7 +33,6 @@ struct pcidev {
 	struct vu_dev vu;
 	struct pci_func *fn;
 	bool broken;
-	unsigned int unsignalled;	/* posted writes completed silently */
 	uint32_t backlog[PCIDEV_MSI_BACKLOG];
 	unsigned int nbacklog;
 	uint8_t *buf;			/* bounce buffer for BAR data */
@@ -51,15 +50,13 @@ void pcidev_disconnect(struct pcidev *p);
 
 /*
  * Serve available requests and flush pending MSIs.  Returns the number of
- * requests served (0: nothing to do).  @final: the bus is about to sleep,
- * so signal completions that were left unsignalled for batching.
+ * requests served (0: nothing to do).  Completions are never signalled:
+ * UML polls for them (see pcidev.c).
  */
-int pcidev_process(struct pcidev *p, bool final);
+int pcidev_process(struct pcidev *p);
 
 /* True if a request is waiting (used while polling). */
 bool pcidev_has_work(struct pcidev *p);
 
-/* Enable/disable kicks from the guest while the bus polls. */
-void pcidev_set_polling(struct pcidev *p, bool polling);
 
 #endif

@@ -141,7 +141,7 @@ START_TEST(test_cfg_read)
 		      0, 8);
 	r1 = post_req(e, VIRTIO_PCIDEV_OP_CFG_READ, 0, 1, PCI_HEADER_TYPE,
 		      NULL, 0, 8);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 2);
+	ck_assert_int_eq(pcidev_process(&e->p), 2);
 	ck_assert_uint_eq(tring_used(&e->req, 0).id, 0);
 	ck_assert_uint_eq(tring_used(&e->req, 0).len, 4);
 	ck_assert_uint_eq(tmem_get_le(&e->m, r0, 4), 0x56781234);
@@ -162,7 +162,7 @@ START_TEST(test_cfg_write_through_masks)
 	post_req(e, VIRTIO_PCIDEV_OP_CFG_WRITE, 0, 2, PCI_COMMAND, data, 8, 0);
 	post_req(e, VIRTIO_PCIDEV_OP_CFG_WRITE, 0, 2, PCI_VENDOR_ID, data, 8,
 		 0);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 2);
+	ck_assert_int_eq(pcidev_process(&e->p), 2);
 	ck_assert_uint_eq(last_used(e).len, 0);
 	ck_assert_uint_eq(pci_cfg_get16(&e->fn.cfg, PCI_COMMAND),
 			  e->fn.cfg.wmask[PCI_COMMAND] |
@@ -179,7 +179,7 @@ START_TEST(test_mmio_read)
 	uint64_t rsp;
 
 	rsp = post_req(e, VIRTIO_PCIDEV_OP_MMIO_READ, 0, 4, 0x10, NULL, 0, 4);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 1);
+	ck_assert_int_eq(pcidev_process(&e->p), 1);
 	ck_assert_uint_eq(e->reads, 1);
 	ck_assert_uint_eq(e->last_off, 0x10);
 	ck_assert_uint_eq(e->last_len, 4);
@@ -195,7 +195,7 @@ START_TEST(test_mmio_write)
 	struct env *e = env_new();
 
 	post_req(e, VIRTIO_PCIDEV_OP_MMIO_WRITE, 0, 6, 0x20, data, 6, 0);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 1);
+	ck_assert_int_eq(pcidev_process(&e->p), 1);
 	ck_assert_uint_eq(e->writes, 1);
 	ck_assert_uint_eq(e->last_off, 0x20);
 	ck_assert_uint_eq(e->last_len, 6);
@@ -221,7 +221,7 @@ START_TEST(test_memset_sent_as_cfg_write)
 	struct env *e = env_new();
 
 	post_req(e, VIRTIO_PCIDEV_OP_CFG_WRITE, 0, 32, 0x40, &byte, 1, 0);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 1);
+	ck_assert_int_eq(pcidev_process(&e->p), 1);
 	assert_memset(e, 0x40, 32, byte);
 	/* Config space was not touched. */
 	ck_assert_uint_eq(pci_cfg_get8(&e->fn.cfg, 0x40), 0);
@@ -236,7 +236,7 @@ START_TEST(test_memset_op)
 	struct env *e = env_new();
 
 	post_req(e, VIRTIO_PCIDEV_OP_MMIO_MEMSET, 0, 16, 0x80, &byte, 1, 0);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 1);
+	ck_assert_int_eq(pcidev_process(&e->p), 1);
 	assert_memset(e, 0x80, 16, byte);
 	env_free(e);
 }
@@ -249,7 +249,7 @@ START_TEST(test_short_request)
 	tring_desc(&e->req, 0, REQ_BUF, HDR - 8, VRING_DESC_F_NEXT, 1);
 	tring_desc(&e->req, 1, RSP_BUF, 8, VRING_DESC_F_WRITE, 0);
 	tring_post(&e->req, 0);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 1);
+	ck_assert_int_eq(pcidev_process(&e->p), 1);
 	ck_assert_uint_eq(last_used(e).len, 0);
 	ck_assert_uint_eq(e->fn.errors, 1);
 	ck_assert_uint_eq(e->reads + e->writes, 0);
@@ -264,13 +264,13 @@ START_TEST(test_cfg_read_bad_size)
 	uint64_t rsp;
 
 	rsp = post_req(e, VIRTIO_PCIDEV_OP_CFG_READ, 0, 3, 0, NULL, 0, 8);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 1);
+	ck_assert_int_eq(pcidev_process(&e->p), 1);
 	ck_assert_uint_eq(last_used(e).len, 0);
 	ck_assert_uint_eq(tmem_get_le(&e->m, rsp, 1), 0xee);
 	ck_assert_uint_eq(e->fn.errors, 1);
 	/* A reply buffer smaller than the read is refused too. */
 	post_req(e, VIRTIO_PCIDEV_OP_CFG_READ, 0, 4, 0, NULL, 0, 2);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 1);
+	ck_assert_int_eq(pcidev_process(&e->p), 1);
 	ck_assert_uint_eq(last_used(e).len, 0);
 	ck_assert_uint_eq(e->fn.errors, 2);
 	env_free(e);
@@ -284,10 +284,10 @@ START_TEST(test_descriptor_loop_breaks_device)
 	tring_desc(&e->req, 0, REQ_BUF, HDR, VRING_DESC_F_NEXT, 1);
 	tring_desc(&e->req, 1, RSP_BUF, 8, VRING_DESC_F_NEXT, 0);
 	tring_post(&e->req, 0);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 0);
+	ck_assert_int_eq(pcidev_process(&e->p), 0);
 	ck_assert(e->p.broken);
 	post_req(e, VIRTIO_PCIDEV_OP_CFG_READ, 0, 4, 0, NULL, 0, 8);
-	ck_assert_int_eq(pcidev_process(&e->p, true), 0);
+	ck_assert_int_eq(pcidev_process(&e->p), 0);
 	ck_assert(!pcidev_has_work(&e->p));
 	ck_assert_uint_eq(tring_used_idx(&e->req), 0);
 	env_free(e);
@@ -354,12 +354,12 @@ START_TEST(test_msi_backlog)
 	ck_assert_uint_eq(e->p.nbacklog, 2);
 	ck_assert_uint_eq(tring_used_idx(&e->evt), 0);
 	post_evt_buf(e, 0, 64);
-	ck_assert_int_eq(pcidev_process(&e->p, false), 0);
+	ck_assert_int_eq(pcidev_process(&e->p), 0);
 	ck_assert_uint_eq(tring_used_idx(&e->evt), 1);
 	assert_msi(e, 0, 0x40);
 	ck_assert_uint_eq(e->p.nbacklog, 1);
 	post_evt_buf(e, 1, 64);
-	pcidev_process(&e->p, false);
+	pcidev_process(&e->p);
 	ck_assert_uint_eq(tring_used_idx(&e->evt), 2);
 	assert_msi(e, 1, 0x41);
 	ck_assert_uint_eq(e->p.nbacklog, 0);
@@ -380,7 +380,7 @@ START_TEST(test_msi_small_event_buffer)
 	/* The MSI is not lost: it waits for a usable buffer. */
 	ck_assert_uint_eq(e->p.nbacklog, 1);
 	post_evt_buf(e, 1, 64);
-	pcidev_process(&e->p, false);
+	pcidev_process(&e->p);
 	assert_msi(e, 1, 0x40);
 	env_free(e);
 }
