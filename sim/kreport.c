@@ -73,7 +73,8 @@ static bool plumbing(const char *fn)
 		"__might", "might_", "__switch_to", "__schedule", "schedule",
 		"print_", "mark_lock", "mark_usage", "lock_acquire",
 		"__lock_acquire", "check_", "validate_chain", "panic",
-		"lockdep_",
+		"lockdep_", "kasan_", "__kasan", "__asan_", "__ubsan_",
+		"ubsan_",
 	};
 
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)

@@ -92,12 +92,25 @@ START_TEST(test_panic)
 }
 END_TEST
 
+/* The same bug on the debug profile: KASAN names it; its frames are skipped. */
+START_TEST(test_poweroff_kasan)
+{
+	char out[8192];
+
+	ck_assert_int_eq(scan("poweroff-kasan.log", 0, out, sizeof(out)), 2);
+	ck_assert_ptr_nonnull(strstr(out, "kasan: BUG: KASAN: slab-use-after-free "
+					  "in um_pci_bar_write"));
+	ck_assert_ptr_nonnull(strstr(out, "stack: um_pci_bar_write < __raw_writeb"));
+	ck_assert_ptr_nonnull(strstr(out, "panic: Kernel panic"));
+}
+END_TEST
+
 /* Cut anywhere, a capture still yields its headlines and never crashes. */
 START_TEST(test_truncated_everywhere)
 {
 	static const char *const names[] = {
 		"pf-indirect.log", "hung-task.log", "pf-unbind.log",
-		"poweroff-panic.log",
+		"poweroff-panic.log", "poweroff-kasan.log",
 	};
 	char out[8192];
 
@@ -147,6 +160,7 @@ Suite *kreport_capture_suite(void)
 	tcase_add_test(tc, test_hung_task_once_with_its_wait);
 	tcase_add_test(tc, test_warning_location_and_callers);
 	tcase_add_test(tc, test_panic);
+	tcase_add_test(tc, test_poweroff_kasan);
 	tcase_add_test(tc, test_truncated_everywhere);
 	tcase_add_test(tc, test_damaged_lines);
 	suite_add_tcase(s, tc);
