@@ -4,12 +4,17 @@
 
 BUILD ?= build
 KPROFILE ?= debug
-export BUILD KPROFILE KSRC KDEB
+export BUILD KPROFILE KSRC KDEB KPATCHES
 
 B := $(BUILD)
 UAPI := $(B)/uapi/include
 UAPI_STAMP := $(UAPI)/linux/virtio_pcidev.h
-KERNEL := $(B)/kernel/$(KPROFILE)/linux
+# KPATCHES=DIR builds (and runs) a patched kernel beside the unpatched one.
+KERNEL := $(B)/kernel/$(KPROFILE)$(if $(KPATCHES),+patches)/linux
+ifneq ($(KPATCHES)$(filter-out debug,$(KPROFILE)),)
+# vfsim, the integration tests and the bench then run that kernel.
+export VFSIM_KERNEL := $(abspath $(KERNEL))
+endif
 
 CC ?= cc
 WARN := -Wall -Wextra -Werror
@@ -33,7 +38,7 @@ AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
 .PHONY: all deps kernel headers unit integration check demo bench clean scenarios \
-	distclean help
+	bugs distclean help
 
 all: $(VFSIM) $(AGENT)
 
@@ -41,7 +46,10 @@ help:
 	@echo "make demo         build everything and boot the PF demo in UML"
 	@echo "make check        unit tests (ASan/UBSan) + integration tests"
 	@echo "make bench        print speed and CPU figures"
-	@echo "make kernel       obtain and build the UML kernel (KSRC=, KDEB=)"
+	@echo "make kernel       obtain and build the UML kernel (KSRC=, KDEB=,"
+	@echo "                  KPROFILE=debug|fast, KPATCHES=DIR; doc/kernel.md)"
+	@echo "make scenarios    run the scenario library (on KPATCHES= too)"
+	@echo "make bugs         prove each bug of scenarios/bugs/ is caught"
 	@echo "make deps         install host packages (as root)"
 
 deps:
@@ -106,4 +114,9 @@ distclean:
 
 # The scenario library (doc/scenarios.md), two at a time.
 scenarios: all kernel
-	@$(B)/bin/vfsim run -j 2 --junit $(B)/scenarios.xml scenarios/*/*.vfs
+	@$(B)/bin/vfsim run -j 2 --kernel $(KERNEL) --junit $(B)/scenarios.xml \
+		scenarios/*/*.vfs
+
+# The bug corpus (scenarios/bugs/): each patch is built and must be caught.
+bugs: all
+	@tests/bugs.sh

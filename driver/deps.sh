@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential flex bison bc libelf-dev libssl-dev # kernel build
 	check libsubunit-dev libpciaccess-dev pkg-config    # sim/ and its tests
-	xz-utils                                            # linux-source tarball
+	xz-utils patch                                      # linux-source tarball, KPATCHES
 	graphviz python3 ca-certificates
 )
 

@@ -14,19 +14,28 @@ commands:
   headers   install its uAPI headers under $BUILD/uapi; print the include dir
   config    configure a UML kernel (defconfig + fragments, verified); print .config
   build     build $BUILD/kernel/$KPROFILE/linux; print its path
+  patch     apply KPATCHES to a copy of the source; print the copy's path
   version   print $BUILD/kernel-version (what source picked)
 
 options (each may also be given as the environment variable named):
   -b, --build DIR      BUILD     build directory (default: <repo>/build)
   -s, --ksrc DIR       KSRC      use your own kernel tree (left untouched)
   -d, --kdeb FILE      KDEB      use a linux-source-*.deb you already have
-  -p, --profile NAME   KPROFILE  config profile (default: debug), adds
-                                 driver/kconfig/NAME.config if it exists
+  -p, --profile NAME   KPROFILE  config profile: debug (default) or fast;
+                                 adds driver/kconfig/NAME.config
+  -P, --patches PATH   KPATCHES  apply a patch series (a directory of git
+                                 format-patch files, in name order, or one
+                                 .patch file) onto a copy of the source;
+                                 builds into $BUILD/kernel/$KPROFILE+patches
   -j, --jobs N         JOBS      parallel compile jobs (default: nproc)
+  -f, --force                    build: run make even if nothing changed
+                                 (after you touched files in the tree)
   -h, --help
 
 Without KSRC or KDEB, the newest linux-source-7.N (N >= 2) that the Debian
 archive configured on this machine serves (sid, trixie-backports) is used.
+Profiles: debug (lockdep, KASAN, UBSAN, debug objects, ...) and fast (no
+debugging); each builds into its own directory.  See doc/kernel.md.
 EOF
 }
 
@@ -109,10 +118,11 @@ fmt_duration() {
 }
 
 parse_args() {
+	FORCE=0
 	COMMAND=
 	while (($# > 0)); do
 		case $1 in
-		-b | --build | -s | --ksrc | -d | --kdeb | -p | --profile | -j | --jobs)
+		-b | --build | -s | --ksrc | -d | --kdeb | -p | --profile | -j | --jobs | -P | --patches)
 			[[ -n ${2:-} ]] || die "option $1 needs a value"
 			;;
 		esac
@@ -122,6 +132,8 @@ parse_args() {
 		-d | --kdeb) KDEB=$2; shift ;;
 		-p | --profile) KPROFILE=$2; shift ;;
 		-j | --jobs) JOBS=$2; shift ;;
+		-P | --patches) KPATCHES=$2; shift ;;
+		-f | --force) FORCE=1 ;;
 		-h | --help) usage; exit 0 ;;
 		-*) die "unknown option: $1 (see --help)" ;;
 		*)
@@ -137,11 +149,21 @@ parse_args() {
 	fi
 }
 
+profiles() {
+	local f out=()
+	for f in "$HERE"/kconfig/*.config; do
+		f=${f##*/}
+		[[ $f == vfsim.config ]] || out+=("${f%.config}")
+	done
+	echo "${out[*]}"
+}
+
 setup_env() {
 	BUILD=${BUILD:-$REPO/build}
 	KSRC=${KSRC:-}
 	KDEB=${KDEB:-}
 	KPROFILE=${KPROFILE:-debug}
+	KPATCHES=${KPATCHES:-}
 	JOBS=${JOBS:-$(nproc)}
 	[[ $KPROFILE =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad KPROFILE '$KPROFILE'"
 	[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "bad JOBS '$JOBS' (want a number)"
@@ -150,9 +172,12 @@ setup_env() {
 	mkdir -p "$BUILD"
 	BUILD=$(cd "$BUILD" && pwd)
 	OUT=$BUILD/kernel/$KPROFILE
+	[[ -z $KPATCHES ]] || patch_list
 	FRAGMENTS=("$HERE/kconfig/vfsim.config")
-	[[ -f $HERE/kconfig/$KPROFILE.config ]] && FRAGMENTS+=("$HERE/kconfig/$KPROFILE.config")
 	[[ -f ${FRAGMENTS[0]} ]] || die "missing ${FRAGMENTS[0]}"
+	[[ $KPROFILE != vfsim && -f $HERE/kconfig/$KPROFILE.config ]] ||
+		die "unknown KPROFILE '$KPROFILE': no driver/kconfig/$KPROFILE.config (profiles: $(profiles))"
+	FRAGMENTS+=("$HERE/kconfig/$KPROFILE.config")
 }
 
 # --- source: the user's own tree -------------------------------------------
@@ -408,6 +433,128 @@ install_headers() {
 	echo "$id" >"$stamp"
 }
 
+# --- patches (KPATCHES) ----------------------------------------------------
+
+# Sets PATCHES (absolute paths, in order), SERIES (their content's hash) and
+# OUT, the build directory of patched kernels of this profile.
+patch_list() {
+	local p
+	PATCHES=()
+	if [[ -d $KPATCHES ]]; then
+		for p in "$KPATCHES"/*.patch; do
+			[[ -f $p ]] && PATCHES+=("$(cd "$(dirname "$p")" && pwd)/${p##*/}")
+		done
+		((${#PATCHES[@]})) || die "KPATCHES=$KPATCHES: no *.patch files in it"
+	elif [[ -f $KPATCHES ]]; then
+		PATCHES=("$(cd "$(dirname "$KPATCHES")" && pwd)/${KPATCHES##*/}")
+	else
+		die "KPATCHES=$KPATCHES: no such file or directory"
+	fi
+	for p in "${PATCHES[@]}"; do
+		grep -qE '^\+\+\+ ' "$p" || die "KPATCHES: $p is not a patch (no '+++' line)"
+	done
+	SERIES=$(cat "${PATCHES[@]}" | sha256sum | cut -c1-16)
+	OUT=$BUILD/kernel/$KPROFILE+patches
+}
+
+# The tree paths a patch series touches ("--- a/X", "+++ b/X" lines).
+patch_paths() {
+	sed -nE 's@^(\+\+\+|---) [ab]/([^[:space:]]+).*@\2@p' "$@" | sort -u
+}
+
+# Copies the source tree to $1 as hard links (no space, a second or two
+# per thousand files); a copy across file systems falls back to real files.
+copy_tree() {
+	local from=$1 to=$2
+	rm -rf "$to"
+	if ! cp -al "$from" "$to" 2>/dev/null; then
+		rm -rf "$to"
+		say "hard links impossible ($to is on another file system): copying"
+		cp -a "$from" "$to"
+	fi
+	rm -rf "$to/.git"
+}
+
+# Puts the pristine version of tree path $1 back into the patched tree, as a
+# file of its own with a new modification time, so that kbuild recompiles
+# what a previous series changed there.
+restore_path() {
+	local path=$1
+	rm -f "$PSRC/$path"
+	if [[ -e $SRC/$path ]]; then
+		cp "$SRC/$path" "$PSRC/$path"
+	fi
+}
+
+# A patched path must not stay a hard link to the pristine tree: give it a
+# file of its own before patch(1) touches it.
+own_path() {
+	local path=$1
+	[[ -f $PSRC/$path ]] || return 0
+	cp "$PSRC/$path" "$PSRC/$path.vfsim-own"
+	mv -f "$PSRC/$path.vfsim-own" "$PSRC/$path"
+}
+
+# The state file of the patched tree: "base <id>", "series <hash>|none",
+# then "path <tree path>" for every path a series was (being) applied to.
+# Written before patching, so an interrupted or failed series is undone.
+patched_state() {
+	local series=$1 path
+	{
+		echo "base $BASE_ID"
+		echo "series $series"
+		for path in "${TOUCHED[@]}"; do echo "path $path"; done
+	} >"$PSRC/.vfsim-patches.tmp"
+	mv "$PSRC/.vfsim-patches.tmp" "$PSRC/.vfsim-patches"
+}
+
+# Makes $PSRC, a copy of $SRC with the series applied, and switches SRC to
+# it.  Switching series only restores and re-patches the paths involved,
+# so the build directory recompiles just those files.
+apply_patches() {
+	local state p log path name
+	local -a old=()
+	PSRC=$BUILD/src/${SRC##*/}+patches-$KPROFILE
+	state=$PSRC/.vfsim-patches
+	BASE_ID="$SRC $KVER $PKGVER"
+	log=$BUILD/kernel/patches-$KPROFILE.log
+	if [[ ! -f $state || $(sed -n 1p "$state") != "base $BASE_ID" ]] ||
+		[[ $ORIGIN == ksrc && -n $(find "$SRC" -name .git -prune -o -newer "$state" -print -quit) ]]; then
+		say "copying $SRC to $PSRC (hard links)"
+		copy_tree "$SRC" "$PSRC"
+		TOUCHED=()
+		patched_state none
+	fi
+	if [[ $(sed -n 2p "$state") == "series $SERIES" ]]; then
+		say "patches already applied in $PSRC (${#PATCHES[@]} patches)"
+		SRC=$PSRC
+		return
+	fi
+	mapfile -t old < <(sed -n 's/^path //p' "$state")
+	for path in "${old[@]}"; do restore_path "$path"; done
+	mapfile -t TOUCHED < <(patch_paths "${PATCHES[@]}")
+	patched_state none
+	for path in "${TOUCHED[@]}"; do own_path "$path"; done
+	: >"$log"
+	for p in "${PATCHES[@]}"; do
+		name=${p##*/}
+		{ echo "== $name"; } >>"$log"
+		if ! patch -p1 -d "$PSRC" --forward --batch --fuzz=0 --no-backup-if-mismatch \
+			-r - -i "$p" >>"$log" 2>&1; then
+			sed -n "/^== $name\$/,\$p" "$log" |
+				grep -E '^patching file|FAILED|malformed|can.t find|Reversed|Only garbage' |
+				tail -n 8 | sed 's/^/  | /' >&2
+			die "KPATCHES: $name does not apply to $KVER (${SRC##*/}); log: $log"
+		fi
+		if grep -qE '^Hunk .* (offset)' <(sed -n "/^== $name\$/,\$p" "$log"); then
+			say "warning: $name applied at an offset (see $log)"
+		fi
+	done
+	patched_state "$SERIES"
+	say "applied ${#PATCHES[@]} patches to $PSRC (${#TOUCHED[@]} files)"
+	SRC=$PSRC
+}
+
 # --- config ----------------------------------------------------------------
 
 # A different source tree (or version) leaves objects that kbuild may not
@@ -418,8 +565,36 @@ prepare_outdir() {
 		say "new source for $OUT: starting from an empty build directory"
 		rm -rf "$OUT"
 	fi
+	[[ -d $OUT || -z $KPATCHES ]] || seed_outdir
 	mkdir -p "$OUT"
 	echo "$id" >"$mark"
+}
+
+# A patched tree is a hard-link copy: its files keep the pristine files'
+# modification times.  So the unpatched build of the same profile is a valid
+# starting point for the patched one, once the source path recorded in its
+# makefile and kbuild's .cmd files (command lines, dependencies) is the
+# patched tree's: kbuild then recompiles only what the series touched.
+# Without an unpatched build, or if a path is left over, start empty.
+seed_outdir() {
+	local from=$BUILD/kernel/$KPROFILE base=${BASE_ID%% *} mark
+	mark="$base $KVER $PKGVER"
+	[[ -x $from/linux && -f $from/.vfsim-stamp && -f $from/.vfsim-source &&
+		$(<"$from/.vfsim-source") == "$mark" ]] || return 0
+	say "seeding $OUT from the unpatched build $from"
+	rm -rf "$OUT.seed"
+	cp -a "$from" "$OUT.seed"
+	rm -f "$OUT.seed/.vfsim-stamp" "$OUT.seed/build-times"
+	find "$OUT.seed" -name '*.cmd' -print0 |
+		xargs -0 -r sed -i -e "s|$base/|$SRC/|g" -e "s|$base\$|$SRC|g" -e "s|$from/|$OUT/|g"
+	sed -i -e "s|$base/|$SRC/|g" -e "s|$from\$|$OUT|g" "$OUT.seed/Makefile"
+	if grep -rqsF --include='*.cmd' "$base/" "$OUT.seed" ||
+		grep -qF "$base/" "$OUT.seed/Makefile"; then
+		say "warning: the unpatched build still names $base; building from nothing"
+		rm -rf "$OUT.seed"
+		return 0
+	fi
+	mv "$OUT.seed" "$OUT"
 }
 
 configure() {
@@ -487,6 +662,7 @@ build_id() {
 			printf 'fragment %s\n' "${f##*/}"
 			cat "$f"
 		done
+		[[ -z $KPATCHES ]] || printf 'patches %s\n' "$SERIES"
 	} | sha256sum | cut -d' ' -f1
 }
 
@@ -544,6 +720,10 @@ build_kernel() {
 	fi
 	[[ -x $OUT/linux ]] || die "make succeeded but $OUT/linux is missing"
 	build_id >"$OUT/.vfsim-stamp"
+	# For make bench: what each build of this directory cost, and how much
+	# it compiled (a cold build compiles everything, a rebuild a few files).
+	printf 'date=%s seconds=%d compiled=%d\n' "$(date -u +%FT%TZ)" \
+		$((SECONDS - start)) "$(grep -c '^  CC ' "$log" || true)" >>"$OUT/build-times"
 	say "built $OUT/linux in $(fmt_duration $((SECONDS - start)))"
 }
 
@@ -565,6 +745,7 @@ cmd_headers() {
 cmd_config() {
 	resolve_source
 	mkdir -p "$BUILD/kernel" && lock "$OUT.lock"
+	[[ -z $KPATCHES ]] || apply_patches
 	configure
 	echo "$OUT/.config"
 }
@@ -572,12 +753,21 @@ cmd_config() {
 cmd_build() {
 	resolve_source
 	mkdir -p "$BUILD/kernel" && lock "$OUT.lock"
-	if up_to_date; then
+	[[ -z $KPATCHES ]] || apply_patches
+	if ((FORCE == 0)) && up_to_date; then
 		say "up to date: $OUT/linux ($KVER, $KPROFILE)"
 	else
 		build_kernel
 	fi
 	echo "$OUT/linux"
+}
+
+cmd_patch() {
+	[[ -n $KPATCHES ]] || die "'patch' needs KPATCHES (or --patches)"
+	resolve_source
+	mkdir -p "$BUILD/kernel" && lock "$OUT.lock"
+	apply_patches
+	echo "$SRC"
 }
 
 cmd_version() {
@@ -590,7 +780,7 @@ main() {
 	parse_args "$@"
 	setup_env
 	case $COMMAND in
-	source | headers | config | build | version) "cmd_$COMMAND" ;;
+	source | headers | config | build | patch | version) "cmd_$COMMAND" ;;
 	*) die "unknown command '$COMMAND' (see --help)" ;;
 	esac
 }
