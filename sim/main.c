@@ -37,10 +37,11 @@ static const char usage_main[] =
 "                            unplug or reset functions, statistics\n"
 "  lockmap RUN_DIR...        what lockdep learned: lock types, contexts,\n"
 "                            ordering, verdicts (Markdown, JSON, Graphviz)\n"
-"  help [COMMAND]            show help\n"
+"  help [COMMAND|steps]      show help; 'steps': the agent's steps\n"
 "  version                   print the version\n"
 "\n"
-"See 'vfsim help run' and doc/usage.md.\n";
+"See 'vfsim help run' and doc/usage.md; scenarios: doc/scenarios.md;\n"
+"kernel profiles and patches: doc/kernel.md.\n";
 
 static const char usage_run[] =
 "usage: vfsim run [OPTIONS] [STEP...]\n"
@@ -86,9 +87,7 @@ static const char usage_run[] =
 "\n"
 "Each STEP is one argument, quoted if it has words: vfsim run probe \\\n"
 "  \"expect-driver 0000:00:00.0 virtio-pci\"\n"
-"steps (see doc/usage.md): probe [TIMEOUT], list, cfg-bench BDF N,\n"
-"sleep SEC, mark NAME, uptime, expect-driver BDF DRIVER,\n"
-"expect-netdev-mac MAC, write-host-file PATH\n";
+"'vfsim help steps' lists every step (doc/usage.md, doc/migration.md).\n";
 
 static int bad_arg(const char *opt, const char *val, const char *why)
 {
@@ -537,6 +536,31 @@ static int cmd_lockmap(int argc, char **argv)
 	return 0;
 }
 
+static const char usage_ctl[] =
+"usage: vfsim ctl RUN_DIR COMMAND [ARGS...]\n"
+"\n"
+"Send one request to the simulator of a running 'vfsim run' (its control\n"
+"socket's path is in RUN_DIR/ctl) and print the answer.\n"
+"\n"
+"  fault KIND KEY=VALUE...   arm a fault (doc/scenarios.md)\n"
+"  fault KIND off            disarm\n"
+"  unplug FN | flr FN        act on a function (pf, vf0..vf6)\n"
+"  stats                     end-of-run style statistics\n"
+"  compare A B | evolve A    model requests (doc/migration.md)\n";
+
+/* 'vfsim help steps': the agent prints its own step table. */
+static int help_steps(void)
+{
+	char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
+
+	default_paths(kernel, agent, run_dir);
+	fflush(stdout);
+	execl(agent, agent, "--steps", (char *)NULL);
+	fprintf(stderr, "vfsim: error: cannot run %s: %s\n", agent,
+		strerror(errno));
+	return RUN_ERROR;
+}
+
 /* vfsim ctl RUN_DIR COMMAND...: a request to a running simulator. */
 static int cmd_ctl(int argc, char **argv)
 {
@@ -547,13 +571,12 @@ static int cmd_ctl(int argc, char **argv)
 	FILE *f;
 	int fd;
 
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage_ctl, stdout);
+		return 0;
+	}
 	if (argc < 3) {
-		fputs("usage: vfsim ctl RUN_DIR COMMAND [ARGS...]\n"
-		      "  fault KIND KEY=VALUE...   arm a fault (doc/scenarios.md)\n"
-		      "  fault KIND off            disarm\n"
-		      "  unplug FN | flr FN        act on a function\n"
-		      "  stats                     end-of-run style statistics\n"
-		      "  compare A B | evolve A    model requests\n", stderr);
+		fputs(usage_ctl, stderr);
 		return RUN_ERROR;
 	}
 	snprintf(path, sizeof(path), "%s/ctl", argv[1]);
@@ -602,8 +625,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "help")) {
+		if (argc > 2 && !strcmp(argv[2], "steps"))
+			return help_steps();
 		fputs(argc > 2 && !strcmp(argv[2], "run") ? usage_run :
 		      argc > 2 && !strcmp(argv[2], "lockmap") ? usage_lockmap :
+		      argc > 2 && !strcmp(argv[2], "ctl") ? usage_ctl :
 		      usage_main, stdout);
 		return 0;
 	}

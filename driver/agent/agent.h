@@ -51,6 +51,7 @@ int step_vfio_bar_write(const struct step *s);
 int step_vfio_reset(const struct step *s);
 int step_vfio_close(const struct step *s);
 int step_vfio_disable_while_open(const struct step *s);
+int step_vfio_unbind_while_open(const struct step *s);
 
 int step_mig_info(const struct step *s);
 int step_mig_state(const struct step *s);

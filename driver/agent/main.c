@@ -176,13 +176,21 @@ static int step_fail_inject(const struct step *s)
 	KNOB("times", off ? "0" : times);
 	KNOB("probability", off ? "0" : prob);
 #undef KNOB
-	if (!err)
-		err = write_text("/proc/self/make-it-fail", off ? "0" : "1");
 	if (err) {
 		result("error=\"%s: %s\"", path, strerror(-err));
 		return -1;
 	}
+	/*
+	 * The result line first: printing it allocates (console, hostfs,
+	 * and under DEBUG_OBJECTS a refill of the tracking pool that fails
+	 * silently), and a failure spent there is lost to the next step.
+	 */
 	result("armed=%d probability=%s", !off, off ? "0" : prob);
+	err = write_text("/proc/self/make-it-fail", off ? "0" : "1");
+	if (err) {
+		result("error=\"/proc/self/make-it-fail: %s\"", strerror(-err));
+		return -1;
+	}
 	return 0;
 }
 
@@ -301,6 +309,8 @@ static const struct {
 	{ "vfio-close", step_vfio_close, 1, "vfio-close BDF" },
 	{ "vfio-disable-while-open", step_vfio_disable_while_open, 2,
 	  "vfio-disable-while-open PF VF" },
+	{ "vfio-unbind-while-open", step_vfio_unbind_while_open, 2,
+	  "vfio-unbind-while-open PF VF" },
 	{ "mig-info", step_mig_info, 1, "mig-info BDF" },
 	{ "mig-state", step_mig_state, 2, "mig-state BDF STATE" },
 	{ "mig-save", step_mig_save, 2, "mig-save BDF FILE [READ_SIZE]" },
@@ -462,11 +472,22 @@ static int run_steps(void)
 	return failed ? -1 : 0;
 }
 
-int main(void)
+/* The step table, for 'vfsim help steps': the agent is its own reference. */
+static void print_steps(void)
 {
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		printf("%s\n", steps[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--steps")) {
+		print_steps();
+		return 0;
+	}
 	if (getpid() != 1) {
 		fprintf(stderr, "vfsim-agent runs as init inside UML; start it "
-			"with 'vfsim run'\n");
+			"with 'vfsim run' (or list its steps: --steps)\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -237,17 +237,24 @@ int step_vfio_close(const struct step *s)
 	return 0;
 }
 
-struct disabler {
+/* What a "...-while-open" step does to the PF in its own thread. */
+enum pf_action { PF_DISABLE_SRIOV, PF_UNBIND };
+
+struct pf_actor {
 	const char *pf;
+	enum pf_action action;
 	int err;
 	volatile int done;
 };
 
-static void *disable_thread(void *arg)
+static void *pf_action_thread(void *arg)
 {
-	struct disabler *x = arg;
+	struct pf_actor *x = arg;
 
-	x->err = sriov_set(x->pf, 0, NULL);
+	if (x->action == PF_DISABLE_SRIOV)
+		x->err = sriov_set(x->pf, 0, NULL);
+	else
+		x->err = dev_attr_write(x->pf, "driver/unbind", x->pf);
 	x->done = 1;
 	return NULL;
 }
@@ -274,14 +281,16 @@ static int request_eventfd(struct vfio_dev *d)
 }
 
 /*
- * vfio-disable-while-open PF VF: with VF's device fd open, disable SR-IOV.
- * The kernel must not remove the VF under the user: the write blocks and
- * vfio signals the device request eventfd; once the user closes the fd,
- * the write completes and the VFs are gone.
+ * With VF's device fd open, act on the PF (disable SR-IOV, or unbind its
+ * driver, which disables SR-IOV too).  The kernel must not remove the VF
+ * under the user: the action blocks and vfio signals the device request
+ * eventfd; once the user closes the fd, the action completes and the VFs
+ * are gone.
  */
-int step_vfio_disable_while_open(const struct step *s)
+static int while_open(const struct step *s, enum pf_action action,
+		      const char *what)
 {
-	struct disabler x = { s->argv[1], 0, 0 };
+	struct pf_actor x = { s->argv[1], action, 0, 0 };
 	struct vfio_dev *d = find(s->argv[2]);
 	struct pollfd pfd = { .events = POLLIN };
 	pthread_t t;
@@ -293,7 +302,7 @@ int step_vfio_disable_while_open(const struct step *s)
 	if (req < 0)
 		return fail("request eventfd", -req);
 	pfd.fd = req;
-	pthread_create(&t, NULL, disable_thread, &x);
+	pthread_create(&t, NULL, pf_action_thread, &x);
 	if (poll(&pfd, 1, 10000) != 1) {
 		result("error=\"no device request within 10 s\"");
 		close_dev(d);
@@ -305,10 +314,22 @@ int step_vfio_disable_while_open(const struct step *s)
 	close_dev(d);
 	pthread_join(t, NULL);
 	close(req);
-	result("disable_errno=%d", -x.err);
+	result("%s_errno=%d", what, -x.err);
 	if (x.err)
-		return fail("sriov_numvfs", -x.err);
+		return fail(what, -x.err);
 	return x.done ? 0 : -1;
+}
+
+/* vfio-disable-while-open PF VF: write 0 to the PF's sriov_numvfs. */
+int step_vfio_disable_while_open(const struct step *s)
+{
+	return while_open(s, PF_DISABLE_SRIOV, "disable");
+}
+
+/* vfio-unbind-while-open PF VF: unbind the PF's driver. */
+int step_vfio_unbind_while_open(const struct step *s)
+{
+	return while_open(s, PF_UNBIND, "unbind");
 }
 
 int vfio_device_fd(const char *bdf)
