@@ -154,8 +154,9 @@ static int compare_stream(struct virtio_net *b, const char *dir,
 static void stats(struct topology *t, char *out, size_t len)
 {
 	size_t used = snprintf(out, len, "pf.admin_objects=%u\n"
+			       "pf.admin_objects_dropped=%u\n"
 			       "pf.admin_commands=%llu\npf.admin_failed=%llu\n",
-			       t->pf->admin.nobjs,
+			       t->pf->admin.nobjs, t->pf->admin.dropped,
 			       (unsigned long long)t->pf->admin.commands,
 			       (unsigned long long)t->pf->admin.failed);
 

@@ -53,6 +53,7 @@ void admin_dev_init(struct admin_dev *a, const char *name, uint8_t get_limit,
 
 void admin_dev_reset(struct admin_dev *a)
 {
+	a->dropped += a->nobjs;
 	a->in_use = 0;
 	a->drv_get_limit = a->drv_set_limit = 0;
 	memset(a->obj, 0, sizeof(a->obj));
@@ -70,15 +71,6 @@ void admin_dev_set_members(struct admin_dev *a,
 			BIT64(VIRTIO_ADMIN_CMD_DEV_PARTS_GET) |
 			BIT64(VIRTIO_ADMIN_CMD_DEV_PARTS_SET) |
 			BIT64(VIRTIO_ADMIN_CMD_DEV_MODE_SET);
-}
-
-void admin_dev_member_gone(struct admin_dev *a, uint64_t id)
-{
-	for (unsigned int i = 0; i < ADMIN_MAX_OBJECTS; i++)
-		if (a->obj[i].used && a->obj[i].member == id) {
-			a->obj[i].used = false;
-			a->nobjs--;
-		}
 }
 
 int admin_parse(const uint8_t *req, size_t len, struct admin_cmd *cmd)

@@ -93,14 +93,17 @@ struct admin_dev {
 	void *owner;
 	struct admin_obj obj[ADMIN_MAX_OBJECTS];
 	unsigned int nobjs;		/* objects in use */
+	/*
+	 * Objects a device reset discarded while the driver still owned
+	 * them: a driver that destroys what it creates leaves 0, so this
+	 * is the leak count that survives the reset at power-off.
+	 */
+	unsigned int dropped;
 };
 
 /* Enable the device-parts commands for the owner's members. */
 void admin_dev_set_members(struct admin_dev *a,
 			   const struct admin_member_ops *ops, void *owner);
-
-/* Drop the objects of member @id (the member was reset or removed). */
-void admin_dev_member_gone(struct admin_dev *a, uint64_t id);
 
 /* Owner with LIST_QUERY/USE, CAP_ID_LIST_QUERY, DEVICE_CAP_GET, DRIVER_CAP_SET. */
 void admin_dev_init(struct admin_dev *a, const char *name, uint8_t get_limit,

@@ -30,6 +30,8 @@ test_vf_to_vf() {
 		grep -q 'name=sim-compare differences=[1-9]' "$DIR/agent.log"
 	check "no admin object leaked (pf.admin_objects=0 at the end)" \
 		grep -qx 'pf.admin_objects=0' "$DIR/summary.txt"
+	check "none was left for a device reset to drop (pf.admin_objects_dropped=0)" \
+		grep -qx 'pf.admin_objects_dropped=0' "$DIR/summary.txt"
 	check "the VF reports STOP_COPY, P2P and PRE_COPY migration" \
 		grep -q 'name=mig-info stop_copy=1 p2p=1 pre_copy=1 state=RUNNING' \
 		"$DIR/agent.log"

@@ -453,6 +453,25 @@ START_TEST(test_create_member_not_enabled)
 }
 END_TEST
 
+/* A reset discards live objects and counts them: the leak that survives it. */
+START_TEST(test_reset_counts_dropped_objects)
+{
+	struct env e;
+
+	env_init(&e);
+	assert_ok(create(&e, 1, 0, OBJ_GET));
+	assert_ok(create(&e, 2, 1, OBJ_SET));
+	assert_ok(destroy(&e, 2, 1));
+	ck_assert_uint_eq(e.pf->admin.dropped, 0);
+	admin_dev_reset(&e.pf->admin);
+	ck_assert_uint_eq(e.pf->admin.nobjs, 0);
+	ck_assert_uint_eq(e.pf->admin.dropped, 1);
+	admin_dev_reset(&e.pf->admin);
+	ck_assert_uint_eq(e.pf->admin.dropped, 1);
+	env_free(&e);
+}
+END_TEST
+
 START_TEST(test_ids_shared_pf_wide)
 {
 	struct env e;
@@ -776,6 +795,7 @@ Suite *admin_parts_suite(void)
 	tcase_add_test(to, test_create_bad_fields);
 	tcase_add_test(to, test_create_member_not_enabled);
 	tcase_add_test(to, test_ids_shared_pf_wide);
+	tcase_add_test(to, test_reset_counts_dropped_objects);
 	suite_add_tcase(s, to);
 	tcase_add_test(tp, test_metadata_size_is_get_length);
 	tcase_add_test(tp, test_get_needs_own_get_object);

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# make bugs: prove that vfsim catches the bugs of its corpus.
+#
+# scenarios/bugs/NAME.patch reintroduces one bug into the kernel (git
+# format-patch output); its trailers name the scenario that catches it and
+# what that scenario must report:
+#
+#   Vfsim-Scenario: NAME.vfs
+#   Vfsim-Expect: finding KIND [TEXT]   an unexpected kernel report of KIND
+#                                       (whose line contains TEXT)
+#   Vfsim-Expect: verdict TEXT          a failed expectation containing TEXT
+#
+# First every bug scenario runs on the unpatched kernel and must pass; then,
+# for each patch, the kernel is rebuilt with it (KPATCHES=, incrementally:
+# only the files it touches recompile) and its scenario must fail with the
+# expected report.  usage: tests/bugs.sh [NAME...]; exit 0 if all are caught.
+# tests/bugs.sh --check only validates the corpus: every patch has its
+# trailers and scenario and applies to the current source (no build).
+set -Eeuo pipefail
+# The corpus picks its own patches; a series set for "make kernel" is not one.
+unset KPATCHES VFSIM_KERNEL
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HERE")
+BUILD=${BUILD:-$REPO/build}
+KPROFILE=${KPROFILE:-debug}
+export BUILD KPROFILE
+VFSIM=$BUILD/bin/vfsim
+CORPUS=$REPO/scenarios/bugs
+OUT=$BUILD/bugs
+
+say() { echo "bugs: $*" >&2; }
+die() { echo "bugs: error: $*" >&2; exit 2; }
+
+# trailer FILE KEY: the value of "KEY: value" in the patch's message.
+trailer() {
+	sed -n "1,/^---\$/s/^$2: *//p" "$1" | head -n 1
+}
+
+# Checks one patch's trailers; prints "scenario|expect".
+describe() {
+	local patch=$1 scen expect
+	scen=$(trailer "$patch" Vfsim-Scenario)
+	expect=$(trailer "$patch" Vfsim-Expect)
+	[[ -n $scen ]] || die "$patch: no 'Vfsim-Scenario:' trailer"
+	[[ -f $CORPUS/$scen ]] || die "$patch: scenario $scen not in $CORPUS"
+	[[ $expect =~ ^(finding|verdict)\ [^\ ] ]] ||
+		die "$patch: 'Vfsim-Expect:' must be 'finding KIND [TEXT]' or 'verdict TEXT'"
+	echo "$scen|$expect"
+}
+
+# caught TAP EXPECT: whether a scenario's TAP output shows the expected
+# failure.
+caught() {
+	local tap=$1 kind=${2%% *} rest=${2#* } k text
+	grep -q '^not ok ' "$tap" || return 1
+	if [[ $kind == finding ]]; then
+		k=${rest%% *}
+		text=
+		[[ $rest == *" "* ]] && text=${rest#* }
+		grep -E "^# unexpected kernel report: $k:" "$tap" | grep -qiF -- "$text"
+	else
+		grep -E '^# ' "$tap" | grep -v '^#   ' | grep -qiF -- "$rest"
+	fi
+}
+
+# --check: the corpus is well-formed and applies to today's source.
+check_corpus() {
+	local src p bad=0 n=0
+	src=$("$REPO/driver/kernel.sh" source 2>/dev/null) || die "no kernel source: make kernel"
+	for p in "$CORPUS"/*.patch; do
+		n=$((n + 1))
+		if ! (describe "$p" >/dev/null); then
+			bad=$((bad + 1))
+		elif ! patch -p1 -d "$src" --dry-run --batch --fuzz=0 -i "$p" >/dev/null 2>&1; then
+			echo "bugs: ${p##*/} does not apply to $src" >&2
+			bad=$((bad + 1))
+		fi
+	done
+	((n >= 5)) || { echo "bugs: only $n patches in $CORPUS" >&2; bad=$((bad + 1)); }
+	echo "corpus: $n patches, $bad bad"
+	((bad == 0))
+}
+
+main() {
+	if [[ ${1:-} == --check ]]; then
+		check_corpus
+		return
+	fi
+	local -a patches=() names=()
+	local p name start t0 secs desc scen expect verdict
+	local missed=0 total=0 all_start=$SECONDS
+	if (($# > 0)); then
+		for name in "$@"; do
+			[[ -f $CORPUS/$name.patch ]] || die "no $CORPUS/$name.patch"
+			patches+=("$CORPUS/$name.patch")
+		done
+	else
+		patches=("$CORPUS"/*.patch)
+	fi
+	[[ -x $VFSIM ]] || die "$VFSIM missing: run make all"
+	rm -rf "$OUT" && mkdir -p "$OUT"
+	for p in "${patches[@]}"; do describe "$p" >/dev/null; done
+
+	say "building the unpatched $KPROFILE kernel"
+	"$REPO/driver/kernel.sh" build >"$OUT/kernel.path"
+	local -a scens=()
+	for p in "${patches[@]}"; do
+		desc=$(describe "$p")
+		scens+=("$CORPUS/${desc%%|*}")
+	done
+	say "running ${#scens[@]} bug scenarios on the unpatched kernel"
+	if ! "$VFSIM" run -q -j 2 -o "$OUT/unpatched" \
+		--kernel "$(tail -n 1 "$OUT/kernel.path")" "${scens[@]}" >"$OUT/unpatched.tap"; then
+		cat "$OUT/unpatched.tap"
+		die "the unpatched kernel fails bug scenarios: they would catch nothing"
+	fi
+
+	printf '%-24s %-56s %-7s %7s %6s\n' bug expected result build_s run_s >"$OUT/table"
+	for p in "${patches[@]}"; do
+		name=$(basename "$p" .patch)
+		desc=$(describe "$p")
+		scen=${desc%%|*} expect=${desc#*|}
+		total=$((total + 1))
+		say "$name: building with the patch"
+		start=$SECONDS
+		if ! KPATCHES=$p "$REPO/driver/kernel.sh" build >"$OUT/$name.kernel" 2>"$OUT/$name.build.log"; then
+			tail -n 20 "$OUT/$name.build.log" >&2
+			die "$name: the patched kernel does not build"
+		fi
+		secs=$((SECONDS - start))
+		t0=$SECONDS
+		"$VFSIM" run -q -o "$OUT/$name" --kernel "$(tail -n 1 "$OUT/$name.kernel")" \
+			"$CORPUS/$scen" >"$OUT/$name.tap" || true
+		if caught "$OUT/$name.tap" "$expect"; then
+			verdict=caught
+		else
+			verdict=MISSED
+			missed=$((missed + 1))
+			cat "$OUT/$name.tap" >&2
+		fi
+		printf '%-24s %-56s %-7s %7d %6d\n' "$name" "$expect" "$verdict" \
+			"$secs" $((SECONDS - t0)) >>"$OUT/table"
+		say "$name: $verdict ($expect)"
+	done
+	cat "$OUT/table"
+	echo "make bugs took $((SECONDS - all_start)) s" | tee "$OUT/time"
+	echo "$((total - missed)) caught, $missed missed" | tee "$OUT/result"
+	((missed == 0))
+}
+
+main "$@"
