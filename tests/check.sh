@@ -26,6 +26,12 @@ elif [ "$unit_rc" -ne 0 ]; then
 fi
 [ "$unit_rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
 
+echo "== tools: help vs docs, kernel profiles and patch series, bug corpus"
+"$ROOT/tests/tools.sh" 2>&1 | tee "$BUILD/tools.log"
+passed=$((passed + $(grep -c '^ok ' "$BUILD/tools.log")))
+failed=$((failed + $(grep -c '^not ok ' "$BUILD/tools.log")))
+grep -q '^1\.\.' "$BUILD/tools.log" || failed=$((failed + 1))
+
 echo "== integration tests (UML): probe, SR-IOV, migration"
 "$ROOT/tests/integration/run.sh" 2>&1 | tee "$BUILD/integration.log"
 passed=$((passed + $(grep -c '^ok ' "$BUILD/integration.log")))
