@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "../../sim/scenario.h"
+#include "../../sim/scenario_run.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -651,6 +652,67 @@ START_TEST(test_string_includes_relative_to_name)
 }
 END_TEST
 
+static void write_file(const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Never called: every scenario of the test is skipped before it runs. */
+static int no_run(struct run_opts *o, const struct sc_topology *t)
+{
+	(void)o, (void)t;
+	ck_abort_msg("a skipped scenario ran");
+	return 0;
+}
+
+/*
+ * On a kernel without detectors (its .config has no PROVE_LOCKING, as
+ * KPROFILE=fast), scenarios that expect a report are skipped, in TAP.
+ */
+START_TEST(test_skip_findings_without_detectors)
+{
+	char a[512], b[512], kernel[512], out[512], text[4096] = "";
+	char *files[2] = { a, b };
+	struct sr_opts so = { .jobs = 2, .runs_dir = tmpdir, .self = "vfsim" };
+	int fd, saved, ret;
+	FILE *f;
+
+	write_file(".config", "CONFIG_UML=y\n# CONFIG_PROVE_LOCKING is not set\n");
+	write_file("a.vfs", "purpose A\nstep probe\nexpect finding hung-task\n");
+	write_file("b.vfs", "purpose B\nstep probe\nexpect finding kasan\n");
+	snprintf(a, sizeof(a), "%s/a.vfs", tmpdir);
+	snprintf(b, sizeof(b), "%s/b.vfs", tmpdir);
+	snprintf(kernel, sizeof(kernel), "%s/linux", tmpdir);
+	snprintf(out, sizeof(out), "%s/tap", tmpdir);
+	so.kernel = kernel;
+	fflush(stdout);
+	saved = dup(1);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 1);
+	ret = scenario_run_all(files, 2, &so, no_run);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(fd);
+	close(saved);
+	ck_assert_int_eq(ret, 0);
+	f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_gt(fread(text, 1, sizeof(text) - 1, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "ok 1 - "));
+	ck_assert_ptr_nonnull(strstr(text, "a.vfs: A # SKIP"));
+	ck_assert_ptr_nonnull(strstr(text, "ok 2 - "));
+	ck_assert_ptr_nonnull(strstr(text, "# 2 skipped\n0 passed, 0 failed\n"));
+}
+END_TEST
+
 Suite *scenario_suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -683,6 +745,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(files, test_include_depth);
 	tcase_add_test(files, test_nul_byte);
 	tcase_add_test(files, test_string_includes_relative_to_name);
+	tcase_add_test(files, test_skip_findings_without_detectors);
 	suite_add_tcase(s, files);
 	return s;
 }
