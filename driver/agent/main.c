@@ -162,6 +162,15 @@ static int step_fail_inject(const struct step *s)
 		else if (!strncmp(s->argv[i], "times=", 6))
 			snprintf(times, sizeof(times), "%s", s->argv[i] + 6);
 	}
+	/*
+	 * Off: leave the task filter first.  Failures still armed (how many
+	 * a step spent depends on the kernel's profile) can fail the open or
+	 * write that disarms them; each retry spends one.
+	 */
+	for (int i = 0; off && i < 16; i++)
+		if (!(err = write_text("/proc/self/make-it-fail", "0")) ||
+		    err != -ENOMEM)
+			break;
 #define KNOB(name, val) do {						\
 		snprintf(path, sizeof(path), "%s/%s", dir, name);	\
 		if (!err)						\
@@ -186,7 +195,9 @@ static int step_fail_inject(const struct step *s)
 	 * silently), and a failure spent there is lost to the next step.
 	 */
 	result("armed=%d probability=%s", !off, off ? "0" : prob);
-	err = write_text("/proc/self/make-it-fail", off ? "0" : "1");
+	if (off)
+		return 0;
+	err = write_text("/proc/self/make-it-fail", "1");
 	if (err) {
 		result("error=\"/proc/self/make-it-fail: %s\"", strerror(-err));
 		return -1;
