@@ -103,3 +103,54 @@ n=$("$VFSIM" run -j 2 -o "$RUNS/scenarios" "$ROOT"/scenarios/*/*.vfs 2>/dev/null
 t=$(echo "$(date +%s.%N) - $t0" | bc -l)
 printf 'scenario library (%d scenarios, -j2): %6.1f s wall, %5.1f scenarios/min  (target <= 60 s)\n' \
 	"$n" "$t" "$(echo "$n * 60 / $t" | bc -l)"
+
+# The kernel: cold builds as recorded by driver/kernel.sh (the build with the
+# most objects compiled is the cold one), an incremental rebuild after
+# touching one file of the variant driver, and the last make bugs.
+# BENCH_COLD=1 builds each profile from nothing now (in build/bench-kernel,
+# about 10-15 min each on 2 cores); BENCH_BUGS=1 runs make bugs now.
+cold_build() {
+	local profile=$1 times=$2
+	[[ -f $times ]] || { printf 'cold build, %-5s                 not built yet (make kernel KPROFILE=%s)\n' "$profile" "$profile"; return; }
+	awk -v p="$profile" '
+		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		  if (f["compiled"] + 0 >= best) { best = f["compiled"]; s = f["seconds"]; d = f["date"] } }
+		END { printf "cold build, %-5s                 %5d s (%d objects compiled, %s)\n", p, s, best, d }' "$times"
+}
+for profile in debug fast; do
+	if [[ ${BENCH_COLD:-0} == 1 ]]; then
+		rm -rf "$BUILD/bench-kernel"
+		mkdir -p "$BUILD/bench-kernel"
+		ln -s "$BUILD/src" "$BUILD/bench-kernel/src"
+		cp -a "$BUILD/apt" "$BUILD/bench-kernel/apt"
+		BUILD=$BUILD/bench-kernel KPROFILE=$profile "$ROOT/driver/kernel.sh" build >/dev/null 2>&1 ||
+			echo "bench: cold $profile build failed" >&2
+		cold_build "$profile" "$BUILD/bench-kernel/kernel/$profile/build-times"
+		rm -rf "$BUILD/bench-kernel"
+	else
+		cold_build "$profile" "$BUILD/kernel/$profile/build-times"
+	fi
+done
+src=$(sed -n 's/^source=//p' "$BUILD/kernel-version")
+if [[ $(sed -n 's/^origin=//p' "$BUILD/kernel-version") == ksrc ]]; then
+	echo 'incremental rebuild:             skipped (KSRC: vfsim does not touch your tree)'
+else
+	touch "$src/drivers/vfio/pci/virtio/migrate.c"
+	t0=$(date +%s.%N)
+	"$ROOT/driver/kernel.sh" build --force >/dev/null 2>&1 || echo "bench: rebuild failed" >&2
+	printf 'incremental rebuild, debug, after touching drivers/vfio/pci/virtio/migrate.c: %6.1f s (%s objects compiled)\n' \
+		"$(echo "$(date +%s.%N) - $t0" | bc -l)" \
+		"$(tail -n 1 "$BUILD/kernel/debug/build-times" | grep -o 'compiled=[0-9]*' | cut -d= -f2)"
+fi
+if [[ ${BENCH_BUGS:-0} == 1 ]]; then
+	"$ROOT/tests/bugs.sh" >"$RUNS/bugs.log" 2>&1 || echo "bench: make bugs failed (see $RUNS/bugs.log)" >&2
+fi
+if [[ -f $BUILD/bugs/time ]]; then
+	printf 'make bugs:                       %5d s (%s; %s)\n' \
+		"$(grep -o '[0-9]* s' "$BUILD/bugs/time" | cut -d' ' -f1)" \
+		"$(tail -n 1 "$BUILD/bugs/result" 2>/dev/null || echo '?')" \
+		"$(date -r "$BUILD/bugs/time" '+%F %R')"
+	cat "$BUILD/bugs/table"
+else
+	echo 'make bugs:                       not run yet (make bugs, or BENCH_BUGS=1 make bench)'
+fi
