@@ -35,7 +35,7 @@ run() {
 	echo "$dir"
 }
 
-echo "vfsim bench: $(sed -n 's/^kernelversion=//p' "$BUILD/kernel-version" 2>/dev/null) UML, $(nproc) cores"
+echo "vfsim bench: $(sed -n 's/^kernelversion=//p' "$BUILD/kernel-version" 2>/dev/null) UML, KPROFILE=${KPROFILE:-debug}, $(nproc) cores"
 
 walls=() agents=() probes=()
 for i in $(seq "$ROUNDS"); do
@@ -138,9 +138,10 @@ else
 	touch "$src/drivers/vfio/pci/virtio/migrate.c"
 	t0=$(date +%s.%N)
 	"$ROOT/driver/kernel.sh" build --force >/dev/null 2>&1 || echo "bench: rebuild failed" >&2
-	printf 'incremental rebuild, debug, after touching drivers/vfio/pci/virtio/migrate.c: %6.1f s (%s objects compiled)\n' \
+	prof=${KPROFILE:-debug}
+	printf 'incremental rebuild, %s, after touching drivers/vfio/pci/virtio/migrate.c: %6.1f s (%s objects compiled)\n' "$prof" \
 		"$(echo "$(date +%s.%N) - $t0" | bc -l)" \
-		"$(tail -n 1 "$BUILD/kernel/debug/build-times" | grep -o 'compiled=[0-9]*' | cut -d= -f2)"
+		"$(tail -n 1 "$BUILD/kernel/$prof/build-times" | grep -o 'compiled=[0-9]*' | cut -d= -f2)"
 fi
 if [[ ${BENCH_BUGS:-0} == 1 ]]; then
 	"$ROOT/tests/bugs.sh" >"$RUNS/bugs.log" 2>&1 || echo "bench: make bugs failed (see $RUNS/bugs.log)" >&2
