@@ -577,13 +577,17 @@ prepare_outdir() {
 # patched tree's: kbuild then recompiles only what the series touched.
 # Without an unpatched build, or if a path is left over, start empty.
 seed_outdir() {
-	local from=$BUILD/kernel/$KPROFILE base=${BASE_ID%% *} mark
+	local from=$BUILD/kernel/$KPROFILE base=${BASE_ID%% *} mark fd
 	mark="$base $KVER $PKGVER"
 	[[ -x $from/linux && -f $from/.vfsim-stamp && -f $from/.vfsim-source &&
 		$(<"$from/.vfsim-source") == "$mark" ]] || return 0
 	say "seeding $OUT from the unpatched build $from"
 	rm -rf "$OUT.seed"
+	# Not while the unpatched build is being rebuilt.
+	exec {fd}>"$from.lock"
+	flock "$fd"
 	cp -a "$from" "$OUT.seed"
+	exec {fd}>&-
 	rm -f "$OUT.seed/.vfsim-stamp" "$OUT.seed/build-times"
 	find "$OUT.seed" -name '*.cmd' -print0 |
 		xargs -0 -r sed -i -e "s|$base/|$SRC/|g" -e "s|$base\$|$SRC|g" -e "s|$from/|$OUT/|g"
