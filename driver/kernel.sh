@@ -555,6 +555,18 @@ apply_patches() {
 	SRC=$PSRC
 }
 
+# After a patched build: every compiled .c file of the series must have an
+# object newer than itself, or the kernel silently runs unpatched code.
+check_patched_objects() {
+	local path obj
+	while read -r path; do
+		obj=$OUT/${path%.c}.o
+		[[ $path == *.c && -f $obj ]] || continue
+		[[ ! $SRC/$path -nt $obj ]] ||
+			die "$obj is older than the patched $path: the kernel would run unpatched code (rm -rf $OUT and rebuild)"
+	done < <(sed -n 's/^path //p' "$SRC/.vfsim-patches")
+}
+
 # --- config ----------------------------------------------------------------
 
 # A different source tree (or version) leaves objects that kbuild may not
@@ -599,6 +611,12 @@ seed_outdir() {
 		return 0
 	fi
 	mv "$OUT.seed" "$OUT"
+	# The seeded objects may be newer than the series' files (the
+	# unpatched kernel was rebuilt after they were patched): make the
+	# patched files newer still, or kbuild would keep unpatched objects.
+	sed -n 's/^path //p' "$SRC/.vfsim-patches" | while read -r path; do
+		[[ ! -e $SRC/$path ]] || touch "$SRC/$path"
+	done
 }
 
 configure() {
@@ -723,6 +741,7 @@ build_kernel() {
 		die "kernel build failed (exit $STATUS); full log: $log"
 	fi
 	[[ -x $OUT/linux ]] || die "make succeeded but $OUT/linux is missing"
+	[[ -z $KPATCHES ]] || check_patched_objects
 	build_id >"$OUT/.vfsim-stamp"
 	# For make bench: what each build of this directory cost, and how much
 	# it compiled (a cold build compiles everything, a rebuild a few files).
