@@ -166,12 +166,14 @@ static void stats(struct topology *t, char *out, size_t len)
 		used += snprintf(out + used, len - used,
 				 "%s.stopped=%d\n%s.flrs=%llu\n"
 				 "%s.contexts_saved=%llu\n"
-				 "%s.contexts_loaded=%llu\n", v->fn.name,
+				 "%s.contexts_loaded=%llu\n"
+				 "%s.blocked=%llu\n", v->fn.name,
 				 v->vdev.stopped, v->fn.name,
 				 (unsigned long long)v->fn.flrs, v->fn.name,
 				 (unsigned long long)v->contexts_saved,
 				 v->fn.name,
-				 (unsigned long long)v->contexts_loaded);
+				 (unsigned long long)v->contexts_loaded,
+				 v->fn.name, (unsigned long long)v->fn.blocked);
 	}
 }
 
