@@ -508,6 +508,11 @@ patched_state() {
 	mv "$PSRC/.vfsim-patches.tmp" "$PSRC/.vfsim-patches"
 }
 
+# The tree paths recorded in patched tree $1's state file.
+series_paths() {
+	sed -n 's/^path //p' "$1/.vfsim-patches"
+}
+
 # Makes $PSRC, a copy of $SRC with the series applied, and switches SRC to
 # it.  Switching series only restores and re-patches the paths involved,
 # so the build directory recompiles just those files.
@@ -530,7 +535,7 @@ apply_patches() {
 		SRC=$PSRC
 		return
 	fi
-	mapfile -t old < <(sed -n 's/^path //p' "$state")
+	mapfile -t old < <(series_paths "$PSRC")
 	for path in "${old[@]}"; do restore_path "$path"; done
 	mapfile -t TOUCHED < <(patch_paths "${PATCHES[@]}")
 	patched_state none
@@ -564,7 +569,7 @@ check_patched_objects() {
 		[[ $path == *.c && -f $obj ]] || continue
 		[[ ! $SRC/$path -nt $obj ]] ||
 			die "$obj is older than the patched $path: the kernel would run unpatched code (rm -rf $OUT and rebuild)"
-	done < <(sed -n 's/^path //p' "$SRC/.vfsim-patches")
+	done < <(series_paths "$SRC")
 }
 
 # --- config ----------------------------------------------------------------
@@ -614,7 +619,7 @@ seed_outdir() {
 	# The seeded objects may be newer than the series' files (the
 	# unpatched kernel was rebuilt after they were patched): make the
 	# patched files newer still, or kbuild would keep unpatched objects.
-	sed -n 's/^path //p' "$SRC/.vfsim-patches" | while read -r path; do
+	series_paths "$SRC" | while read -r path; do
 		[[ ! -e $SRC/$path ]] || touch "$SRC/$path"
 	done
 }

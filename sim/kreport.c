@@ -129,6 +129,11 @@ static bool repeated_hung_task(const char *line, char *seen, size_t len)
 
 int kreport_scan(const char *path, FILE *out)
 {
+	return kreport_scan_except(path, out, NULL);
+}
+
+int kreport_scan_except(const char *path, FILE *out, const char *skip_kind)
+{
 	char line[1024], hung[1024] = "";
 	int found = 0;
 	FILE *f = fopen(path, "r");
@@ -138,7 +143,7 @@ int kreport_scan(const char *path, FILE *out)
 	while (fgets(line, sizeof(line), f)) {
 		const char *kind = kreport_classify(line);
 
-		if (!kind)
+		if (!kind || (skip_kind && !strcmp(kind, skip_kind)))
 			continue;
 		line[strcspn(line, "\r\n")] = 0;
 		if (!strcmp(kind, "hung-task") &&

@@ -18,4 +18,7 @@ const char *kreport_classify(const char *line);
 
 int kreport_scan(const char *path, FILE *out);
 
+/* The same, leaving out the reports of @skip_kind (e.g. "hung-task"). */
+int kreport_scan_except(const char *path, FILE *out, const char *skip_kind);
+
 #endif

@@ -562,55 +562,23 @@ static bool agent_ok(struct run *r)
 	return ok;
 }
 
-/*
- * Under time-travel an idle guest's clock jumps to its next timer, so a
- * task waiting for the simulator looks blocked for as long as the jump:
- * hung-task reports mean nothing there (the runner turns the detector off
- * with a sysctl, which only applies after the boot-time driver probes).
- * Such reports are left out of the findings; hangs show as timeouts.
- */
-static int drop_hung_tasks(char *buf, size_t len, FILE *out)
-{
-	int kept = 0;
-
-	for (char *line = buf, *end; line < buf + len; line = end + 1) {
-		end = memchr(line, '\n', buf + len - line);
-		if (!end)
-			end = buf + len;
-		if (!strncmp(line, "hung-task:", 10)) {
-			vlog(LOG_INFO, NULL, "time-travel: ignoring %.*s",
-			     (int)(end - line), line);
-			continue;
-		}
-		fwrite(line, 1, end - line, out);
-		fputc('\n', out);
-		kept++;
-	}
-	return kept;
-}
-
 static int scan_findings(struct run *r)
 {
-	char path[PATH_MAX + 16], *buf = NULL;
-	FILE *f = open_in(r, "findings.txt", "w"), *mem;
-	size_t len = 0;
+	char path[PATH_MAX + 16];
+	FILE *f = open_in(r, "findings.txt", "w");
 	int n;
 
 	if (!f)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/console.log", r->dir);
-	if (r->o->tt == TT_OFF) {
-		n = kreport_scan(path, f);
-		fclose(f);
-		return n;
-	}
-	mem = open_memstream(&buf, &len);
-	n = mem ? kreport_scan(path, mem) : -ENOMEM;
-	if (mem)
-		fclose(mem);
-	if (n > 0)
-		n = drop_hung_tasks(buf, len, f);
-	free(buf);
+	/*
+	 * Under time-travel an idle guest's clock jumps to its next timer,
+	 * so a task waiting for the simulator looks blocked for as long as
+	 * the jump: hung-task reports mean nothing there (the runner's
+	 * sysctl turning the detector off only applies after the boot-time
+	 * driver probes).  Hangs show as timeouts instead.
+	 */
+	n = kreport_scan_except(path, f, r->o->tt == TT_OFF ? NULL : "hung-task");
 	fclose(f);
 	return n;
 }

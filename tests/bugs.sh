@@ -87,9 +87,9 @@ main() {
 		check_corpus
 		return
 	fi
-	local -a patches=() names=()
-	local p name start t0 secs desc scen expect verdict
-	local missed=0 total=0 all_start=$SECONDS
+	local -a patches=() scens=() expects=()
+	local i p name start t0 secs desc verdict
+	local missed=0 all_start=$SECONDS
 	if (($# > 0)); then
 		for name in "$@"; do
 			[[ -f $CORPUS/$name.patch ]] || die "no $CORPUS/$name.patch"
@@ -100,15 +100,14 @@ main() {
 	fi
 	[[ -x $VFSIM ]] || die "$VFSIM missing: run make all"
 	rm -rf "$OUT" && mkdir -p "$OUT"
-	for p in "${patches[@]}"; do describe "$p" >/dev/null; done
-
-	say "building the unpatched $KPROFILE kernel"
-	"$REPO/driver/kernel.sh" build >"$OUT/kernel.path"
-	local -a scens=()
 	for p in "${patches[@]}"; do
 		desc=$(describe "$p")
 		scens+=("$CORPUS/${desc%%|*}")
+		expects+=("${desc#*|}")
 	done
+
+	say "building the unpatched $KPROFILE kernel"
+	"$REPO/driver/kernel.sh" build >"$OUT/kernel.path"
 	say "running ${#scens[@]} bug scenarios on the unpatched kernel"
 	if ! "$VFSIM" run -q -j 2 -o "$OUT/unpatched" \
 		--kernel "$(tail -n 1 "$OUT/kernel.path")" "${scens[@]}" >"$OUT/unpatched.tap"; then
@@ -117,11 +116,9 @@ main() {
 	fi
 
 	printf '%-24s %-56s %-7s %7s %6s\n' bug expected result build_s run_s >"$OUT/table"
-	for p in "${patches[@]}"; do
+	for i in "${!patches[@]}"; do
+		p=${patches[i]}
 		name=$(basename "$p" .patch)
-		desc=$(describe "$p")
-		scen=${desc%%|*} expect=${desc#*|}
-		total=$((total + 1))
 		say "$name: building with the patch"
 		start=$SECONDS
 		if ! KPATCHES=$p "$REPO/driver/kernel.sh" build >"$OUT/$name.kernel" 2>"$OUT/$name.build.log"; then
@@ -131,21 +128,21 @@ main() {
 		secs=$((SECONDS - start))
 		t0=$SECONDS
 		"$VFSIM" run -q -o "$OUT/$name" --kernel "$(tail -n 1 "$OUT/$name.kernel")" \
-			"$CORPUS/$scen" >"$OUT/$name.tap" || true
-		if caught "$OUT/$name.tap" "$expect"; then
+			"${scens[i]}" >"$OUT/$name.tap" || true
+		if caught "$OUT/$name.tap" "${expects[i]}"; then
 			verdict=caught
 		else
 			verdict=MISSED
 			missed=$((missed + 1))
 			cat "$OUT/$name.tap" >&2
 		fi
-		printf '%-24s %-56s %-7s %7d %6d\n' "$name" "$expect" "$verdict" \
+		printf '%-24s %-56s %-7s %7d %6d\n' "$name" "${expects[i]}" "$verdict" \
 			"$secs" $((SECONDS - t0)) >>"$OUT/table"
-		say "$name: $verdict ($expect)"
+		say "$name: $verdict (${expects[i]})"
 	done
 	cat "$OUT/table"
 	echo "make bugs took $((SECONDS - all_start)) s" | tee "$OUT/time"
-	echo "$((total - missed)) caught, $missed missed" | tee "$OUT/result"
+	echo "$((${#patches[@]} - missed)) caught, $missed missed" | tee "$OUT/result"
 	((missed == 0))
 }
 

@@ -92,6 +92,25 @@ START_TEST(test_panic)
 }
 END_TEST
 
+/* Under time-travel the runner leaves hung tasks out; the rest stays. */
+START_TEST(test_scan_except_kind)
+{
+	char path[256], out[8192];
+	FILE *res;
+	int all, n;
+
+	snprintf(path, sizeof(path), "%s/hung-task.log", DATA_DIR);
+	all = scan("hung-task.log", 0, out, sizeof(out));
+	ck_assert_int_ge(all, 1);
+	memset(out, 0, sizeof(out));
+	res = fmemopen(out, sizeof(out), "w");
+	n = kreport_scan_except(path, res, "hung-task");
+	fclose(res);
+	ck_assert_ptr_null(strstr(out, "hung-task:"));
+	ck_assert_int_lt(n, all);
+}
+END_TEST
+
 /* The same bug on the debug profile: KASAN names it; its frames are skipped. */
 START_TEST(test_poweroff_kasan)
 {
@@ -161,6 +180,7 @@ Suite *kreport_capture_suite(void)
 	tcase_add_test(tc, test_warning_location_and_callers);
 	tcase_add_test(tc, test_panic);
 	tcase_add_test(tc, test_poweroff_kasan);
+	tcase_add_test(tc, test_scan_except_kind);
 	tcase_add_test(tc, test_truncated_everywhere);
 	tcase_add_test(tc, test_damaged_lines);
 	suite_add_tcase(s, tc);
