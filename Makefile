@@ -18,14 +18,18 @@ endif
 
 CC ?= cc
 WARN := -Wall -Wextra -Werror
-CFLAGS_BASE := -std=gnu11 -D_GNU_SOURCE $(WARN) -g -MMD -MP -I$(UAPI)
+# One include root, the repository: "sim/bus/pci_func.h", "models/topology.h".
+CFLAGS_BASE := -std=gnu11 -D_GNU_SOURCE $(WARN) -g -MMD -MP -I. -I$(UAPI)
 CFLAGS_OPT := $(CFLAGS_BASE) -O2
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
        -fno-sanitize-recover=undefined
 CFLAGS_SAN := $(CFLAGS_BASE) -O1 $(SAN)
 
-# The simulator core and the device models, without the program's main.
-LIB_SRCS := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
+# sim/bus: the simulated PCI bus (vhost-user, config space, MSI-X, SR-IOV,
+# faults); models/: the devices on it; sim/harness: running and judging runs
+# (runner, scenarios, kernel reports, lockmap).  All but the program's main.
+LIB_SRCS := $(wildcard sim/bus/*.c) $(wildcard models/*.c) \
+	$(filter-out sim/harness/main.c,$(wildcard sim/harness/*.c))
 AGENT_SRCS := $(wildcard driver/agent/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
@@ -72,7 +76,7 @@ $(B)/san/%.o: %.c | $(UAPI_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_SAN) -c $< -o $@
 
-$(VFSIM): $(B)/obj/sim/main.o $(LIB_OBJS)
+$(VFSIM): $(B)/obj/sim/harness/main.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -lpthread
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sim/pci_func.h"
+#include "sim/bus/pci_func.h"
 
 struct topology_opts {
 	unsigned int vfs;		/* 0: no SR-IOV capability */

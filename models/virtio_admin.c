@@ -4,10 +4,10 @@
 #include <string.h>
 #include <linux/virtio_pci.h>
 
-#include "../sim/log.h"
-#include "../sim/trace.h"
+#include "sim/bus/log.h"
+#include "sim/bus/trace.h"
 #include "virtio_admin.h"
-#include "../sim/le.h"
+#include "sim/bus/le.h"
 
 #define BIT64(n) (1ull << (n))
 

@@ -6,7 +6,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
-#include "../sim/trace.h"
+#include "sim/bus/trace.h"
 #include "virtio_net.h"
 
 #define VNET_CLASS_REV 0x02000001	/* Ethernet controller, rev 1 */

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../sim/pci_func.h"
-#include "../sim/sriov.h"
+#include "sim/bus/pci_func.h"
+#include "sim/bus/sriov.h"
 #include "dev_parts.h"
 #include "virtio_admin.h"
 #include "virtio_pci.h"

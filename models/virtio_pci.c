@@ -8,10 +8,10 @@
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 
-#include "../sim/log.h"
-#include "../sim/trace.h"
+#include "sim/bus/log.h"
+#include "sim/bus/trace.h"
 #include "virtio_pci.h"
-#include "../sim/le.h"
+#include "sim/bus/le.h"
 
 unsigned int virtio_pci_total_queues(const struct vdev *d)
 {

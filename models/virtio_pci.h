@@ -24,8 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../sim/pci_func.h"
-#include "../sim/vring.h"
+#include "sim/bus/pci_func.h"
+#include "sim/bus/vring.h"
 
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_DEVICE_MODERN(id) (0x1040 + (id))

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <linux/virtio_ring.h>
 
-#include "../../sim/guest_mem.h"
-#include "../../sim/pci_func.h"
+#include "sim/bus/guest_mem.h"
+#include "sim/bus/pci_func.h"
 
 /* Default guest memory: 256 KiB at 1 MiB. */
 #define TMEM_GPA 0x100000ull

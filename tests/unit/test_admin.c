@@ -4,7 +4,7 @@
 #include <string.h>
 #include <linux/virtio_pci.h>
 
-#include "../../models/virtio_admin.h"
+#include "models/virtio_admin.h"
 #include "helpers.h"
 
 #define SELF VIRTIO_ADMIN_GROUP_TYPE_SELF

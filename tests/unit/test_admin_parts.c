@@ -13,7 +13,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_pci.h>
 
-#include "../../models/virtio_net.h"
+#include "models/virtio_net.h"
 #include "helpers.h"
 
 #define SRIOV VIRTIO_ADMIN_GROUP_TYPE_SRIOV

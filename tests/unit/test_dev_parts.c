@@ -11,7 +11,7 @@
 #include <string.h>
 #include <linux/virtio_pci.h>
 
-#include "../../models/dev_parts.h"
+#include "models/dev_parts.h"
 #include "helpers.h"
 
 #define GUARD 64

@@ -3,7 +3,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "../../sim/fault.h"
+#include "sim/bus/fault.h"
 
 static struct fault parse_ok(const char *text)
 {

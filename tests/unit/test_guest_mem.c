@@ -5,7 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../sim/guest_mem.h"
+#include "sim/bus/guest_mem.h"
 #include "helpers.h"
 
 #define RGPA 0x1000ull

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../sim/kreport.h"
+#include "sim/harness/kreport.h"
 #include "helpers.h"
 
 static void assert_kind(const char *line, const char *kind)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../sim/kreport.h"
+#include "sim/harness/kreport.h"
 
 #ifndef DATA_DIR
 #define DATA_DIR "tests/unit/data/consoles"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../sim/lockmap.h"
+#include "sim/harness/lockmap.h"
 
 #define DATA "tests/unit/data/lockdep"
 

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <linux/pci_regs.h>
 
-#include "../../sim/msix.h"
-#include "../../sim/pci_func.h"
+#include "sim/bus/msix.h"
+#include "sim/bus/pci_func.h"
 #include "helpers.h"
 
 #define MSIX_BAR 2

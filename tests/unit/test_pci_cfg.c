@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <linux/pci_regs.h>
 
-#include "../../sim/pci_cfg.h"
+#include "sim/bus/pci_cfg.h"
 #include "helpers.h"
 
 #define CMD_RW (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | \

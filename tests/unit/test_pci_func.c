@@ -5,7 +5,7 @@
 #include <string.h>
 #include <linux/pci_regs.h>
 
-#include "../../sim/pci_func.h"
+#include "sim/bus/pci_func.h"
 #include "helpers.h"
 
 #define BAR_SIZE 0x1000

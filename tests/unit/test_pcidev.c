@@ -7,7 +7,7 @@
 #include <linux/pci_regs.h>
 #include <linux/virtio_pcidev.h>
 
-#include "../../sim/pcidev.h"
+#include "sim/bus/pcidev.h"
 #include "helpers.h"
 
 #define QSIZE 16

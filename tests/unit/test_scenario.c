@@ -11,8 +11,8 @@
 
 #include <check.h>
 
-#include "../../sim/scenario.h"
-#include "../../sim/scenario_run.h"
+#include "sim/harness/scenario.h"
+#include "sim/harness/scenario_run.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

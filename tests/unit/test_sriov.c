@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * SR-IOV: the PF's capability registers and how VFs appear, answer and
- * reset (sim/sriov.c, sim/pci_func.c, a virtio-net PF with 3 VFs).
+ * reset (sim/bus/sriov.c, sim/bus/pci_func.c, a virtio-net PF with 3 VFs).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
 
-#include "../../models/virtio_net.h"
+#include "models/virtio_net.h"
 #include "helpers.h"
 
 #define TOTAL_VFS 3

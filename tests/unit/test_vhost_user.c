@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
-#include "../../sim/vhost_user.h"
+#include "sim/bus/vhost_user.h"
 #include "helpers.h"
 
 #define NOFD VU_VRING_NOFD_MASK

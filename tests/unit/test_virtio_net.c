@@ -7,7 +7,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_pci.h>
 
-#include "../../models/virtio_net.h"
+#include "models/virtio_net.h"
 #include "helpers.h"
 
 #define C(field) offsetof(struct virtio_pci_modern_common_cfg, field)

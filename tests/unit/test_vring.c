@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "../../sim/vring.h"
+#include "sim/bus/vring.h"
 #include "helpers.h"
 
 #define NUM 8

@@ -2,7 +2,7 @@
 /* Unit tests of the simulator core and the device models (libcheck). */
 #include <stdio.h>
 
-#include "../../sim/log.h"
+#include "sim/bus/log.h"
 #include "helpers.h"
 
 Suite *scenario_suite(void);	/* tests/unit/test_scenario.c */

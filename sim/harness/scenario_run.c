@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "kreport.h"
-#include "log.h"
+#include "sim/bus/log.h"
 #include "scenario_run.h"
-#include "trace.h"
+#include "sim/bus/trace.h"
 
 #define MAX_STEPS 512
 

@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bus.h"
-#include "fault.h"
+#include "sim/bus/bus.h"
+#include "sim/bus/fault.h"
 #include "kreport.h"
-#include "log.h"
+#include "sim/bus/log.h"
 #include "run.h"
-#include "trace.h"
+#include "sim/bus/trace.h"
 #include "vfsim.h"
 
 #define MAX_ARGS 64

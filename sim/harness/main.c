@@ -15,12 +15,12 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "../models/topology.h"
+#include "models/topology.h"
 #include "lockmap.h"
-#include "log.h"
+#include "sim/bus/log.h"
 #include "run.h"
 #include "scenario_run.h"
-#include "trace.h"
+#include "sim/bus/trace.h"
 #include "vfsim.h"
 
 static const char usage_main[] =
