@@ -4,14 +4,16 @@
 
 BUILD ?= build
 KPROFILE ?= debug
-export BUILD KPROFILE KSRC KDEB KPATCHES
+export BUILD KPROFILE KSRC KDEB KPATCHES KSERIES
 
 B := $(BUILD)
 UAPI := $(B)/uapi/include
 UAPI_STAMP := $(UAPI)/linux/virtio_pcidev.h
-# KPATCHES=DIR builds (and runs) a patched kernel beside the unpatched one.
-KERNEL := $(B)/kernel/$(KPROFILE)$(if $(KPATCHES),+patches)/linux
-ifneq ($(KPATCHES)$(filter-out debug,$(KPROFILE)),)
+# KPATCHES=DIR builds (and runs) a patched kernel beside the unpatched one;
+# KSERIES=off one without the profile's kernel series (driver/kseries/).
+NOSERIES := $(if $(and $(filter off,$(KSERIES)),$(wildcard driver/kconfig/$(KPROFILE).series)),+noseries)
+KERNEL := $(B)/kernel/$(KPROFILE)$(NOSERIES)$(if $(KPATCHES),+patches)/linux
+ifneq ($(KPATCHES)$(NOSERIES)$(filter-out debug,$(KPROFILE)),)
 # vfsim, the integration tests and the bench then run that kernel.
 export VFSIM_KERNEL := $(abspath $(KERNEL))
 endif
@@ -51,7 +53,8 @@ help:
 	@echo "make check        unit tests (ASan/UBSan) + integration tests"
 	@echo "make bench        print speed and CPU figures"
 	@echo "make kernel       obtain and build the UML kernel (KSRC=, KDEB=,"
-	@echo "                  KPROFILE=debug|fast, KPATCHES=DIR; doc/kernel.md)"
+	@echo "                  KPROFILE=debug|fast, KPATCHES=DIR, KSERIES=off;"
+	@echo "                  doc/kernel.md)"
 	@echo "make scenarios    run the scenario library (on KPATCHES= too)"
 	@echo "make bugs         prove each bug of scenarios/bugs/ is caught"
 	@echo "make deps         install host packages (as root)"

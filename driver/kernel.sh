@@ -14,7 +14,9 @@ commands:
   headers   install its uAPI headers under $BUILD/uapi; print the include dir
   config    configure a UML kernel (defconfig + fragments, verified); print .config
   build     build $BUILD/kernel/$KPROFILE/linux; print its path
-  patch     apply KPATCHES to a copy of the source; print the copy's path
+  patch     apply the profile's series and KPATCHES to a copy of the source;
+            print the copy's path
+  path      print the path of the kernel 'build' makes (builds nothing)
   version   print $BUILD/kernel-version (what source picked)
 
 options (each may also be given as the environment variable named):
@@ -27,6 +29,10 @@ options (each may also be given as the environment variable named):
                                  format-patch files, in name order, or one
                                  .patch file) onto a copy of the source;
                                  builds into $BUILD/kernel/$KPROFILE+patches
+  -S, --no-series      KSERIES   KSERIES=off: leave out the kernel series the
+                                 profile lists in driver/kconfig/NAME.series
+                                 (default on); builds into
+                                 $BUILD/kernel/$KPROFILE+noseries
   -j, --jobs N         JOBS      parallel compile jobs (default: nproc)
   -f, --force                    build: run make even if nothing changed
                                  (after you touched files in the tree)
@@ -35,7 +41,9 @@ options (each may also be given as the environment variable named):
 Without KSRC or KDEB, the newest linux-source-7.N (N >= 2) that the Debian
 archive configured on this machine serves (sid, trixie-backports) is used.
 Profiles: debug (lockdep, KASAN, UBSAN, debug objects, ...) and fast (no
-debugging); each builds into its own directory.  See doc/kernel.md.
+debugging); each builds into its own directory.  A profile's series
+(driver/kseries/SERIES/, listed in driver/kconfig/NAME.series) are applied
+to its own copy of the source before KPATCHES.  See doc/kernel.md.
 EOF
 }
 
@@ -133,6 +141,7 @@ parse_args() {
 		-p | --profile) KPROFILE=$2; shift ;;
 		-j | --jobs) JOBS=$2; shift ;;
 		-P | --patches) KPATCHES=$2; shift ;;
+		-S | --no-series) KSERIES=off ;;
 		-f | --force) FORCE=1 ;;
 		-h | --help) usage; exit 0 ;;
 		-*) die "unknown option: $1 (see --help)" ;;
@@ -164,7 +173,9 @@ setup_env() {
 	KDEB=${KDEB:-}
 	KPROFILE=${KPROFILE:-debug}
 	KPATCHES=${KPATCHES:-}
+	KSERIES=${KSERIES:-on}
 	JOBS=${JOBS:-$(nproc)}
+	[[ $KSERIES == on || $KSERIES == off ]] || die "bad KSERIES '$KSERIES' (want on or off)"
 	[[ $KPROFILE =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad KPROFILE '$KPROFILE'"
 	[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "bad JOBS '$JOBS' (want a number)"
 	[[ -z $KSRC || -z $KDEB ]] || die "set KSRC or KDEB, not both"
@@ -172,12 +183,13 @@ setup_env() {
 	mkdir -p "$BUILD"
 	BUILD=$(cd "$BUILD" && pwd)
 	OUT=$BUILD/kernel/$KPROFILE
-	[[ -z $KPATCHES ]] || patch_list
 	FRAGMENTS=("$HERE/kconfig/vfsim.config")
 	[[ -f ${FRAGMENTS[0]} ]] || die "missing ${FRAGMENTS[0]}"
 	[[ $KPROFILE != vfsim && -f $HERE/kconfig/$KPROFILE.config ]] ||
 		die "unknown KPROFILE '$KPROFILE': no driver/kconfig/$KPROFILE.config (profiles: $(profiles))"
 	FRAGMENTS+=("$HERE/kconfig/$KPROFILE.config")
+	profile_series
+	[[ -z $KPATCHES ]] || patch_list
 }
 
 # --- source: the user's own tree -------------------------------------------
@@ -433,6 +445,88 @@ install_headers() {
 	echo "$id" >"$stamp"
 }
 
+# --- profile series (driver/kseries/) -------------------------------------
+
+# Sets PROFILE_SERIES (the series driver/kconfig/$KPROFILE.series lists, in
+# its order), PROFILE_PATCHES (their patches, series by series, each in name
+# order) and PROFILE_HASH (names and content).  A profile without a .series
+# file has none.  KSERIES=off empties them (SERIES_OFF keeps the names for
+# messages) and builds into a directory of its own, so switching never
+# rebuilds the other.
+profile_series() {
+	local file=$HERE/kconfig/$KPROFILE.series line n=0 name p
+	local -a words found
+	PROFILE_SERIES=() PROFILE_PATCHES=() PROFILE_HASH='' SERIES_OFF=()
+	[[ -f $file ]] || return 0
+	while IFS= read -r line || [[ -n $line ]]; do
+		n=$((n + 1))
+		read -r -a words <<<"${line%%#*}"
+		((${#words[@]})) || continue
+		((${#words[@]} == 1)) || die "$file:$n: one series name per line (got '${words[*]}')"
+		name=${words[0]}
+		[[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || die "$file:$n: bad series name '$name'"
+		[[ -d $HERE/kseries/$name ]] || die "$file:$n: no series driver/kseries/$name"
+		[[ " ${PROFILE_SERIES[*]} " != *" $name "* ]] || die "$file:$n: series '$name' listed twice"
+		shopt -s nullglob
+		found=("$HERE/kseries/$name"/*.patch)
+		shopt -u nullglob
+		((${#found[@]})) || die "$file:$n: driver/kseries/$name has no *.patch files"
+		for p in "${found[@]}"; do
+			grep -qE '^\+\+\+ ' "$p" ||
+				die "driver/kseries/$name/${p##*/} is not a patch (no '+++' line)"
+		done
+		PROFILE_SERIES+=("$name")
+		PROFILE_PATCHES+=("${found[@]}")
+	done <"$file"
+	((${#PROFILE_SERIES[@]})) || die "$file names no series (delete it for a profile without series)"
+	PROFILE_HASH=$({
+		printf '%s\n' "${PROFILE_SERIES[@]}"
+		cat "${PROFILE_PATCHES[@]}"
+	} | sha256sum | cut -c1-16)
+	if [[ $KSERIES == off ]]; then
+		SERIES_OFF=("${PROFILE_SERIES[@]}")
+		PROFILE_SERIES=() PROFILE_PATCHES=() PROFILE_HASH=''
+		OUT=$OUT+noseries
+	fi
+}
+
+# The profile's series as build records and messages name them.
+series_label() {
+	if ((${#PROFILE_SERIES[@]})); then
+		local IFS=,
+		echo "${PROFILE_SERIES[*]}"
+	elif ((${#SERIES_OFF[@]})); then
+		echo off
+	else
+		echo none
+	fi
+}
+
+# Applies the profile's series, then KPATCHES, each to its own hard-link
+# copy of the tree below it; SRC ends as the tree to build.
+apply_layers() {
+	PRISTINE=$SRC LAYERS=() BASE_EXTRA=''
+	if ((${#SERIES_OFF[@]})); then
+		say "series off (KSERIES=off): not applying ${SERIES_OFF[*]}; building into $OUT"
+	fi
+	if ((${#PROFILE_SERIES[@]})); then
+		# The series tree is also the profile's own build's: under KPATCHES,
+		# not while that build applies it.
+		local fd
+		[[ -z $KPATCHES ]] || { exec {fd}>"$BUILD/kernel/$KPROFILE.lock" && flock "$fd"; }
+		apply_layer "$KPROFILE" "series $(series_label)" "$PROFILE_HASH" \
+			"$BUILD/kernel/series-$KPROFILE.log" "${PROFILE_PATCHES[@]}"
+		[[ -z $KPATCHES ]] || exec {fd}>&-
+		BASE_EXTRA=" series=$PROFILE_HASH"
+	fi
+	if [[ -n $KPATCHES ]]; then
+		local below=${OUT##*/}
+		apply_layer "${OUT##*/}" KPATCHES "$SERIES" \
+			"$BUILD/kernel/patches-${below%+patches}.log" "${PATCHES[@]}"
+	fi
+	return 0
+}
+
 # --- patches (KPATCHES) ----------------------------------------------------
 
 # Sets PATCHES (absolute paths, in order), SERIES (their content's hash) and
@@ -454,7 +548,7 @@ patch_list() {
 		grep -qE '^\+\+\+ ' "$p" || die "KPATCHES: $p is not a patch (no '+++' line)"
 	done
 	SERIES=$(cat "${PATCHES[@]}" | sha256sum | cut -c1-16)
-	OUT=$BUILD/kernel/$KPROFILE+patches
+	OUT=$OUT+patches
 }
 
 # The tree paths a patch series touches ("--- a/X", "+++ b/X" lines).
@@ -513,16 +607,20 @@ series_paths() {
 	sed -n 's/^path //p' "$1/.vfsim-patches"
 }
 
-# Makes $PSRC, a copy of $SRC with the series applied, and switches SRC to
-# it.  Switching series only restores and re-patches the paths involved,
-# so the build directory recompiles just those files.
-apply_patches() {
-	local state p log path name
-	local -a old=()
-	PSRC=$BUILD/src/${SRC##*/}+patches-$KPROFILE
+# apply_layer NAME LABEL ID LOG PATCH...: makes $PSRC=$BUILD/src/<tree>+NAME,
+# a hard-link copy of $SRC with the patches applied (LABEL names them in
+# messages, ID is their hash), appends it to LAYERS and switches SRC to it.
+# Switching to other patches only restores and re-patches the paths
+# involved, so the build directory recompiles just those files.  The copy
+# is made afresh when what lies below changed (another source or version,
+# or, through BASE_EXTRA, other series under KPATCHES).
+apply_layer() {
+	local name=$1 label=$2 id=$3 log=$4 state p path pname
+	shift 4
+	local -a patches=("$@") old=()
+	PSRC=$BUILD/src/${PRISTINE##*/}+$name
 	state=$PSRC/.vfsim-patches
-	BASE_ID="$SRC $KVER $PKGVER"
-	log=$BUILD/kernel/patches-$KPROFILE.log
+	BASE_ID="$SRC $KVER $PKGVER$BASE_EXTRA"
 	if [[ ! -f $state || $(sed -n 1p "$state") != "base $BASE_ID" ]] ||
 		[[ $ORIGIN == ksrc && -n $(find "$SRC" -name .git -prune -o -newer "$state" -print -quit) ]]; then
 		say "copying $SRC to $PSRC (hard links)"
@@ -530,61 +628,113 @@ apply_patches() {
 		TOUCHED=()
 		patched_state none
 	fi
-	if [[ $(sed -n 2p "$state") == "series $SERIES" ]]; then
-		say "patches already applied in $PSRC (${#PATCHES[@]} patches)"
+	LAYERS+=("$PSRC")
+	if [[ $(sed -n 2p "$state") == "series $id" ]]; then
+		say "$label already applied in $PSRC (${#patches[@]} patches)"
 		SRC=$PSRC
 		return
 	fi
 	mapfile -t old < <(series_paths "$PSRC")
 	for path in "${old[@]}"; do restore_path "$path"; done
-	mapfile -t TOUCHED < <(patch_paths "${PATCHES[@]}")
+	mapfile -t TOUCHED < <(patch_paths "${patches[@]}")
 	patched_state none
 	for path in "${TOUCHED[@]}"; do own_path "$path"; done
 	: >"$log"
-	for p in "${PATCHES[@]}"; do
-		name=${p##*/}
-		{ echo "== $name"; } >>"$log"
+	for p in "${patches[@]}"; do
+		pname=${p##*/}
+		[[ $label == KPATCHES ]] || pname=${p#"$HERE"/kseries/}
+		{ echo "== $pname"; } >>"$log"
 		if ! patch -p1 -d "$PSRC" --forward --batch --fuzz=0 --no-backup-if-mismatch \
 			-r - -i "$p" >>"$log" 2>&1; then
-			sed -n "/^== $name\$/,\$p" "$log" |
+			sed -n "\@^== $pname\$@,\$p" "$log" |
 				grep -E '^patching file|FAILED|malformed|can.t find|Reversed|Only garbage' |
 				tail -n 8 | sed 's/^/  | /' >&2
-			die "KPATCHES: $name does not apply to $KVER (${SRC##*/}); log: $log"
+			[[ $label == KPATCHES ]] ||
+				say "KSERIES=off (--no-series) builds without the profile's series"
+			die "${label%% *}: $pname does not apply to $KVER (${SRC##*/}); log: $log"
 		fi
-		if grep -qE '^Hunk .* (offset)' <(sed -n "/^== $name\$/,\$p" "$log"); then
-			say "warning: $name applied at an offset (see $log)"
+		if grep -qE '^Hunk .* (offset)' <(sed -n "\@^== $pname\$@,\$p" "$log"); then
+			say "warning: $pname applied at an offset (see $log)"
 		fi
 	done
-	patched_state "$SERIES"
-	say "applied ${#PATCHES[@]} patches to $PSRC (${#TOUCHED[@]} files)"
+	patched_state "$id"
+	say "applied $label: ${#patches[@]} patches to $PSRC (${#TOUCHED[@]} files)"
 	SRC=$PSRC
 }
 
-# After a patched build: every compiled .c file of the series must have an
-# object newer than itself, or the kernel silently runs unpatched code.
+# After a patched build: every compiled .c file of the series and of
+# KPATCHES must have an object newer than itself, or the kernel silently
+# runs unpatched code.
 check_patched_objects() {
-	local path obj
-	while read -r path; do
-		obj=$OUT/${path%.c}.o
-		[[ $path == *.c && -f $obj ]] || continue
-		[[ ! $SRC/$path -nt $obj ]] ||
-			die "$obj is older than the patched $path: the kernel would run unpatched code (rm -rf $OUT and rebuild)"
-	done < <(series_paths "$SRC")
+	local layer path obj
+	for layer in "${LAYERS[@]}"; do
+		while read -r path; do
+			obj=$OUT/${path%.c}.o
+			[[ $path == *.c && -f $obj ]] || continue
+			[[ ! $SRC/$path -nt $obj ]] ||
+				die "$obj is older than the patched $path: the kernel would run unpatched code (rm -rf $OUT and rebuild)"
+		done < <(series_paths "$layer")
+	done
 }
 
 # --- config ----------------------------------------------------------------
 
 # A different source tree (or version) leaves objects that kbuild may not
-# notice are stale; start such a build directory from scratch.
+# notice are stale; start such a build directory from scratch.  One change
+# is safe to keep: a directory built from the pristine tree that now builds
+# from the profile's series tree (a profile that gained its first series).
 prepare_outdir() {
 	local id="$SRC $KVER $PKGVER" mark=$OUT/.vfsim-source
 	if [[ -d $OUT && (! -f $mark || $(<"$mark") != "$id") ]]; then
-		say "new source for $OUT: starting from an empty build directory"
-		rm -rf "$OUT"
+		if [[ -z $KPATCHES && -n ${LAYERS[*]} && -f $mark &&
+			$(<"$mark") == "$PRISTINE $KVER $PKGVER" ]] && retarget_outdir; then
+			:
+		else
+			say "new source for $OUT: starting from an empty build directory"
+			rm -rf "$OUT"
+		fi
 	fi
 	[[ -d $OUT || -z $KPATCHES ]] || seed_outdir
 	mkdir -p "$OUT"
 	echo "$id" >"$mark"
+}
+
+# rewrite_paths DIR OLD_SRC OLD_OUT: makes build directory DIR, built from
+# OLD_SRC into OLD_OUT, name $SRC and $OUT instead in its makefile and
+# kbuild's .cmd files (command lines, dependencies).  Fails if OLD_SRC is
+# still named somewhere.
+rewrite_paths() {
+	local dir=$1 was=$2 from=$3
+	find "$dir" -name '*.cmd' -print0 |
+		xargs -0 -r sed -i -e "s|$was/|$SRC/|g" -e "s|$was\$|$SRC|g" -e "s|$from/|$OUT/|g"
+	sed -i -e "s|$was/|$SRC/|g" -e "s|$from\$|$OUT|g" "$dir/Makefile"
+	! grep -rqsF --include='*.cmd' "$was/" "$dir" && ! grep -qF "$was/" "$dir/Makefile"
+}
+
+# Makes every path the layers patched newer than any object, so that
+# kbuild recompiles them in a directory built from other sources.
+touch_layer_paths() {
+	local layer path
+	for layer in "$@"; do
+		series_paths "$layer" | while read -r path; do
+			[[ ! -e $SRC/$path ]] || touch "$SRC/$path"
+		done
+	done
+}
+
+# The profile's series tree is a hard-link copy of the pristine one whose
+# patched files have their own, newer copies: a build of the pristine tree
+# is a valid starting point once it names the series tree, and kbuild
+# recompiles only what the series touched (about a minute, not a cold
+# build).
+retarget_outdir() {
+	say "$OUT was built from $PRISTINE: rebuilding only what the series change"
+	rm -f "$OUT/.vfsim-stamp"
+	if ! rewrite_paths "$OUT" "$PRISTINE" "$OUT"; then
+		say "warning: $OUT still names $PRISTINE"
+		return 1
+	fi
+	touch_layer_paths "${LAYERS[@]}"
 }
 
 # A patched tree is a hard-link copy: its files keep the pristine files'
@@ -594,7 +744,7 @@ prepare_outdir() {
 # patched tree's: kbuild then recompiles only what the series touched.
 # Without an unpatched build, or if a path is left over, start empty.
 seed_outdir() {
-	local from=$BUILD/kernel/$KPROFILE base=${BASE_ID%% *} mark fd
+	local from=${OUT%+patches} base=${BASE_ID%% *} mark fd
 	mark="$base $KVER $PKGVER"
 	[[ -x $from/linux && -f $from/.vfsim-stamp && -f $from/.vfsim-source &&
 		$(<"$from/.vfsim-source") == "$mark" ]] || return 0
@@ -606,11 +756,7 @@ seed_outdir() {
 	cp -a "$from" "$OUT.seed"
 	exec {fd}>&-
 	rm -f "$OUT.seed/.vfsim-stamp" "$OUT.seed/build-times"
-	find "$OUT.seed" -name '*.cmd' -print0 |
-		xargs -0 -r sed -i -e "s|$base/|$SRC/|g" -e "s|$base\$|$SRC|g" -e "s|$from/|$OUT/|g"
-	sed -i -e "s|$base/|$SRC/|g" -e "s|$from\$|$OUT|g" "$OUT.seed/Makefile"
-	if grep -rqsF --include='*.cmd' "$base/" "$OUT.seed" ||
-		grep -qF "$base/" "$OUT.seed/Makefile"; then
+	if ! rewrite_paths "$OUT.seed" "$base" "$from"; then
 		say "warning: the unpatched build still names $base; building from nothing"
 		rm -rf "$OUT.seed"
 		return 0
@@ -619,9 +765,7 @@ seed_outdir() {
 	# The seeded objects may be newer than the series' files (the
 	# unpatched kernel was rebuilt after they were patched): make the
 	# patched files newer still, or kbuild would keep unpatched objects.
-	series_paths "$SRC" | while read -r path; do
-		[[ ! -e $SRC/$path ]] || touch "$SRC/$path"
-	done
+	touch_layer_paths "$SRC"
 }
 
 configure() {
@@ -689,6 +833,7 @@ build_id() {
 			printf 'fragment %s\n' "${f##*/}"
 			cat "$f"
 		done
+		((${#PROFILE_SERIES[@]} == 0)) || printf 'series %s %s\n' "$(series_label)" "$PROFILE_HASH"
 		[[ -z $KPATCHES ]] || printf 'patches %s\n' "$SERIES"
 	} | sha256sum | cut -d' ' -f1
 }
@@ -738,7 +883,7 @@ build_kernel() {
 	local log=$OUT/build.log start=$SECONDS
 	configure
 	rm -f "$OUT/.vfsim-stamp"   # no stale "up to date" if this build fails
-	say "building $KVER ($KPROFILE) with $JOBS jobs; log: $log"
+	say "building $KVER ($KPROFILE, series: $(series_label)) with $JOBS jobs; log: $log"
 	make_with_progress "$log" make -C "$SRC" ARCH=um O="$OUT" -j"$JOBS" linux
 	if ((STATUS != 0)); then
 		say "last 30 lines of $log:"
@@ -746,13 +891,13 @@ build_kernel() {
 		die "kernel build failed (exit $STATUS); full log: $log"
 	fi
 	[[ -x $OUT/linux ]] || die "make succeeded but $OUT/linux is missing"
-	[[ -z $KPATCHES ]] || check_patched_objects
+	check_patched_objects
 	build_id >"$OUT/.vfsim-stamp"
 	# For make bench: what each build of this directory cost, and how much
 	# it compiled (a cold build compiles everything, a rebuild a few files).
-	printf 'date=%s seconds=%d compiled=%d\n' "$(date -u +%FT%TZ)" \
-		$((SECONDS - start)) "$(grep -c '^  CC ' "$log" || true)" >>"$OUT/build-times"
-	say "built $OUT/linux in $(fmt_duration $((SECONDS - start)))"
+	printf 'date=%s seconds=%d compiled=%d series=%s\n' "$(date -u +%FT%TZ)" \
+		$((SECONDS - start)) "$(grep -c '^  CC ' "$log" || true)" "$(series_label)" >>"$OUT/build-times"
+	say "built $OUT/linux in $(fmt_duration $((SECONDS - start))) (series: $(series_label))"
 }
 
 # --- commands --------------------------------------------------------------
@@ -773,7 +918,7 @@ cmd_headers() {
 cmd_config() {
 	resolve_source
 	mkdir -p "$BUILD/kernel" && lock "$OUT.lock"
-	[[ -z $KPATCHES ]] || apply_patches
+	apply_layers
 	configure
 	echo "$OUT/.config"
 }
@@ -781,9 +926,9 @@ cmd_config() {
 cmd_build() {
 	resolve_source
 	mkdir -p "$BUILD/kernel" && lock "$OUT.lock"
-	[[ -z $KPATCHES ]] || apply_patches
+	apply_layers
 	if ((FORCE == 0)) && up_to_date; then
-		say "up to date: $OUT/linux ($KVER, $KPROFILE)"
+		say "up to date: $OUT/linux ($KVER, $KPROFILE, series: $(series_label))"
 	else
 		build_kernel
 	fi
@@ -791,11 +936,16 @@ cmd_build() {
 }
 
 cmd_patch() {
-	[[ -n $KPATCHES ]] || die "'patch' needs KPATCHES (or --patches)"
+	[[ -n $KPATCHES || ${#PROFILE_SERIES[@]} -gt 0 ]] ||
+		die "'patch' needs KPATCHES (or --patches), or a profile with series"
 	resolve_source
 	mkdir -p "$BUILD/kernel" && lock "$OUT.lock"
-	apply_patches
+	apply_layers
 	echo "$SRC"
+}
+
+cmd_path() {
+	echo "$OUT/linux"
 }
 
 cmd_version() {
@@ -808,7 +958,7 @@ main() {
 	parse_args "$@"
 	setup_env
 	case $COMMAND in
-	source | headers | config | build | patch | version) "cmd_$COMMAND" ;;
+	source | headers | config | build | patch | path | version) "cmd_$COMMAND" ;;
 	*) die "unknown command '$COMMAND' (see --help)" ;;
 	esac
 }

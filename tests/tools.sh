@@ -8,7 +8,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 export BUILD
-unset KPATCHES KSRC KDEB
+unset KPATCHES KSRC KDEB KSERIES
 export KPROFILE=debug
 VFSIM=$BUILD/bin/vfsim
 KERNEL_SH=$ROOT/driver/kernel.sh
@@ -48,7 +48,7 @@ ok "$([ -z "$bad" ]; echo $?)" "vfsim help run|ctl|lockmap match doc/usage.md"
 
 # Every kernel.sh option and variable is in doc/kernel.md.
 bad=
-for o in $("$KERNEL_SH" --help | grep -oE -- '--[a-z]+|\b(BUILD|KSRC|KDEB|KPROFILE|KPATCHES|JOBS)\b' | sort -u); do
+for o in $("$KERNEL_SH" --help | grep -oE -- '--[a-z-]+|\b(BUILD|KSRC|KDEB|KPROFILE|KPATCHES|KSERIES|JOBS)\b' | sort -u); do
 	grep -qF -- "$o" "$ROOT/doc/kernel.md" || bad+=" $o"
 done
 echo "missing:$bad" >"$TMP/why"
@@ -95,8 +95,106 @@ echo "$out" >"$TMP/why"
 ok "$([ $rc -eq 1 ] && [[ $out == *"KPATCHES: 0002-b-broken.patch does not apply"* ]] &&
 	[[ $out == *"patching file $common"* ]]; echo $?)" \
 	"a patch that does not apply is named, with its file"
+
+# Profile series, in a scratch copy of driver/ with a profile of its own
+# (vfsimtest) whose series changes one file; KPATCHES go on top of it.
+T=$TMP/repo
+TP=vfsimtest
+TREES="$(dirname "$SRC")/$(basename "$SRC")+$TP"
+trap 'rm -rf "$TMP" "$TREES" "$TREES"+*' EXIT
+mkdir -p "$T" && cp -a "$ROOT/driver" "$T/"
+cp "$ROOT/driver/kconfig/fast.config" "$T/driver/kconfig/$TP.config"
+iov=drivers/pci/iov.c
+sum0=$(cat "$SRC/$mig" "$SRC/$common" "$SRC/$iov" | sha256sum)
+# series_patch NAME FILE TEXT: a series NAME whose patch appends TEXT to FILE.
+series_patch() {
+	mkdir -p "$T/driver/kseries/$1"
+	echo "test series $1" >"$T/driver/kseries/$1/README"
+	{ cat "$SRC/$2"; echo "$3"; } >"$TMP/new"
+	diff -u --label "a/$2" --label "b/$2" "$SRC/$2" "$TMP/new" \
+		>"$T/driver/kseries/$1/0001-$1.patch"
+}
+series_patch t1 "$iov" "/* vfsim series t1 */"
+printf '# the test profile\n\nt1   # one series\n' >"$T/driver/kconfig/$TP.series"
+tks() { KPROFILE=$TP "$T/driver/kernel.sh" "$@"; }
+
+out=$(tks path; KSERIES=off tks path; tks --no-series path; KPATCHES=$TMP/s1 KSERIES=off tks path
+	KPROFILE=fast "$T/driver/kernel.sh" --no-series path)
+want="$BUILD/kernel/$TP/linux
+$BUILD/kernel/$TP+noseries/linux
+$BUILD/kernel/$TP+noseries/linux
+$BUILD/kernel/$TP+noseries+patches/linux
+$BUILD/kernel/fast/linux"
+printf 'got:\n%s\nwant:\n%s\n' "$out" "$want" >"$TMP/why"
+ok "$([ "$out" == "$want" ]; echo $?)" \
+	"KSERIES=off builds into +noseries, and changes nothing for a profile without series"
+
+# The Makefile runs the kernel kernel.sh builds.
+bad=
+for v in "KPROFILE=debug" "KPROFILE=debug KSERIES=off" "KPROFILE=fast KSERIES=off" \
+	"KPROFILE=debug KSERIES=off KPATCHES=$TMP/s1"; do
+	read -r -a vars <<<"$v"
+	# shellcheck disable=SC2016 # $(KERNEL) is make's
+	m=$(env "${vars[@]}" make -s --no-print-directory -C "$ROOT" \
+		--eval 'vfsim-kernel-path: ; @echo $(abspath $(KERNEL))' vfsim-kernel-path)
+	k=$(env "${vars[@]}" "$KERNEL_SH" path)
+	[ "$m" == "$k" ] || bad+=" [$v: make $m, kernel.sh $k]"
+done
+echo "differ:$bad" >"$TMP/why"
+ok "$([ -z "$bad" ]; echo $?)" "make and kernel.sh agree on the kernel's path (KPROFILE, KSERIES, KPATCHES)"
+
+T1=$(tks patch 2>"$TMP/err")
+cat "$TMP/err" >"$TMP/why"
+ok "$([ "$T1" == "$TREES" ] && tail -n 1 "$T1/$iov" | grep -qF 'series t1' &&
+	[ "$(stat -c %i "$T1/$iov")" != "$(stat -c %i "$SRC/$iov")" ] &&
+	[ "$(stat -c %i "$T1/$mig")" == "$(stat -c %i "$SRC/$mig")" ] &&
+	grep -q 'applied series t1: 1 patches' "$TMP/err"; echo $?)" \
+	"a profile's series is applied to its own hard-link copy (patched file copied first)"
+
+T2=$(KPATCHES=$TMP/s1 tks patch 2>"$TMP/why")
+ok "$([ "$T2" == "$TREES+patches" ] && tail -n 1 "$T2/$iov" | grep -qF 'series t1' &&
+	! cmp -s "$SRC/$mig" "$T2/$mig" && cmp -s "$T1/$mig" "$SRC/$mig"; echo $?)" \
+	"KPATCHES are applied on top of the profile's series, in a tree of their own"
+
+T3=$(KPATCHES=$TMP/s1 KSERIES=off tks patch 2>"$TMP/why")
+ok "$([ "$T3" == "$TREES+noseries+patches" ] && cmp -s "$SRC/$iov" "$T3/$iov" &&
+	! cmp -s "$SRC/$mig" "$T3/$mig" && grep -q 'series off' "$TMP/why"; echo $?)" \
+	"KSERIES=off leaves the series out under KPATCHES"
+
+series_patch t1 "$iov" "/* vfsim series t1, second version */"
+KPATCHES=$TMP/s1 tks patch >/dev/null 2>"$TMP/why"
+ok "$(tail -n 1 "$T1/$iov" | grep -qF 'second version' &&
+	tail -n 1 "$T2/$iov" | grep -qF 'second version' && ! cmp -s "$SRC/$mig" "$T2/$mig"; echo $?)" \
+	"a changed series reaches its tree and the KPATCHES tree above it"
+
+series_patch t2 "$common" "/* vfsim series t2 */"
+sed -i 's/^ /X/' "$T/driver/kseries/t2/0001-t2.patch"   # context that is not in the tree
+printf 't1\nt2\n' >"$T/driver/kconfig/$TP.series"
+out=$(tks patch 2>&1)
+rc=$?
+echo "$out" >"$TMP/why"
+ok "$([ $rc -eq 1 ] && [[ $out == *"series: t2/0001-t2.patch does not apply"* ]] &&
+	[[ $out == *KSERIES=off* ]]; echo $?)" "a series patch that does not apply is named, with KSERIES=off"
+
+printf 't1\n\nnosuch\n' >"$T/driver/kconfig/$TP.series"
+out=$(tks path 2>&1)
+rc=$?
+echo "$out" >"$TMP/why"
+ok "$([ $rc -eq 1 ] && [[ $out == *"$TP.series:3: no series driver/kseries/nosuch"* ]]; echo $?)" \
+	"a .series file naming a missing series is refused with its line"
+
+# Every series in the repository has its README and patches.
+bad=
+for d in "$ROOT"/driver/kseries/*/; do
+	[ -d "$d" ] || continue
+	[ -s "$d/README" ] || bad+=" ${d%/}/README"
+	ls "$d"/*.patch >/dev/null 2>&1 || bad+=" ${d%/}/*.patch"
+done
+echo "missing:$bad" >"$TMP/why"
+ok "$([ -z "$bad" ]; echo $?)" "every driver/kseries/ series has a README and patches"
+
 echo "pristine tree changed" >"$TMP/why"
-ok "$([ "$(cat "$SRC/$mig" "$SRC/$common" | sha256sum)" == "$sum0" ]; echo $?)" \
+ok "$([ "$(cat "$SRC/$mig" "$SRC/$common" "$SRC/$iov" | sha256sum)" == "$sum0" ]; echo $?)" \
 	"the pristine source is never modified"
 
 echo "1..$n"
