@@ -31,7 +31,8 @@ CFLAGS_SAN := $(CFLAGS_BASE) -O1 $(SAN)
 # faults); models/: the devices on it; sim/harness: running and judging runs
 # (runner, scenarios, kernel reports, lockmap).  All but the program's main.
 LIB_SRCS := $(wildcard sim/bus/*.c) $(wildcard models/*.c) \
-	$(filter-out sim/harness/main.c,$(wildcard sim/harness/*.c))
+	$(filter-out sim/harness/main.c,$(wildcard sim/harness/*.c)) \
+	driver/agent/step_spec.c
 AGENT_SRCS := $(wildcard driver/agent/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 

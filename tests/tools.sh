@@ -29,13 +29,17 @@ ok() {
 	: >"$TMP/why"
 }
 
-# Every step the agent knows is documented.
-missing=$("$VFSIM" help steps | awk '{ print $1 }' | while read -r s; do
+# Every step the agent knows, and every argument kind, is documented.
+missing=$("$VFSIM" help steps | awk '/^$/ { exit } { print $1 }' | while read -r s; do
 	grep -qF "\`$s" "$ROOT"/doc/*.md || echo "$s"
 done)
-echo "undocumented steps: $missing" >"$TMP/why"
-ok "$([ -n "$("$VFSIM" help steps)" ] && [ -z "$missing" ]; echo $?)" \
-	"every agent step ('vfsim help steps') is in doc/"
+kinds=$("$VFSIM" help steps | awk '/^Argument kinds:/ { k = 1; next } k { print $1 }')
+for k in $kinds; do
+	grep -qF "\`$k\`" "$ROOT/doc/usage.md" || missing+=" kind:$k"
+done
+echo "undocumented: $missing" >"$TMP/why"
+ok "$([ -n "$kinds" ] && [ -z "$missing" ]; echo $?)" \
+	"every agent step and argument kind ('vfsim help steps') is in doc/"
 
 # Every command of 'vfsim help' has its own help and is in doc/usage.md.
 bad=

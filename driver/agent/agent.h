@@ -15,12 +15,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define AGENT_MAX_ARGS 16
+#include "step_spec.h"
 
 struct step {
 	int index;
 	char *argv[AGENT_MAX_ARGS];
 	int argc;
+	bool cut;		/* the line had more than the agent takes */
 };
 
 /* Append "key=value" text to the current step's result line. */

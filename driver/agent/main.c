@@ -284,72 +284,21 @@ static int step_write_host_file(const struct step *s)
 	return 0;
 }
 
+/* The rows of steps.def with their handlers (step_spec.h). */
 static const struct {
 	const char *name;
 	int (*fn)(const struct step *s);
-	int min_args;
-	const char *usage;
 } steps[] = {
-	{ "probe", step_probe, 0, "probe [TIMEOUT_S]" },
-	{ "list", step_list, 0, "list" },
-	{ "cfg-bench", step_cfg_bench, 2, "cfg-bench BDF COUNT" },
-	{ "sleep", step_sleep, 1, "sleep SECONDS" },
-	{ "mark", step_mark, 1, "mark NAME" },
-	{ "uptime", step_uptime, 0, "uptime" },
-	{ "write-host-file", step_write_host_file, 1, "write-host-file PATH" },
-	{ "failslab", step_fail_inject, 0, "failslab [prob=P] [interval=N] [times=N]|off" },
-	{ "fail-page-alloc", step_fail_inject, 0,
-	  "fail-page-alloc [prob=P] [interval=N] [times=N]|off" },
-	{ "expect-sysfs", step_expect_sysfs, 2, "expect-sysfs PATH VALUE" },
-	{ "write", step_write, 2, "write PATH VALUE" },
-	{ "keep-vfs-at-poweroff", step_keep_vfs, 0, "keep-vfs-at-poweroff" },
-	{ "sriov-autoprobe", step_sriov_autoprobe, 2, "sriov-autoprobe PF 0|1" },
-	{ "sriov-enable", step_sriov_enable, 2, "sriov-enable PF N" },
-	{ "sriov-disable", step_sriov_disable, 1, "sriov-disable PF" },
-	{ "sriov-cycles", step_sriov_cycles, 3, "sriov-cycles PF MAXVFS CYCLES" },
-	{ "expect-vfs", step_expect_vfs, 2, "expect-vfs PF N" },
-	{ "bind", step_bind, 2, "bind BDF DRIVER" },
-	{ "unbind", step_unbind, 1, "unbind BDF" },
-	{ "vfio-noiommu", step_vfio_noiommu, 0, "vfio-noiommu" },
-	{ "vfio-open", step_vfio_open, 1, "vfio-open BDF" },
-	{ "vfio-config", step_vfio_config, 1, "vfio-config BDF" },
-	{ "vfio-bar-read", step_vfio_bar_read, 3, "vfio-bar-read BDF BAR OFF [LEN]" },
-	{ "vfio-bar-write", step_vfio_bar_write, 4,
-	  "vfio-bar-write BDF BAR OFF VALUE [LEN]" },
-	{ "vfio-reset", step_vfio_reset, 1, "vfio-reset BDF" },
-	{ "vfio-close", step_vfio_close, 1, "vfio-close BDF" },
-	{ "vfio-disable-while-open", step_vfio_disable_while_open, 2,
-	  "vfio-disable-while-open PF VF" },
-	{ "vfio-unbind-while-open", step_vfio_unbind_while_open, 2,
-	  "vfio-unbind-while-open PF VF" },
-	{ "mig-info", step_mig_info, 1, "mig-info BDF" },
-	{ "mig-state", step_mig_state, 2, "mig-state BDF STATE" },
-	{ "mig-save", step_mig_save, 2, "mig-save BDF FILE [READ_SIZE]" },
-	{ "mig-load", step_mig_load, 2,
-	  "mig-load BDF FILE [CHUNK] [expect-fail]" },
-	{ "mig-corrupt", step_mig_corrupt, 3,
-	  "mig-corrupt FILE OUT truncate|flip" },
-	{ "mig-migrate", step_mig_migrate, 4,
-	  "mig-migrate SRC DST SRC_NAME DST_NAME [READ_SIZE] [CHUNK]" },
-	{ "mig-bench", step_mig_bench, 3, "mig-bench SRC DST N" },
-	{ "mig-data-size", step_mig_data_size, 1, "mig-data-size BDF" },
-	{ "mig-precopy", step_mig_precopy, 2,
-	  "mig-precopy BDF FILE [READ_SIZE]" },
-	{ "program-queues", step_program_queues, 1, "program-queues BDF" },
-	{ "sim-compare", step_sim_compare, 2, "sim-compare SRC DST" },
-	{ "sim-evolve", step_sim_evolve, 1, "sim-evolve NAME" },
-	{ "sim-fault", step_sim_fault, 1, "sim-fault KIND [KEY=VALUE...]" },
-	{ "sim-unplug", step_sim_device, 1, "sim-unplug FN" },
-	{ "sim-flr", step_sim_device, 1, "sim-flr FN" },
-	{ "sim-compare-stream", step_sim_compare_stream, 2,
-	  "sim-compare-stream DST FILE" },
-	{ "expect-driver", step_expect_driver, 2, "expect-driver BDF DRIVER" },
-	{ "expect-netdev-mac", step_expect_netdev_mac, 1,
-	  "expect-netdev-mac MAC" },
+#define STEP(name, fn, args) { name, fn },
+#include "steps.def"
+#undef STEP
 };
+
+static const struct step_env guest_env = { .vfs = -1 };
 
 static int run_step(struct step *s)
 {
+	char why[STEP_WHY_LEN];
 	int ret = -1;
 	size_t i;
 
@@ -358,10 +307,12 @@ static int run_step(struct step *s)
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		if (!strcmp(steps[i].name, s->argv[0]))
 			break;
-	if (i == sizeof(steps) / sizeof(steps[0]))
-		result("error=\"unknown step\"");
-	else if (s->argc - 1 < steps[i].min_args)
-		result("error=\"usage: %s\"", steps[i].usage);
+	/* The host checked it against the topology; here the syntax. */
+	if (s->cut)
+		result("error=\"step line longer than %d characters or %d words\"",
+		       AGENT_MAX_LINE, AGENT_MAX_ARGS - 1);
+	else if (!step_check(s->argc, s->argv, &guest_env, why, sizeof(why)))
+		result("error=\"%s\"", why);
 	else
 		ret = steps[i].fn(s);
 	result("status=%s", ret ? "fail" : "ok");
@@ -369,26 +320,46 @@ static int run_step(struct step *s)
 	return ret;
 }
 
-static int split(char *text, struct step *s)
+/* @text's words into @s; @cut: the line was longer than the agent takes. */
+static int split(char *text, bool cut, struct step *s)
 {
 	char *save, *tok;
 
 	s->argc = 0;
+	s->cut = cut;
 	for (tok = strtok_r(text, " \t\n", &save); tok;
 	     tok = strtok_r(NULL, " \t\n", &save)) {
-		if (s->argc == AGENT_MAX_ARGS - 1)
+		if (s->argc == AGENT_MAX_ARGS - 1) {
+			s->cut = true;
 			break;
+		}
 		s->argv[s->argc++] = tok;
 	}
 	s->argv[s->argc] = NULL;
 	return s->argc;
 }
 
-#define MAX_PARALLEL 16
+/*
+ * One line of the steps file into @buf (AGENT_MAX_LINE + 2 bytes); false
+ * at its end.  A longer line is cut there, *@cut set, its rest skipped.
+ */
+static bool read_line(FILE *f, char *buf, bool *cut)
+{
+	size_t n;
+	int c;
+
+	if (!fgets(buf, AGENT_MAX_LINE + 2, f))
+		return false;
+	n = strlen(buf);
+	*cut = n == AGENT_MAX_LINE + 1 && buf[n - 1] != '\n';
+	while (*cut && (c = fgetc(f)) != EOF && c != '\n')
+		;
+	return true;
+}
 
 struct par_step {
 	struct step s;
-	char buf[512];
+	char buf[AGENT_MAX_LINE + 2];
 	int ret;
 };
 
@@ -407,19 +378,30 @@ static void *par_thread(void *arg)
  */
 static int run_parallel(FILE *f, int *n)
 {
-	static struct par_step ps[MAX_PARALLEL];
-	pthread_t t[MAX_PARALLEL];
-	char buf[512];
-	int k = 0, failed = 0;
+	static struct par_step ps[AGENT_MAX_PARALLEL];
+	pthread_t t[AGENT_MAX_PARALLEL];
+	char buf[AGENT_MAX_LINE + 2];
+	int k = 0, failed = 0, dropped = 0;
+	bool cut;
 
-	while (fgets(buf, sizeof(buf), f) && strncmp(buf, "parallel-end", 12)) {
-		if (buf[0] == '#' || k == MAX_PARALLEL)
+	while (read_line(f, buf, &cut) && strncmp(buf, "parallel-end", 12)) {
+		if (buf[0] == '#')
 			continue;
+		if (k == AGENT_MAX_PARALLEL) {
+			dropped++;
+			continue;
+		}
 		strcpy(ps[k].buf, buf);
-		if (!split(ps[k].buf, &ps[k].s))
+		if (!split(ps[k].buf, cut, &ps[k].s))
 			continue;
 		ps[k].s.index = ++*n;
 		k++;
+	}
+	/* The host refuses such blocks; never drop steps silently. */
+	if (dropped) {
+		say("parallel block of more than %d steps: %d not run",
+		    AGENT_MAX_PARALLEL, dropped);
+		failed += dropped;
 	}
 	for (int i = 0; i < k; i++)
 		pthread_create(&t[i], NULL, par_thread, &ps[i]);
@@ -457,21 +439,22 @@ static void save_lockdep(void)
 
 static int run_steps(void)
 {
-	char buf[512];
+	char buf[AGENT_MAX_LINE + 2];
 	int failed = 0, n = 0;
 	FILE *f = fopen(RUN_MNT "/steps", "r");
 	struct step s;
+	bool cut;
 
 	if (!f) {
 		say("no steps file: %s", strerror(errno));
 		return -1;
 	}
-	while (fgets(buf, sizeof(buf), f)) {
+	while (read_line(f, buf, &cut)) {
 		if (!strncmp(buf, "parallel-begin", 14)) {
 			failed += run_parallel(f, &n);
 			continue;
 		}
-		if (buf[0] == '#' || !split(buf, &s))
+		if (buf[0] == '#' || !split(buf, cut, &s))
 			continue;
 		s.index = ++n;
 		failed += run_step(&s) != 0;
@@ -483,17 +466,10 @@ static int run_steps(void)
 	return failed ? -1 : 0;
 }
 
-/* The step table, for 'vfsim help steps': the agent is its own reference. */
-static void print_steps(void)
-{
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		printf("%s\n", steps[i].usage);
-}
-
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--steps")) {
-		print_steps();
+		step_print_help(stdout);
 		return 0;
 	}
 	if (getpid() != 1) {

@@ -21,28 +21,9 @@
 #define RUN_DIR "/tmp"
 #define MAX_STREAM (96u << 20)
 
-static const char *const state_names[] = {
-	[VFIO_DEVICE_STATE_ERROR] = "ERROR",
-	[VFIO_DEVICE_STATE_STOP] = "STOP",
-	[VFIO_DEVICE_STATE_RUNNING] = "RUNNING",
-	[VFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
-	[VFIO_DEVICE_STATE_RESUMING] = "RESUMING",
-	[VFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
-	[VFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
-	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
-};
-
 static int fail(const char *what, int err)
 {
 	result("error=\"%s: %s\" errno=%d", what, strerror(err), err);
-	return -1;
-}
-
-static int state_by_name(const char *name)
-{
-	for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
-		if (state_names[i] && !strcasecmp(name, state_names[i]))
-			return i;
 	return -1;
 }
 
@@ -108,7 +89,7 @@ int step_mig_info(const struct step *s)
 	       !!(m.flags & VFIO_MIGRATION_STOP_COPY),
 	       !!(m.flags & VFIO_MIGRATION_P2P),
 	       !!(m.flags & VFIO_MIGRATION_PRE_COPY),
-	       state_names[get_state(dev) & 7]);
+	       step_state_names[get_state(dev) & 7]);
 	return 0;
 }
 
@@ -136,7 +117,7 @@ static void keep_fd(const char *bdf, int fd)
 /* mig-state BDF STATE: one request; the driver walks the arcs. */
 int step_mig_state(const struct step *s)
 {
-	int dev = device(s), st = state_by_name(s->argv[2]), fd;
+	int dev = device(s), st = step_state(s->argv[2]), fd;
 
 	if (dev < 0)
 		return -1;
@@ -146,7 +127,7 @@ int step_mig_state(const struct step *s)
 	if (fd < -1)
 		return fail(s->argv[2], -fd);
 	keep_fd(s->argv[1], fd);
-	result("state=%s data_fd=%d", state_names[get_state(dev) & 7],
+	result("state=%s data_fd=%d", step_state_names[get_state(dev) & 7],
 	       fd >= 0);
 	return 0;
 }
@@ -391,8 +372,7 @@ static int rpc_compare(const char *cmd, const char *a, const char *b)
 	return 0;
 }
 
-/* sim-compare SRC DST: SRC's last saved context == DST's state now. */
-/* sim-compare SRC DST [expect-differ] */
+/* sim-compare SRC DST [expect-differ]: SRC's last saved context == DST now. */
 int step_sim_compare(const struct step *s)
 {
 	int ret = rpc_compare("compare", s->argv[1], s->argv[2]);

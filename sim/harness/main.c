@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "driver/agent/step_spec.h"
 #include "models/topology.h"
 #include "lockmap.h"
 #include "sim/bus/log.h"
@@ -310,6 +311,28 @@ static int run_scenarios(struct run_opts *o, char **files, int n,
 	return scenario_run_all(files, n, &scen, run_scenario_topology);
 }
 
+/* Every STEP against the agent's table and the topology, before booting. */
+static int check_steps(const struct run_opts *o,
+		       const struct topology_opts *topo)
+{
+	const struct step_env env = { .vfs = topo->vfs };
+	char why[STEP_WHY_LEN];
+	int bad = 0;
+
+	for (int i = 0; i < o->nsteps; i++) {
+		const char *s = o->steps[i];
+
+		if (!strcmp(s, "parallel-begin") || !strcmp(s, "parallel-end"))
+			continue;
+		if (!step_check_line(s, &env, why, sizeof(why))) {
+			fprintf(stderr, "vfsim: error: STEP %d: %s\n", i + 1,
+				why);
+			bad++;
+		}
+	}
+	return bad ? RUN_ERROR : 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -382,6 +405,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	o.steps = argc > optind ? argv + optind : default_steps;
 	o.nsteps = argc > optind ? argc - optind : 1;
+	if ((ret = check_steps(&o, &topo)))
+		return ret;
 	if ((ret = check_file("kernel", o.kernel)) ||
 	    (ret = check_file("agent", o.agent)))
 		return ret;
@@ -548,17 +573,11 @@ static const char usage_ctl[] =
 "  stats                     end-of-run style statistics\n"
 "  compare A B | evolve A    model requests (doc/migration.md)\n";
 
-/* 'vfsim help steps': the agent prints its own step table. */
+/* 'vfsim help steps': the agent's step table, linked in (steps.def). */
 static int help_steps(void)
 {
-	char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
-
-	default_paths(kernel, agent, run_dir);
-	fflush(stdout);
-	execl(agent, agent, "--steps", (char *)NULL);
-	fprintf(stderr, "vfsim: error: cannot run %s: %s\n", agent,
-		strerror(errno));
-	return RUN_ERROR;
+	step_print_help(stdout);
+	return 0;
 }
 
 /* vfsim ctl RUN_DIR COMMAND...: a request to a running simulator. */

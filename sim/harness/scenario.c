@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "driver/agent/step_spec.h"
 #include "scenario.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -506,7 +507,8 @@ struct fault_key {
 static const struct fault_spec {
 	const char *name;
 	struct fault_key keys[MAX_KEYS];	/* ends at a NULL name */
-	bool can_off;				/* `fault NAME off` disarms */
+	/* Kernel fault injection: an agent step, checked by its table. */
+	bool agent_step;
 } faults[] = {
 #define K_OP { "op", V_OP, 0, 0, true }
 #define K_NTH { "nth", V_UINT, 1, 1000000, false }
@@ -531,8 +533,8 @@ static const struct fault_spec {
 	{ "unplug", { K_FN }, false },
 	{ "flr", { { "fn", V_VF, 0, 0, true } }, false },
 	{ "pf-reset", { { 0 } }, false },
-	{ "failslab", { K_PROB, K_N("interval"), K_N("times") }, true },
-	{ "fail-page-alloc", { K_PROB, K_N("interval"), K_N("times") }, true },
+	{ "failslab", { { 0 } }, true },
+	{ "fail-page-alloc", { { 0 } }, true },
 #undef K_OP
 #undef K_NTH
 #undef K_PROB
@@ -590,11 +592,6 @@ static bool fault_word(struct parser *p, const struct loc *at,
 	char buf[NAMES_LEN];
 	int i;
 
-	if (f->can_off && !strcmp(w, "off")) {
-		err(p, at, "fault '%s': 'off' stands alone ('fault %s off')",
-		    f->name, f->name);
-		return false;
-	}
 	if (!eq) {
 		err(p, at, "fault '%s': '%s' is not KEY=VALUE", f->name, w);
 		return false;
@@ -619,6 +616,19 @@ static bool fault_word(struct parser *p, const struct loc *at,
 	return check_value(p, at, f, &f->keys[i], eq + 1);
 }
 
+/* failslab and fail-page-alloc: the agent's steps of the same name. */
+static bool check_agent_fault(struct parser *p, const struct loc *at,
+			      const char *text)
+{
+	const struct step_env env = { .vfs = p->sc->topo.vfs };
+	char why[STEP_WHY_LEN];
+
+	if (step_check_line(text, &env, why, sizeof(why)))
+		return true;
+	err(p, at, "fault %s", why + strlen("step "));
+	return false;
+}
+
 static bool check_fault(struct parser *p, const struct loc *at,
 			const char *text)
 {
@@ -638,8 +648,8 @@ static bool check_fault(struct parser *p, const struct loc *at,
 		return false;
 	}
 	f = &faults[i];
-	if (f->can_off && !strcmp(next, "off"))
-		return true;
+	if (f->agent_step)
+		return check_agent_fault(p, at, text);
 	for (w = next; *w; w = next) {
 		next = split_word(w);
 		ok &= fault_word(p, at, f, w, seen);
@@ -873,13 +883,37 @@ static void do_purpose(struct parser *p, const struct loc *at, char *rest)
 	p->sc->purpose = sdup(p, rest);
 }
 
+struct fault_ctx {
+	struct parser *p;
+	const struct loc *at;
+};
+
+/* A sim-fault step's words, like a fault line's. */
+static bool step_fault_ok(void *ctx, const char *words)
+{
+	struct fault_ctx *c = ctx;
+
+	return check_fault(c->p, c->at, words);
+}
+
+/* Against the agent's step table (steps.def) and the topology. */
 static void do_step(struct parser *p, const struct loc *at, char *rest)
 {
+	struct fault_ctx fc = { p, at };
+	const struct step_env env = {
+		.vfs = p->sc->topo.vfs, .check_fault = step_fault_ok,
+		.ctx = &fc,
+	};
+	char why[STEP_WHY_LEN];
+
 	note_first(p, at, "step");
 	if (!*rest) {
 		err(p, at, "'step' needs an agent step, e.g. 'step sriov-enable 0000:00:00.0 2'");
 		return;
 	}
+	/* Kept even if refused: the lines after it are judged as usual. */
+	if (!step_check_line(rest, &env, why, sizeof(why)) && why[0])
+		err(p, at, "%s", why);
 	add_item(p, at, SC_STEP, rest);
 }
 
@@ -933,10 +967,16 @@ static void do_end(struct parser *p, const struct loc *at, char *rest)
 	}
 	if (*rest)
 		err(p, at, "'end' takes no arguments");
+	open = (struct loc){ p->block.file, p->block.line };
 	if (!p->block.nchildren) {
-		open = (struct loc){ p->block.file, p->block.line };
 		err(p, &open, "empty parallel block (closed at line %d)",
 		    at->line);
+		drop_block(p);
+		return;
+	}
+	if (p->block.nchildren > AGENT_MAX_PARALLEL) {
+		err(p, &open, "parallel block of %d steps and faults (at most %d run together)",
+		    p->block.nchildren, AGENT_MAX_PARALLEL);
 		drop_block(p);
 		return;
 	}

@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "driver/agent/step_spec.h"
 #include "sim/harness/scenario.h"
 #include "sim/harness/scenario_run.h"
 
@@ -135,7 +136,7 @@ START_TEST(test_full_with_includes)
 	    "topology mem=1024 timeout=300 cmdline=lockdep.debug=1  loglevel=8\n"
 	    "include common/sriov2.inc\n"
 	    "fault admin-fail op=DEV_PARTS_GET nth=1 status=5\n"
-	    "step   migrate\tvf0 vf1\n"
+	    "step   sim-compare\tvf0 vf1\n"
 	    "expect errno 5\n"
 	    "expect equal vf0 vf1\n"
 	    "expect no-dmesg BUG: .* at\n");
@@ -176,7 +177,7 @@ START_TEST(test_full_with_includes)
 	ck_assert_str_eq(it[1].text, "admin-fail op=DEV_PARTS_GET nth=1 status=5");
 	ck_assert_ptr_eq(it[1].file, sc.files[0]);
 	ck_assert_int_eq(it[1].line, 6);
-	ck_assert_str_eq(it[2].text, "migrate vf0 vf1");
+	ck_assert_str_eq(it[2].text, "sim-compare vf0 vf1");
 
 	ck_assert_int_eq(sc.nexpects, 5);
 	ck_assert_str_eq(sc.expects[0].kind, "status");
@@ -251,15 +252,15 @@ START_TEST(test_parallel_blocks)
 
 	parse_ok("purpose p\n"
 		 "topology vfs=2\n"
-		 "step one\n"
+		 "step list\n"
 		 "parallel\n"
-		 "  step sriov-read 0000:00:00.1\n"
+		 "  step vfio-open 0000:00:01.0\n"
 		 "  fault msi-dup fn=vf1 nth=2\n"
-		 "  step sriov-read   0000:00:00.2\n"
+		 "  step vfio-open   0000:00:02.0\n"
 		 "end\n"
 		 "expect finding warning\n"
 		 "parallel\n"
-		 "\tstep alone\n"
+		 "\tstep uptime\n"
 		 "end\n", &sc);
 	ck_assert_int_eq(sc.nitems, 3);
 	ck_assert_int_eq(sc.items[0].kind, SC_STEP);
@@ -272,10 +273,10 @@ START_TEST(test_parallel_blocks)
 	ck_assert_int_eq(b->children[1].kind, SC_FAULT);
 	ck_assert_str_eq(b->children[1].text, "msi-dup fn=vf1 nth=2");
 	ck_assert_int_eq(b->children[1].line, 6);
-	ck_assert_str_eq(b->children[2].text, "sriov-read 0000:00:00.2");
+	ck_assert_str_eq(b->children[2].text, "vfio-open 0000:00:02.0");
 	ck_assert_int_eq(sc.expects[0].after_item, 1);
 	ck_assert_int_eq(sc.items[2].nchildren, 1);
-	ck_assert_str_eq(sc.items[2].children[0].text, "alone");
+	ck_assert_str_eq(sc.items[2].children[0].text, "uptime");
 	scenario_free(&sc);
 }
 END_TEST
@@ -286,13 +287,13 @@ START_TEST(test_expect_after_item)
 
 	parse_ok("purpose p\n"
 		 "expect finding kasan\n"
-		 "step a\n"
+		 "step list\n"
 		 "expect status 0\n"
 		 "# a comment between is fine\n"
 		 "expect errno 0\n"
 		 "fault pf-reset\n"
 		 "expect sim pf.admin_objects=0\n"
-		 "step b\n"
+		 "step uptime\n"
 		 "expect dmesg a  b\n", &sc);
 	ck_assert_int_eq(sc.nexpects, 5);
 	ck_assert_int_eq(sc.expects[0].after_item, -1);
@@ -313,11 +314,11 @@ START_TEST(test_comments_and_blanks)
 
 	parse_ok("\n# comment\n   # indented comment\n\t\n"
 		 "   purpose  spaced   out  \r\n"
-		 "\t\tstep a # not a comment\r\n"
+		 "\t\tstep write /sys/x #not-a-comment\r\n"
 		 "\n", &sc);
 	ck_assert_str_eq(sc.purpose, "spaced   out");
 	ck_assert_int_eq(sc.nitems, 1);
-	ck_assert_str_eq(sc.items[0].text, "a # not a comment");
+	ck_assert_str_eq(sc.items[0].text, "write /sys/x #not-a-comment");
 	ck_assert_int_eq(sc.items[0].line, 6);
 	scenario_free(&sc);
 }
@@ -354,12 +355,12 @@ START_TEST(test_longest_line_ok)
 	struct scenario sc;
 	char text[16 + SC_MAX_LINE];
 
-	/* "step " + words up to exactly SC_MAX_LINE characters. */
-	strcpy(text, "purpose p\nstep ");
-	memset(text + 15, 'a', SC_MAX_LINE - 5);
-	strcpy(text + 15 + SC_MAX_LINE - 5, "\n");
+	/* "purpose " + words up to exactly SC_MAX_LINE characters. */
+	strcpy(text, "purpose ");
+	memset(text + 8, 'a', SC_MAX_LINE - 8);
+	strcpy(text + SC_MAX_LINE, "\n");
 	parse_ok(text, &sc);
-	ck_assert_uint_eq(strlen(sc.items[0].text), SC_MAX_LINE - 5);
+	ck_assert_uint_eq(strlen(sc.purpose), SC_MAX_LINE - 8);
 	scenario_free(&sc);
 }
 END_TEST
@@ -414,9 +415,17 @@ static const struct {
 	{ "fault cfg-ones", "x.vfs:2: fault 'cfg-ones' needs fn=..." },
 	{ "topology vfs=2\nfault flr fn=pf", "x.vfs:3: fault 'flr' fn wants a VF (vf0..vf6), got 'pf'" },
 	{ "fault pf-reset now=1", "x.vfs:2: fault 'pf-reset' takes no arguments, got 'now'" },
-	{ "fault failslab off prob=0.1", "x.vfs:2: fault 'failslab': 'off' stands alone ('fault failslab off')" },
-	{ "fault fail-page-alloc times=0", "x.vfs:2: fault 'fail-page-alloc': times wants 1..1000000, got 0" },
+	{ "fault failslab off prob=0.1", "x.vfs:2: fault 'failslab': too many arguments from 'prob=0.1' (usage: failslab off | [prob=PROB] [interval=COUNT] [times=COUNT])" },
+	{ "fault fail-page-alloc times=0", "x.vfs:2: fault 'fail-page-alloc': times wants a decimal number 1..2147483647, got '0'" },
+	{ "fault failslab prob=0.1 colour=red", "x.vfs:2: fault 'failslab' has no key 'colour'" },
 	{ "step", "x.vfs:2: 'step' needs an agent step" },
+	{ "topology vfs=2\nstep sriov-enabel 0000:00:00.0 2", "x.vfs:3: unknown step 'sriov-enabel' (did you mean 'sriov-enable'? 'vfsim help steps' lists them)" },
+	{ "step sriov-enable 0000:00:00.0", "x.vfs:2: step 'sriov-enable' is missing NUMVFS (usage: sriov-enable PF NUMVFS)" },
+	{ "step bind 0000:00:09.0 virtio_vfio_pci", "x.vfs:2: step 'bind': BDF 0000:00:09.0 is not a function of this topology: the PF 0000:00:00.0 is the only one (vfs=0)" },
+	{ "topology vfs=3\nstep mig-state 0000:00:03.0 STOP_COPY now", "x.vfs:3: step 'mig-state': too many arguments from 'now'" },
+	{ "step sim-fault admin-fial", "x.vfs:2: unknown fault 'admin-fial' (expected one of: admin-fail," },
+	{ "step sim-fault msi-drop fn=vf0", "x.vfs:2: fault 'msi-drop' fn names vf0 but the topology has 0 VFs (vfs=0)" },
+	{ "parallel\nstep a\nend\nexpect status 0", "x.vfs:3: unknown step 'a' ('vfsim help steps' lists them)" },
 	{ "expect", "x.vfs:2: 'expect' needs a kind (one of: status, errno," },
 	{ "expect colour red", "x.vfs:2: unknown expectation 'colour' (expected one of: status, errno, sysfs," },
 	{ "expect status 0", "x.vfs:2: 'expect status' needs a preceding step" },
@@ -454,6 +463,25 @@ START_TEST(test_error_messages)
 
 	snprintf(text, sizeof(text), "purpose t\n%s\n", bad[_i].text);
 	assert_error(text, bad[_i].want);
+}
+END_TEST
+
+/* The agent runs at most AGENT_MAX_PARALLEL steps of a block together. */
+START_TEST(test_parallel_block_limit)
+{
+	char text[64 + 16 * (AGENT_MAX_PARALLEL + 1)];
+	struct scenario sc;
+	size_t n;
+
+	n = snprintf(text, sizeof(text), "purpose p\nparallel\n");
+	for (int i = 0; i < AGENT_MAX_PARALLEL; i++)
+		n += snprintf(text + n, sizeof(text) - n, "step uptime\n");
+	snprintf(text + n, sizeof(text) - n, "end\n");
+	parse_ok(text, &sc);
+	ck_assert_int_eq(sc.items[0].nchildren, AGENT_MAX_PARALLEL);
+	scenario_free(&sc);
+	snprintf(text + n, sizeof(text) - n, "step list\nend\n");
+	assert_error(text, "x.vfs:2: parallel block of 17 steps and faults (at most 16 run together)");
 }
 END_TEST
 
@@ -605,7 +633,7 @@ static void include_chain(const char *dir, int depth)
 		if (i < depth)
 			snprintf(text, sizeof(text), "include n%d.inc\n", i + 1);
 		else
-			snprintf(text, sizeof(text), "step deep\n");
+			snprintf(text, sizeof(text), "step uptime\n");
 		put(rel, text);
 	}
 }
@@ -619,7 +647,7 @@ START_TEST(test_include_depth)
 	ck_assert_int_eq(scenario_parse(tpath(path, sizeof(path),
 					      "deep8/x.vfs"), &sc, &errors), 0);
 	ck_assert_int_eq(sc.nfiles, 1 + SC_MAX_DEPTH);
-	ck_assert_str_eq(sc.items[0].text, "deep");
+	ck_assert_str_eq(sc.items[0].text, "uptime");
 	scenario_free(&sc);
 
 	include_chain("deep9", SC_MAX_DEPTH + 1);
@@ -727,6 +755,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, test_fault_forms);
 	tcase_add_test(tc, test_longest_line_ok);
 	tcase_add_loop_test(tc, test_error_messages, 0, ARRAY_SIZE(bad));
+	tcase_add_test(tc, test_parallel_block_limit);
 	tcase_add_test(tc, test_missing_purpose);
 	tcase_add_test(tc, test_empty_purpose);
 	tcase_add_test(tc, test_line_too_long);

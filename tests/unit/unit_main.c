@@ -13,6 +13,7 @@ Suite *stopped_suite(void);	/* tests/unit/test_stopped.c */
 Suite *fault_suite(void);	/* tests/unit/test_fault.c */
 Suite *kreport_capture_suite(void);	/* tests/unit/test_kreport_capture.c */
 Suite *lockmap_suite(void);	/* tests/unit/test_lockmap.c */
+Suite *steps_suite(void);	/* tests/unit/test_steps.c */
 
 int main(void)
 {
@@ -23,6 +24,7 @@ int main(void)
 		scenario_suite,
 		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
 		fault_suite, kreport_capture_suite, lockmap_suite,
+		steps_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
