@@ -23,7 +23,7 @@ options (each may also be given as the environment variable named):
   -b, --build DIR      BUILD     build directory (default: <repo>/build)
   -s, --ksrc DIR       KSRC      use your own kernel tree (left untouched)
   -d, --kdeb FILE      KDEB      use a linux-source-*.deb you already have
-  -p, --profile NAME   KPROFILE  config profile: debug (default) or fast;
+  -p, --profile NAME   KPROFILE  config profile: debug (default), fast, cover;
                                  adds driver/kconfig/NAME.config
   -P, --patches PATH   KPATCHES  apply a patch series (a directory of git
                                  format-patch files, in name order, or one
@@ -40,8 +40,9 @@ options (each may also be given as the environment variable named):
 
 Without KSRC or KDEB, the newest linux-source-7.N (N >= 2) that the Debian
 archive configured on this machine serves (sid, trixie-backports) is used.
-Profiles: debug (lockdep, KASAN, UBSAN, debug objects, ...) and fast (no
-debugging); each builds into its own directory.  A profile's series
+Profiles: debug (lockdep, KASAN, UBSAN, debug objects, ...), fast (no
+debugging) and cover (debug plus gcov); each builds into its own
+directory.  A profile's series
 (driver/kseries/SERIES/, listed in driver/kconfig/NAME.series) are applied
 to its own copy of the source before KPATCHES.  See doc/kernel.md.
 EOF
@@ -187,9 +188,24 @@ setup_env() {
 	[[ -f ${FRAGMENTS[0]} ]] || die "missing ${FRAGMENTS[0]}"
 	[[ $KPROFILE != vfsim && -f $HERE/kconfig/$KPROFILE.config ]] ||
 		die "unknown KPROFILE '$KPROFILE': no driver/kconfig/$KPROFILE.config (profiles: $(profiles))"
-	FRAGMENTS+=("$HERE/kconfig/$KPROFILE.config")
+	profile_fragments "$KPROFILE.config"
 	profile_series
 	[[ -z $KPATCHES ]] || patch_list
+}
+
+# Appends driver/kconfig/NAME to FRAGMENTS, after the fragments it builds on:
+# a line "# vfsim: include OTHER.config" in it (smp.config builds on
+# debug.config, so the smp kernel has every detector debug has).
+profile_fragments() {
+	local f=$HERE/kconfig/$1 base
+	[[ -f $f ]] || die "driver/kconfig/$1 (included by a profile) does not exist"
+	[[ " ${INCLUDING:-} " != *" $1 "* ]] || die "driver/kconfig/$1 includes itself (through:${INCLUDING})"
+	[[ " ${FRAGMENTS[*]} " != *" $f "* ]] && INCLUDING+=" $1" || return 0
+	while read -r base; do
+		profile_fragments "$base"
+	done < <(sed -nE 's/^# vfsim: include ([A-Za-z0-9_.-]+\.config)[[:space:]]*$/\1/p' "$f")
+	INCLUDING=${INCLUDING% "$1"}
+	FRAGMENTS+=("$f")
 }
 
 # --- source: the user's own tree -------------------------------------------
