@@ -14,6 +14,7 @@ Suite *fault_suite(void);	/* tests/unit/test_fault.c */
 Suite *kreport_capture_suite(void);	/* tests/unit/test_kreport_capture.c */
 Suite *lockmap_suite(void);	/* tests/unit/test_lockmap.c */
 Suite *steps_suite(void);	/* tests/unit/test_steps.c */
+Suite *cover_suite(void);	/* tests/unit/test_cover.c */
 
 int main(void)
 {
@@ -24,7 +25,7 @@ int main(void)
 		scenario_suite,
 		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
 		fault_suite, kreport_capture_suite, lockmap_suite,
-		steps_suite,
+		steps_suite, cover_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
