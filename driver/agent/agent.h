@@ -70,6 +70,15 @@ int step_sim_evolve(const struct step *s);
 int step_sim_fault(const struct step *s);
 int step_sim_device(const struct step *s);
 
+/*
+ * Coverage (driver/agent/gcov.c): on a gcov kernel, gcov_start() readies
+ * the copy of the counters into the run directory (and, with @poll, a
+ * thread that saves them when the host asks); gcov_save() copies them now
+ * and returns the number of files, or -errno.
+ */
+void gcov_start(const char *run_dir, bool poll);
+int gcov_save(const char *why);
+
 /* Release everything before power-off (shutdown waits for VFIO users). */
 void vfio_close_all(void);
 void mig_close_all(void);

@@ -479,6 +479,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup_mounts();
+	gcov_start(agent_log ? RUN_MNT : NULL, getenv("VFSIM_GCOV_POLL"));
 	say("started at uptime %.3f s", uptime_s());
 	run_steps();
 	mig_close_all();
@@ -486,6 +487,7 @@ int main(int argc, char **argv)
 	if (!keep_vfs)
 		sriov_disable_all();
 	save_lockdep();
+	gcov_save("poweroff");
 	if (agent_log)
 		fclose(agent_log);
 	sync();

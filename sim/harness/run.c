@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,9 +18,11 @@
 
 #include "sim/bus/bus.h"
 #include "sim/bus/fault.h"
+#include "fsutil.h"
 #include "kreport.h"
 #include "sim/bus/log.h"
 #include "run.h"
+#include "run_cover.h"
 #include "sim/bus/trace.h"
 #include "vfsim.h"
 
@@ -52,6 +53,7 @@ struct run {
 	unsigned int nmarks;
 	char stats[4200];	/* from the models, for summary.txt */
 	struct fault_set faults;
+	struct run_cover cover;	/* gcov data of a cover kernel */
 };
 
 static double now_s(void)
@@ -71,37 +73,6 @@ static double bus_cpu_s(struct run *r)
 	    clock_gettime(cid, &ts))
 		return 0;
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	if (strlen(path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	strcpy(buf, path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
 }
 
 static FILE *open_in(struct run *r, const char *name, const char *mode)
@@ -126,7 +97,7 @@ static int write_steps(struct run *r)
 static int setup_dirs(struct run *r)
 {
 	const char *tmp = getenv("TMPDIR");
-	int ret = mkdir_p(r->o->run_dir);
+	int ret = fs_mkdir_p(r->o->run_dir);
 
 	if (ret) {
 		vlog(LOG_ERR, NULL, "cannot create run directory %s: %s",
@@ -211,6 +182,11 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 		ARG("virtio_pcidev.max_delay_us=%u", r->o->max_delay_us);
 	/* Unknown "KEY=value" arguments become init's environment. */
 	ARG("VFSIM_RUNDIR=%s", r->dir);
+	if (r->cover.on)
+		ARG("VFSIM_GCOV_OBJTREE=%s", r->cover.objtree);
+	/* Under time-travel a polling agent would never let the guest idle. */
+	if (r->cover.on && r->o->tt == TT_OFF)
+		ARG("VFSIM_GCOV_POLL=1");
 	if (r->o->cmdline) {
 		char *save, *tok, copy[1024];
 
@@ -485,11 +461,22 @@ static void supervise(struct run *r, int cfd)
 	struct pollfd pfd[3] = { { cfd, POLLIN, 0 }, { r->sfd, POLLIN, 0 },
 				 { lfd, POLLIN, 0 } };
 	char buf[8192];
+	unsigned int grace;
 
 	for (;;) {
 		double left = deadline - now_s();
 		int ret;
 
+		if (r->cover.asked && r->verdict == RUN_PASS && left > 0 &&
+		    run_cover_saved(&r->cover, r->dir))
+			left = 0;	/* the coverage data is out */
+		if (left <= 0 && r->verdict == RUN_PASS &&
+		    (grace = run_cover_ask(&r->cover, r->dir))) {
+			vlog(LOG_WARN, NULL, "timeout after %u s: saving the "
+			     "coverage data first", r->o->timeout_s);
+			deadline = now_s() + grace;
+			continue;
+		}
 		if (left <= 0 && r->verdict == RUN_PASS) {
 			vlog(LOG_ERR, NULL, "timeout after %u s: killing UML",
 			     r->o->timeout_s);
@@ -500,6 +487,8 @@ static void supervise(struct run *r, int cfd)
 		}
 		if (left <= 0)
 			break;
+		if (r->cover.asked && left > 0.2)
+			left = 0.2;	/* look for the agent's gcov.saved */
 		ret = poll(pfd, lfd >= 0 ? 3 : 2, (int)(left * 1000) + 1);
 		if (ret < 0 && errno != EINTR)
 			break;
@@ -655,7 +644,7 @@ static void teardown(struct run *r)
 	if (r->console)
 		fclose(r->console);
 	if (r->priv[0])
-		nftw(r->priv, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		fs_remove_tree(r->priv);
 	if (r->sfd >= 0)
 		close(r->sfd);
 }
@@ -687,6 +676,8 @@ int run_uml(const struct run_opts *o)
 	r.bus.epfd = r.bus.stop_fd = r.bus.call_fd = -1;
 	ret = block_signals(&r);
 	ret = ret ?: setup_dirs(&r);
+	if (!ret)
+		run_cover_setup(&r.cover, o->kernel, r.dir);
 	if (!ret) {
 		r.console = open_in(&r, "console.log", "w");
 		r.simlog = open_in(&r, "sim.log", "w");
@@ -708,6 +699,7 @@ int run_uml(const struct run_opts *o)
 	supervise(&r, cfd);
 	close(cfd);
 	reap(&r);
+	run_cover_finish(&r.cover, r.dir);
 	collect_stats(&r);
 	teardown(&r);
 	judge(&r);
