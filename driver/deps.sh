@@ -8,6 +8,7 @@ PACKAGES=(
 	check libsubunit-dev libpciaccess-dev pkg-config    # sim/ and its tests
 	xz-utils patch                                      # linux-source tarball, KPATCHES
 	graphviz python3 ca-certificates
+	lcov                                                # vfsim cover: geninfo, genhtml
 )
 
 usage() {

@@ -17,6 +17,7 @@
 
 #include "driver/agent/step_spec.h"
 #include "models/topology.h"
+#include "cover_cmd.h"
 #include "lockmap.h"
 #include "sim/bus/log.h"
 #include "run.h"
@@ -38,6 +39,8 @@ static const char usage_main[] =
 "                            unplug or reset functions, statistics\n"
 "  lockmap RUN_DIR...        what lockdep learned: lock types, contexts,\n"
 "                            ordering, verdicts (Markdown, JSON, Graphviz)\n"
+"  cover RUN_DIR...          which lines of the drivers the runs executed\n"
+"                            (runs on a KPROFILE=cover kernel; lcov HTML)\n"
 "  help [COMMAND|steps]      show help; 'steps': the agent's steps\n"
 "  version                   print the version\n"
 "\n"
@@ -639,6 +642,8 @@ int main(int argc, char **argv)
 		return cmd_ctl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "lockmap"))
 		return cmd_lockmap(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "cover"))
+		return cover_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vfsim %s\n", VFSIM_VERSION);
 		return 0;
@@ -649,6 +654,7 @@ int main(int argc, char **argv)
 		fputs(argc > 2 && !strcmp(argv[2], "run") ? usage_run :
 		      argc > 2 && !strcmp(argv[2], "lockmap") ? usage_lockmap :
 		      argc > 2 && !strcmp(argv[2], "ctl") ? usage_ctl :
+		      argc > 2 && !strcmp(argv[2], "cover") ? cover_usage :
 		      usage_main, stdout);
 		return 0;
 	}
