@@ -45,7 +45,7 @@ AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
 .PHONY: all deps kernel headers unit integration check demo bench clean scenarios \
-	bugs distclean help
+	bugs cover distclean help
 
 all: $(VFSIM) $(AGENT)
 
@@ -58,6 +58,8 @@ help:
 	@echo "                  doc/kernel.md)"
 	@echo "make scenarios    run the scenario library (on KPATCHES= too)"
 	@echo "make bugs         prove each bug of scenarios/bugs/ is caught"
+	@echo "make cover        the library on the gcov kernel: which driver lines"
+	@echo "                  ran (KPATCHES=DIR: diff coverage; doc/coverage.md)"
 	@echo "make deps         install host packages (as root)"
 
 deps:
@@ -128,3 +130,8 @@ scenarios: all kernel
 # The bug corpus (scenarios/bugs/): each patch is built and must be caught.
 bugs: all
 	@tests/bugs.sh
+
+# Coverage of the drivers under test (doc/coverage.md): the gcov kernel,
+# the library on it, the merged report in build/cover/.
+cover: all
+	@tests/cover.sh

@@ -117,7 +117,7 @@ cold_build() {
 		  if (f["compiled"] + 0 >= best) { best = f["compiled"]; s = f["seconds"]; d = f["date"] } }
 		END { printf "cold build, %-5s                 %5d s (%d objects compiled, %s)\n", p, s, best, d }' "$times"
 }
-for profile in debug fast; do
+for profile in debug fast cover; do
 	if [[ ${BENCH_COLD:-0} == 1 ]]; then
 		rm -rf "$BUILD/bench-kernel"
 		mkdir -p "$BUILD/bench-kernel"
@@ -142,6 +142,24 @@ else
 	printf 'incremental rebuild, %s, after touching drivers/vfio/pci/virtio/migrate.c: %6.1f s (%s objects compiled)\n' "$prof" \
 		"$(echo "$(date +%s.%N) - $t0" | bc -l)" \
 		"$(tail -n 1 "$BUILD/kernel/$prof/build-times" | grep -o 'compiled=[0-9]*' | cut -d= -f2)"
+fi
+# Coverage (make cover, doc/coverage.md): the library's coverage of the
+# drivers under test on the cover kernel, its wall time there against the
+# scenario library above, the data per run.  BENCH_COVER=1 runs it now.
+if [[ ${BENCH_COVER:-0} == 1 ]]; then
+	"$ROOT/tests/cover.sh" >"$RUNS/cover.log" 2>&1 || echo "bench: make cover failed (see $RUNS/cover.log)" >&2
+fi
+if [[ -f $BUILD/cover/figures ]]; then
+	printf 'make cover: library %s s wall on the cover kernel (above: %.1f s on %s), %s KiB of coverage data per run, %s of %s runs without data (%s)\n' \
+		"$(sed -n 's/^library_wall_s=//p' "$BUILD/cover/figures")" "$t" "${KPROFILE:-debug}" \
+		"$(sed -n 's/^gcov_kb_per_run=//p' "$BUILD/cover/figures")" \
+		"$(sed -n 's/^runs_without_data=//p' "$BUILD/cover/figures")" \
+		"$(sed -n 's/^runs=//p' "$BUILD/cover/figures")" \
+		"$(date -r "$BUILD/cover/figures" '+%F %R')"
+	"$VFSIM" cover --no-html --out "$RUNS/cover" "$BUILD"/cover-runs/*/ 2>/dev/null |
+		sed -n '/^| file/,/^| \*\*total/p'
+else
+	echo 'make cover:                      not run yet (make cover, or BENCH_COVER=1 make bench)'
 fi
 if [[ ${BENCH_BUGS:-0} == 1 ]]; then
 	"$ROOT/tests/bugs.sh" >"$RUNS/bugs.log" 2>&1 || echo "bench: make bugs failed (see $RUNS/bugs.log)" >&2
