@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/vfio.h>
 
@@ -312,7 +313,32 @@ int step_mig_load(const struct step *s)
  *   truncate	drop the context's last 24 bytes and shrink the record
  *		header to match: a well-formed record, a truncated context
  *   cut	drop the stream's last 24 bytes: an incomplete record
+ *   optional	put a record of OPT_RECORD bytes with an unknown tag and
+ *		the optional flag first: the destination must skip it
+ *   unknown	give the record an unknown tag, mandatory: EOPNOTSUPP
+ *   huge	claim a record of 4 GiB, more than a device part holds
+ * Record header (drivers/vfio/pci/virtio/common.h): le64 record_size,
+ * le32 flags (bit 0: optional), le32 tag (0: device data).
  */
+#define OPT_RECORD 5000		/* more than the header buffer's page */
+#define UNKNOWN_TAG 0x7f
+
+static ssize_t add_optional_record(uint8_t *buf, ssize_t n)
+{
+	uint64_t size = OPT_RECORD;
+	uint32_t flags = 1, tag = UNKNOWN_TAG;
+	ssize_t add = 16 + OPT_RECORD;
+
+	if (n + add > MAX_STREAM)
+		return -EFBIG;
+	memmove(buf + add, buf, n);
+	memcpy(buf, &size, 8);
+	memcpy(buf + 8, &flags, 4);
+	memcpy(buf + 12, &tag, 4);
+	memset(buf + 16, 0xa5, OPT_RECORD);
+	return n + add;
+}
+
 int step_mig_corrupt(const struct step *s)
 {
 	uint8_t *buf = malloc(MAX_STREAM);
@@ -332,8 +358,22 @@ int step_mig_corrupt(const struct step *s)
 		n -= 24;
 	} else if (!strcmp(s->argv[3], "cut")) {
 		n -= 24;
+	} else if (!strcmp(s->argv[3], "optional")) {
+		n = add_optional_record(buf, n);
+	} else if (!strcmp(s->argv[3], "unknown")) {
+		uint32_t tag = UNKNOWN_TAG;
+
+		memcpy(buf + 12, &tag, 4);
+	} else if (!strcmp(s->argv[3], "huge")) {
+		uint64_t rec = 1ULL << 32;
+
+		memcpy(buf, &rec, 8);
 	} else {
 		buf[n / 2] ^= 0x5a;
+	}
+	if (n < 0) {
+		free(buf);
+		return fail(s->argv[3], -n);
 	}
 	ret = save_file(s->argv[2], buf, n);
 	free(buf);
@@ -502,6 +542,31 @@ int step_mig_data_size(const struct step *s)
  * mig-precopy BDF FILE [READ_SIZE]: PRE_COPY, PRECOPY_INFO, read the
  * initial data, then PRE_COPY_P2P -> STOP_COPY on the same fd to the end.
  */
+/*
+ * Rounds 2..@rounds of PRE_COPY: after the driver's one-second rate limit,
+ * VFIO_MIG_GET_PRECOPY_INFO on a drained fd reads the device context
+ * again (the "dirty" data), which is appended to @buf at @got.
+ */
+static ssize_t precopy_rounds(int fd, uint8_t *buf, ssize_t got,
+			      size_t rsize, int rounds)
+{
+	struct vfio_precopy_info pi = { .argsz = sizeof(pi) };
+	struct timespec wait = { 1, 100000000 };
+
+	for (int r = 1; r < rounds && got >= 0; r++) {
+		ssize_t more;
+
+		nanosleep(&wait, NULL);
+		if (ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, &pi))
+			return -errno;
+		more = read_stream(fd, buf + got, MAX_STREAM - got, rsize);
+		got = more < 0 ? more : got + more;
+	}
+	if (rounds > 1)
+		result("rounds=%d", rounds);
+	return got;
+}
+
 int step_mig_precopy(const struct step *s)
 {
 	struct vfio_precopy_info pi = { .argsz = sizeof(pi) };
@@ -525,12 +590,16 @@ int step_mig_precopy(const struct step *s)
 		return fail("VFIO_MIG_GET_PRECOPY_INFO", errno);
 	}
 	pre = read_stream(fd, buf, MAX_STREAM, rsize);
+	pre = precopy_rounds(fd, buf, pre, rsize, s->argc > 4 ? atoi(s->argv[4]) : 1);
 	if (pre < 0 || set_state(dev, VFIO_DEVICE_STATE_PRE_COPY_P2P) < -1 ||
 	    set_state(dev, VFIO_DEVICE_STATE_STOP_COPY) < -1) {
 		free(buf);
 		close(fd);
 		return fail("PRE_COPY read or STOP_COPY", EIO);
 	}
+	/* Out of PRE_COPY the driver refuses the query. */
+	result("precopy_info_in_stop_copy_errno=%d",
+	       ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, &pi) ? errno : 0);
 	rest = read_stream(fd, buf + pre, MAX_STREAM - pre, rsize);
 	close(fd);
 	set_state(dev, VFIO_DEVICE_STATE_STOP);

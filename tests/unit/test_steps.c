@@ -65,7 +65,8 @@ START_TEST(test_usage_shows_labels)
 	ck_assert_str_eq(step_usage(step_find("failslab"), buf, sizeof(buf)),
 			 "failslab off | [prob=PROB] [interval=COUNT] [times=COUNT]");
 	ck_assert_str_eq(step_usage(step_find("mig-corrupt"), buf, sizeof(buf)),
-			 "mig-corrupt FILE OUT truncate|flip|cut");
+			 "mig-corrupt FILE OUT "
+			 "truncate|flip|cut|optional|unknown|huge");
 	ck_assert_str_eq(step_usage(step_find("sim-fault"), buf, sizeof(buf)),
 			 "sim-fault FAULT...");
 }
