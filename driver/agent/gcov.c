@@ -50,8 +50,10 @@ static int copy_file(const char *from, const char *to)
 			break;
 		}
 	close(in);
-	if (close(out) || n < 0)
+	if (close(out) || n < 0) {
+		unlink(to);	/* never leave half a file to be read */
 		return -EIO;
+	}
 	return 0;
 }
 

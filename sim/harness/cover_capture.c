@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cover_capture.h"
+#include "cover_gcda.h"
 #include "fsutil.h"
 
 /* geninfo on a handful of objects takes seconds; this is a hang. */
@@ -71,6 +72,30 @@ static void no_data_reason(const char *run, char *err, size_t len)
 			 "agent powered off)", run);
 }
 
+/* The kernel binary was rebuilt after the run: its .gcno no longer match. */
+static int check_kernel(const char *run, const struct cover_runinfo *ri,
+			char *err, size_t len)
+{
+	char path[PATH_MAX + 16], now[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/linux", ri->kernel);
+	if (stat(path, &st)) {
+		snprintf(err, len, "%s: its kernel %s is gone (%s): the .gcno "
+			 "files are needed", run, path, strerror(errno));
+		return 1;
+	}
+	snprintf(now, sizeof(now), "%lld.%09ld", (long long)st.st_mtim.tv_sec,
+		 st.st_mtim.tv_nsec);
+	if (ri->mtime[0] && strcmp(now, ri->mtime)) {
+		snprintf(err, len, "%s: its kernel %s was rebuilt after the "
+			 "run: the data no longer matches its .gcno files", run,
+			 path);
+		return 1;
+	}
+	return 0;
+}
+
 int cover_run_info(const char *run, struct cover_runinfo *ri, char *err,
 		   size_t len)
 {
@@ -114,31 +139,7 @@ int cover_run_info(const char *run, struct cover_runinfo *ri, char *err,
 			 "how it ended is unknown");
 		return 1;
 	}
-	return 0;
-}
-
-/* The kernel binary was rebuilt after the run: its .gcno no longer match. */
-static int check_kernel(const char *run, const struct cover_runinfo *ri,
-			char *err, size_t len)
-{
-	char path[PATH_MAX + 16], now[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/linux", ri->kernel);
-	if (stat(path, &st)) {
-		snprintf(err, len, "%s: its kernel %s is gone (%s): the .gcno "
-			 "files are needed", run, path, strerror(errno));
-		return 1;
-	}
-	snprintf(now, sizeof(now), "%lld.%09ld", (long long)st.st_mtim.tv_sec,
-		 st.st_mtim.tv_nsec);
-	if (ri->mtime[0] && strcmp(now, ri->mtime)) {
-		snprintf(err, len, "%s: its kernel %s was rebuilt after the "
-			 "run: the data no longer matches its .gcno files", run,
-			 path);
-		return 1;
-	}
-	return 0;
+	return check_kernel(run, ri, err, len);
 }
 
 /* ---- the .gcda files of a run ---- */
@@ -303,6 +304,7 @@ static int link_objects(const char *run, const struct cover_runinfo *ri,
 			bool *usable, FILE *warn)
 {
 	char from[PATH_MAX * 2], to[PATH_MAX * 2], dir[PATH_MAX * 2];
+	char why[256];
 	int linked = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -311,6 +313,11 @@ static int link_objects(const char *run, const struct cover_runinfo *ri,
 		if (access(from, R_OK)) {
 			fprintf(warn, "vfsim: %s: %s.gcda: no %s (the object "
 				"was not built with gcov)\n", run, rel[i], from);
+			continue;
+		}
+		snprintf(to, sizeof(to), "%s/gcov/%s.gcda", run, rel[i]);
+		if (cover_gcda_check(to, from, why, sizeof(why))) {
+			fprintf(warn, "vfsim: %s: %s.gcda: %s\n", run, rel[i], why);
 			continue;
 		}
 		snprintf(to, sizeof(to), "%s/objs/%s.gcno", tmp, rel[i]);
@@ -404,8 +411,7 @@ int cover_run_capture(const char *run, const struct cover_sel *sel,
 	size_t n = 0;
 	int ret;
 
-	if ((ret = cover_run_info(run, &ri, err, len)) ||
-	    (ret = check_kernel(run, &ri, err, len)))
+	if ((ret = cover_run_info(run, &ri, err, len)))
 		return ret;
 	if (list_selected(run, sel)) {
 		snprintf(err, len, "%s/gcov: cannot list: %s", run,

@@ -17,7 +17,8 @@
  * Contract: a source file is selected when fnmatch(3) (no flags: '*'
  * crosses '/') matches one of the globs against its tree path; only .c
  * files compiled into objects have data.  Problems with one file of a run
- * (no .gcno, gcov cannot read a truncated .gcda) are one line each on
+ * (no .gcno, a .gcda that is truncated or of another build: checked by
+ * cover_gcda.h, since gcov reads those silently) are one line each on
  * @warn and leave the rest of the run in; a run without usable data at
  * all returns 1 with the reason in @err.  geninfo runs with a bounded
  * time; its temporary files are removed on every path.
@@ -47,7 +48,10 @@ struct cover_runinfo {
 /* Whether @path matches the selection. */
 int cover_selected(const struct cover_sel *sel, const char *path);
 
-/* Read gcov.txt of @run: 0, or 1 with why there is no data in @err. */
+/*
+ * Read gcov.txt of @run: 0, or 1 with why there is no usable data in
+ * @err (none saved, its kernel gone or rebuilt since the run).
+ */
 int cover_run_info(const char *run, struct cover_runinfo *ri, char *err,
 		   size_t len);
 

@@ -4,7 +4,7 @@
  * kernel (tests/unit/data/cover/: a migration (STOP_COPY, RESUMING), and the same
  * with DEV_PARTS_GET failing once), merged, summed and reported; whole,
  * truncated, damaged and missing.  Diff coverage of patch series that
- * renumber each other's lines.
+ * renumber each other's lines.  The .gcda check on files made here.
  */
 #include <check.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 
 #include "sim/harness/cover.h"
 #include "sim/harness/cover_diff.h"
+#include "sim/harness/cover_gcda.h"
 #include "sim/harness/cover_report.h"
 
 #define DATA "tests/unit/data/cover"
@@ -410,6 +411,89 @@ START_TEST(test_series_bad)
 }
 END_TEST
 
+/* gcc 12 files: header words, then records (tag, length in bytes, data). */
+static size_t put(unsigned char *p, size_t at, uint32_t w)
+{
+	for (int i = 0; i < 4; i++)
+		p[at + i] = w >> (8 * i);
+	return at + 4;
+}
+
+#define VER 0x4232322au		/* "B22*": gcc 12.2 */
+
+/* A .gcno with @fns functions and a .gcda with their counters. */
+static void make_pair(unsigned char *no, size_t *nno, unsigned char *da,
+		      size_t *nda, int fns)
+{
+	size_t a = 0, b = 0;
+
+	a = put(no, a, 0x67636e6f);
+	a = put(no, a, VER);
+	a = put(no, a, 7);			/* stamp */
+	a = put(no, a, 0);			/* checksum */
+	a = put(no, a, 5);			/* "/src" + NUL, padded */
+	memcpy(no + a, "/src\0\0\0", 8);
+	a += 8;
+	a = put(no, a, 1);			/* unexecuted-blocks flag */
+	b = put(da, b, 0x67636461);
+	b = put(da, b, VER);
+	b = put(da, b, 7);
+	b = put(da, b, 0);
+	for (int f = 0; f < fns; f++) {
+		a = put(no, a, 0x01000000);	/* function, 8 bytes */
+		a = put(no, a, 8);
+		a = put(no, a, f);
+		a = put(no, a, 0);
+		a = put(no, a, 0x01410000);	/* blocks */
+		a = put(no, a, 4);
+		a = put(no, a, 3);
+		b = put(da, b, 0x01000000);
+		b = put(da, b, 12);
+		b = put(da, b, f);
+		b = put(da, b, 0);
+		b = put(da, b, 0);
+		b = put(da, b, 0x01a10000);	/* arcs: two u64 */
+		b = put(da, b, 16);
+		memset(da + b, 0, 16);
+		b += 16;
+	}
+	*nno = a;
+	*nda = b;
+}
+
+START_TEST(test_gcda_check)
+{
+	unsigned char no[1024], da[1024];
+	size_t nno, nda;
+	char err[128];
+
+	make_pair(no, &nno, da, &nda, 3);
+	ck_assert_int_eq(cover_gcda_check_mem(da, nda, no, nno, err,
+					      sizeof(err)), 0);
+	/* Cut inside the last record. */
+	ck_assert_int_eq(cover_gcda_check_mem(da, nda - 5, no, nno, err,
+					      sizeof(err)), -1);
+	ck_assert_str_eq(err, "truncated: its last record runs past the end "
+			 "of the file");
+	/* Cut between two functions: only the .gcno tells. */
+	ck_assert_int_eq(cover_gcda_check_mem(da, nda - 44, no, nno, err,
+					      sizeof(err)), -1);
+	ck_assert_str_eq(err, "truncated: 2 of the 3 functions of its .gcno");
+	da[8] = 8;		/* another stamp */
+	ck_assert_int_eq(cover_gcda_check_mem(da, nda, no, nno, err,
+					      sizeof(err)), -1);
+	ck_assert_str_eq(err, "from another build than its .gcno (version or "
+			 "stamp differs)");
+	ck_assert_int_eq(cover_gcda_check_mem(no, nno, no, nno, err,
+					      sizeof(err)), -1);
+	ck_assert_str_eq(err, "not a .gcda file");
+	ck_assert_int_eq(cover_gcda_check("/nonexistent.gcda", "x.gcno", err,
+					  sizeof(err)), -1);
+	ck_assert_str_eq(err, "cannot read /nonexistent.gcda: No such file or "
+			 "directory");
+}
+END_TEST
+
 Suite *cover_suite(void)
 {
 	Suite *s = suite_create("cover");
@@ -424,6 +508,7 @@ Suite *cover_suite(void)
 	tcase_add_test(tc, test_series_renumbered);
 	tcase_add_test(tc, test_series_diff_coverage);
 	tcase_add_test(tc, test_series_bad);
+	tcase_add_test(tc, test_gcda_check);
 	suite_add_tcase(s, tc);
 	return s;
 }
