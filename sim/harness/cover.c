@@ -13,6 +13,22 @@
 /* No line of a kernel source file is anywhere near this. */
 #define COV_MAX_LINE 1000000u
 
+int cov_grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+	void **p = arr;
+	size_t c = *cap ? 2 * *cap : 16;
+	void *x;
+
+	if (n < *cap)
+		return 0;
+	x = realloc(*p, c * size);
+	if (!x)
+		return -ENOMEM;
+	*p = x;
+	*cap = c;
+	return 0;
+}
+
 void cov_init(struct cov *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -66,15 +82,8 @@ static struct cov_file *file_of(struct cov *c, const char *path)
 
 	if (f)
 		return f;
-	if (c->nfiles == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		struct cov_file *n = realloc(c->files, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		c->files = n;
-		c->cap = cap;
-	}
+	if (cov_grow(&c->files, &c->cap, c->nfiles, sizeof(*f)))
+		return NULL;
 	f = &c->files[c->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->path = strdup(path);
@@ -165,15 +174,8 @@ static int add_branch(struct cov_file *f, const struct cov_branch *b)
 		f->br[at].taken = taken_add(f->br[at].taken, b->taken);
 		return 0;
 	}
-	if (f->nbr == f->cap_br) {
-		size_t cap = f->cap_br ? 2 * f->cap_br : 64;
-		struct cov_branch *n = realloc(f->br, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		f->br = n;
-		f->cap_br = cap;
-	}
+	if (cov_grow(&f->br, &f->cap_br, f->nbr, sizeof(*b)))
+		return -ENOMEM;
 	memmove(&f->br[at + 1], &f->br[at], (f->nbr - at) * sizeof(*b));
 	f->br[at] = *b;
 	f->nbr++;
@@ -199,15 +201,8 @@ static struct cov_func *func_of(struct cov_file *f, const char *name,
 			fn->line = line;
 		return fn;
 	}
-	if (f->nfn == f->cap_fn) {
-		size_t cap = f->cap_fn ? 2 * f->cap_fn : 32;
-		struct cov_func *n = realloc(f->fn, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		f->fn = n;
-		f->cap_fn = cap;
-	}
+	if (cov_grow(&f->fn, &f->cap_fn, f->nfn, sizeof(*fn)))
+		return NULL;
 	fn = &f->fn[f->nfn];
 	fn->name = strdup(name);
 	if (!fn->name)

@@ -109,6 +109,13 @@ void cov_func_sum(const struct cov_file *f, int fi, struct cov_sum *s);
 /* @b added into @a. */
 void cov_sum_add(struct cov_sum *a, const struct cov_sum *b);
 
+/*
+ * Makes room for one more element in the array *@arr of @n elements of
+ * @size bytes and capacity *@cap (doubling, 16 at first): 0 or -ENOMEM,
+ * the array unchanged on failure.
+ */
+int cov_grow(void *arr, size_t *cap, size_t n, size_t size);
+
 /* hit/total as a percentage; 100 for an empty total. */
 double cov_pct(struct cov_count c);
 

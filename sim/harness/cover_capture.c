@@ -154,19 +154,13 @@ static int on_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {
 	size_t l = strlen(path);
-	char **x;
 
 	(void)st;
 	(void)ftw;
 	if (flag != FTW_F || l < walk.skip + 6 || strcmp(path + l - 5, ".gcda"))
 		return 0;
-	if (walk.n == walk.cap) {
-		walk.cap = walk.cap ? 2 * walk.cap : 256;
-		x = realloc(walk.rel, walk.cap * sizeof(*x));
-		if (!x)
-			return -1;
-		walk.rel = x;
-	}
+	if (cov_grow(&walk.rel, &walk.cap, walk.n, sizeof(*walk.rel)))
+		return -1;
 	walk.rel[walk.n] = strndup(path + walk.skip, l - walk.skip - 5);
 	if (!walk.rel[walk.n])
 		return -1;

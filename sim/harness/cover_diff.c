@@ -68,15 +68,8 @@ static struct cov_pfile *pfile_of(struct cov_series *s, const char *path)
 	for (size_t i = 0; i < s->nfiles; i++)
 		if (!strcmp(s->files[i].path, path))
 			return &s->files[i];
-	if (s->nfiles == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		struct cov_pfile *n = realloc(s->files, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		s->files = n;
-		s->cap = cap;
-	}
+	if (cov_grow(&s->files, &s->cap, s->nfiles, sizeof(*f)))
+		return NULL;
 	f = &s->files[s->nfiles];
 	memset(f, 0, sizeof(*f));
 	if (!(f->path = strdup(path)))
@@ -88,15 +81,8 @@ static struct cov_pfile *pfile_of(struct cov_series *s, const char *path)
 static int push_line(struct cov_pline **l, size_t *n, size_t *cap,
 		     struct cov_pline v)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 32;
-		struct cov_pline *x = realloc(*l, c * sizeof(*x));
-
-		if (!x)
-			return -ENOMEM;
-		*l = x;
-		*cap = c;
-	}
+	if (cov_grow(l, cap, *n, sizeof(v)))
+		return -ENOMEM;
 	(*l)[(*n)++] = v;
 	return 0;
 }
@@ -244,15 +230,8 @@ static int read_hunk(struct preader *p, struct fpatch *fp, struct hunk *h,
 
 static int add_hunk(struct fpatch *fp, struct hunk *h)
 {
-	if (fp->nh == fp->cap_h) {
-		size_t cap = fp->cap_h ? 2 * fp->cap_h : 8;
-		struct hunk *x = realloc(fp->h, cap * sizeof(*x));
-
-		if (!x)
-			return -ENOMEM;
-		fp->h = x;
-		fp->cap_h = cap;
-	}
+	if (cov_grow(&fp->h, &fp->cap_h, fp->nh, sizeof(*h)))
+		return -ENOMEM;
 	fp->h[fp->nh++] = *h;
 	return 0;
 }
