@@ -25,6 +25,14 @@ static const struct {
 	 */
 	{ "irq lock inversion", "lockdep-irq-inversion" },
 	{ "lock order detected", "lockdep-irq-order" },
+	/*
+	 * The debug profile's unlock-irq-check series (doc/detectors.md):
+	 * "WARNING: spin_unlock_irq() with interrupts enabled" and
+	 * "WARNING: spin_unlock_irq() enables interrupts in hard-IRQ context"
+	 * (also read_unlock_irq(), write_unlock_irq()).
+	 */
+	{ "_unlock_irq() with interrupts enabled", "unlock-irq-mismatch" },
+	{ "_unlock_irq() enables interrupts in hard-IRQ", "unlock-irq-mismatch" },
 	{ "BUG: sleeping function called from invalid context", "sleep-in-atomic" },
 	{ "BUG: scheduling while atomic", "sleep-in-atomic" },
 	{ "BUG: KASAN:", "kasan" },
@@ -74,7 +82,7 @@ static bool plumbing(const char *fn)
 		"print_", "mark_lock", "mark_usage", "lock_acquire",
 		"__lock_acquire", "check_", "validate_chain", "panic",
 		"lockdep_", "kasan_", "__kasan", "__asan_", "__ubsan_",
-		"ubsan_",
+		"ubsan_", "_raw_",	/* _raw_spin_lock_irqsave(): the lock API */
 	};
 
 	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)

@@ -30,6 +30,18 @@ START_TEST(test_classify_lockdep)
 }
 END_TEST
 
+/* The unlock-irq-check series' reports are a kind of their own. */
+START_TEST(test_classify_unlock_irq)
+{
+	assert_kind("WARNING: spin_unlock_irq() with interrupts enabled",
+		    "unlock-irq-mismatch");
+	assert_kind("WARNING: read_unlock_irq() with interrupts enabled",
+		    "unlock-irq-mismatch");
+	assert_kind("WARNING: write_unlock_irq() enables interrupts in "
+		    "hard-IRQ context", "unlock-irq-mismatch");
+}
+END_TEST
+
 START_TEST(test_classify_other_reports)
 {
 	assert_kind("BUG: sleeping function called from invalid context at "
@@ -139,6 +151,7 @@ Suite *kreport_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_classify_lockdep);
+	tcase_add_test(tc, test_classify_unlock_irq);
 	tcase_add_test(tc, test_classify_other_reports);
 	tcase_add_test(tc, test_classify_ordinary_lines);
 	tcase_add_test(tc, test_scan_counts_each_report_once);

@@ -124,12 +124,57 @@ START_TEST(test_poweroff_kasan)
 }
 END_TEST
 
+/*
+ * The debug profile's unlock-irq-check series (scenarios/bugs/
+ * reset-lock-unlock-irq.patch): its own finding kind, and the stack
+ * starts at the caller of spin_unlock_irq(), past the lock API.
+ */
+START_TEST(test_unlock_irq_enabled)
+{
+	char out[8192];
+
+	ck_assert_int_eq(scan("unlock-irq-enabled.log", 0, out, sizeof(out)), 1);
+	ck_assert_ptr_nonnull(strstr(out, "unlock-irq-mismatch: WARNING: "
+					  "spin_unlock_irq() with interrupts enabled"));
+	ck_assert_ptr_nonnull(strstr(out, "stack: virtiovf_state_mutex_unlock < "
+					  "virtiovf_migration_reset_done"));
+}
+END_TEST
+
+/* In a hard-IRQ handler (avq-done-unlock-irq.patch): both detectors. */
+START_TEST(test_unlock_irq_hardirq)
+{
+	char out[8192];
+
+	ck_assert_int_eq(scan("unlock-irq-hardirq.log", 0, out, sizeof(out)), 2);
+	ck_assert_ptr_nonnull(strstr(out, "unlock-irq-mismatch: WARNING: "
+					  "spin_unlock_irq() enables interrupts in "
+					  "hard-IRQ context | stack: vp_modern_avq_done"));
+	ck_assert_ptr_nonnull(strstr(out, "warning: WARNING: kernel/irq/handle.c"));
+}
+END_TEST
+
+/* device-lock-classes: a VF probe taking device_lock(PF) is circular. */
+START_TEST(test_device_lock_circular)
+{
+	char out[8192];
+
+	ck_assert_int_eq(scan("device-lock-circular.log", 0, out, sizeof(out)), 1);
+	ck_assert_ptr_nonnull(strstr(out, "lockdep-circular: WARNING: possible "
+					  "circular locking dependency detected"));
+	ck_assert_ptr_nonnull(strstr(out, "< virtiovf_pci_probe < "
+					  "pci_device_probe"));
+}
+END_TEST
+
 /* Cut anywhere, a capture still yields its headlines and never crashes. */
 START_TEST(test_truncated_everywhere)
 {
 	static const char *const names[] = {
 		"pf-indirect.log", "hung-task.log", "pf-unbind.log",
 		"poweroff-panic.log", "poweroff-kasan.log",
+		"unlock-irq-enabled.log", "unlock-irq-hardirq.log",
+		"device-lock-circular.log",
 	};
 	char out[8192];
 
@@ -181,6 +226,9 @@ Suite *kreport_capture_suite(void)
 	tcase_add_test(tc, test_panic);
 	tcase_add_test(tc, test_poweroff_kasan);
 	tcase_add_test(tc, test_scan_except_kind);
+	tcase_add_test(tc, test_unlock_irq_enabled);
+	tcase_add_test(tc, test_unlock_irq_hardirq);
+	tcase_add_test(tc, test_device_lock_circular);
 	tcase_add_test(tc, test_truncated_everywhere);
 	tcase_add_test(tc, test_damaged_lines);
 	suite_add_tcase(s, tc);
