@@ -88,7 +88,7 @@ main() {
 		return
 	fi
 	local -a patches=() scens=() expects=()
-	local i p name start t0 secs desc verdict
+	local i p name start t0 secs desc verdict rep
 	local missed=0 all_start=$SECONDS
 	if (($# > 0)); then
 		for name in "$@"; do
@@ -115,7 +115,7 @@ main() {
 		die "the unpatched kernel fails bug scenarios: they would catch nothing"
 	fi
 
-	printf '%-24s %-56s %-7s %7s %6s\n' bug expected result build_s run_s >"$OUT/table"
+	printf '%-24s %-56s %-7s %7s %6s %8s\n' bug expected result build_s run_s report_s >"$OUT/table"
 	for i in "${!patches[@]}"; do
 		p=${patches[i]}
 		name=$(basename "$p" .patch)
@@ -136,8 +136,10 @@ main() {
 			missed=$((missed + 1))
 			cat "$OUT/$name.tap" >&2
 		fi
-		printf '%-24s %-56s %-7s %7d %6d\n' "$name" "${expects[i]}" "$verdict" \
-			"$secs" $((SECONDS - t0)) >>"$OUT/table"
+		# When the first kernel report arrived, in seconds after UML started.
+		rep=$(sed -n 's/^first_report_s=//p' "$OUT/$name"/*/summary.txt 2>/dev/null | head -n 1)
+		printf '%-24s %-56s %-7s %7d %6d %8s\n' "$name" "${expects[i]}" "$verdict" \
+			"$secs" $((SECONDS - t0)) "${rep:--}" >>"$OUT/table"
 		say "$name: $verdict (${expects[i]})"
 	done
 	cat "$OUT/table"

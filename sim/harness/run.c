@@ -45,6 +45,7 @@ struct run {
 	pid_t pid;
 	int sfd;		/* signalfd */
 	double t0, t_exit;
+	double t_report;	/* first kernel report line, s after t0; 0: none */
 	int status;		/* UML wait status */
 	enum run_verdict verdict;
 	char line[4096];	/* console line being assembled */
@@ -421,6 +422,8 @@ static void on_line(struct run *r, const char *line)
 
 	if (rpc)
 		on_rpc(r, rpc + 10);
+	if (!r->t_report && kreport_classify(line))
+		r->t_report = now_s() - r->t0;
 	if (!m || r->nmarks == MAX_MARKS)
 		return;
 	mk = &r->marks[r->nmarks++];
@@ -585,6 +588,8 @@ static void write_summary(struct run *r, int findings, bool ok)
 	fprintf(f, "verdict=%s\nagent=%s\nfindings=%d\n", names[r->verdict],
 		ok ? "ok" : "failed", findings);
 	fprintf(f, "uml_wall_s=%.3f\n", r->t_exit);
+	if (r->t_report)
+		fprintf(f, "first_report_s=%.3f\n", r->t_report);
 	fprintf(f, "sim_cpu_s=%.3f\n", ru.ru_utime.tv_sec +
 		ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
 		ru.ru_stime.tv_usec / 1e6);
