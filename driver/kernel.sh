@@ -939,6 +939,14 @@ cmd_config() {
 	echo "$OUT/.config"
 }
 
+# $OUT/vfsim-series: the series in this kernel, one per line, for vfsim
+# (a scenario's "topology series=NAME" is skipped on a kernel without it).
+record_series() {
+	local s
+	for s in "${PROFILE_SERIES[@]}"; do echo "$s"; done >"$OUT/vfsim-series.tmp"
+	mv "$OUT/vfsim-series.tmp" "$OUT/vfsim-series"
+}
+
 cmd_build() {
 	resolve_source
 	mkdir -p "$BUILD/kernel" && lock "$OUT.lock"
@@ -948,6 +956,7 @@ cmd_build() {
 	else
 		build_kernel
 	fi
+	record_series
 	echo "$OUT/linux"
 }
 

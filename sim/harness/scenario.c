@@ -362,7 +362,7 @@ static void note_first(struct parser *p, const struct loc *at,
 
 /* --- topology ----------------------------------------------------------- */
 
-enum topo_type { T_UINT, T_BOOL, T_SEED, T_TT, T_PROFILE, T_CMDLINE };
+enum topo_type { T_UINT, T_BOOL, T_SEED, T_TT, T_PROFILE, T_CMDLINE, T_SERIES };
 
 static const struct topo_key {
 	const char *name;
@@ -379,6 +379,7 @@ static const struct topo_key {
 	U("timeout", 1, 3600, timeout_s),
 	{ "cmdline", T_CMDLINE, 0, 0, 0 },
 	{ "profile", T_PROFILE, 0, 0, 0 },
+	{ "series", T_SERIES, 0, 0, 0 },
 	{ "pf-indirect", T_BOOL, 0, 1, 0 },
 	U("admin-limit", 1, 255, admin_limit),
 	{ "seed", T_SEED, 0, UINT32_MAX, 0 },
@@ -390,6 +391,15 @@ static const char *const tt_modes[] = { "off", "basic", "inf-cpu" };
 static bool is_profile(const char *s)
 {
 	return *s && !s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-")];
+}
+
+/* "a,b": names of driver/kseries/ series, comma-separated */
+static bool is_series_list(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && s[0] != ',' && s[n - 1] != ',' && !strstr(s, ",,") &&
+	       !s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-,")];
 }
 
 static void set_string(struct parser *p, char **field, const char *v)
@@ -448,6 +458,13 @@ static void topo_set(struct parser *p, const struct loc *at,
 		break;
 	case T_CMDLINE:
 		set_string(p, &t->cmdline, v);
+		break;
+	case T_SERIES:
+		if (!is_series_list(v))
+			err(p, at, "topology key '%s' wants series names (a-z, 0-9, '_', '.', '-') separated by commas, got '%s'",
+			    k->name, v);
+		else
+			set_string(p, &t->series, v);
 		break;
 	default:
 		topo_number(p, at, k, v);
@@ -1231,6 +1248,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->purpose);
 	free(sc->topo.cmdline);
 	free(sc->topo.profile);
+	free(sc->topo.series);
 	free_items(sc->items, sc->nitems);
 	for (int i = 0; i < sc->nexpects; i++) {
 		free(sc->expects[i].kind);

@@ -85,6 +85,7 @@ struct sc_topology {
 	int time_travel;		/* 0 off, 1 basic, 2 inf-cpu */
 	char *cmdline;			/* extra kernel arguments, NULL if none */
 	char *profile;			/* kernel profile, default "debug" */
+	char *series;			/* kernel series it needs ("a,b"), or NULL */
 	bool pf_indirect;
 	uint32_t seed;
 	bool seed_set;

@@ -173,8 +173,7 @@ START_TEST(test_truncated_everywhere)
 	static const char *const names[] = {
 		"pf-indirect.log", "hung-task.log", "pf-unbind.log",
 		"poweroff-panic.log", "poweroff-kasan.log",
-		"unlock-irq-enabled.log", "unlock-irq-hardirq.log",
-		"device-lock-circular.log",
+		"unlock-irq-enabled.log",
 	};
 	char out[8192];
 

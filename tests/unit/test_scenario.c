@@ -239,6 +239,7 @@ START_TEST(test_topology_overrides_and_limits)
 	ck_assert(sc.topo.pf_indirect);
 	ck_assert_str_eq(sc.topo.profile, "kasan_lite-2");
 	ck_assert_str_eq(sc.topo.cmdline, "b  c vfs=3");
+	ck_assert_ptr_null(sc.topo.series);
 	ck_assert(sc.topo.seed_set);
 	ck_assert_uint_eq(sc.topo.seed, 4294967295u);
 	scenario_free(&sc);
@@ -383,6 +384,9 @@ static const struct {
 	{ "topology timeout=0", "x.vfs:2: topology key 'timeout' wants 1..3600, got 0" },
 	{ "topology profile=Debug", "x.vfs:2: topology key 'profile' wants a name of a-z, 0-9, '_' and '-', got 'Debug'" },
 	{ "topology pf-indirect=2", "x.vfs:2: topology key 'pf-indirect' wants 0..1, got 2" },
+	{ "topology series=Locks", "x.vfs:2: topology key 'series' wants series names (a-z, 0-9, '_', '.', '-') separated by commas, got 'Locks'" },
+	{ "topology series=a,,b", "x.vfs:2: topology key 'series' wants series names" },
+	{ "topology series=a,", "x.vfs:2: topology key 'series' wants series names" },
 	{ "topology admin-limit=256", "x.vfs:2: topology key 'admin-limit' wants 1..255, got 256" },
 	{ "topology seed=4294967296", "x.vfs:2: topology key 'seed' wants 0..4294967295, got 4294967296" },
 	{ "topology colour=red", "x.vfs:2: unknown topology key 'colour' (expected one of: vfs, time-travel," },
@@ -741,6 +745,60 @@ START_TEST(test_skip_findings_without_detectors)
 }
 END_TEST
 
+/*
+ * A scenario that needs a kernel series (topology series=...) is skipped
+ * on a kernel whose vfsim-series (driver/kernel.sh) does not list it.
+ */
+START_TEST(test_skip_without_series)
+{
+	char a[512], b[512], kernel[512], out[512], text[4096] = "";
+	char *files[2] = { a, b };
+	struct sr_opts so = { .jobs = 1, .runs_dir = tmpdir, .self = "vfsim" };
+	struct scenario sc;
+	int fd, saved, ret;
+	FILE *f;
+
+	parse_ok("purpose p\ntopology series=device-lock-classes,x.y_z-1 vfs=1\n",
+		 &sc);
+	ck_assert_str_eq(sc.topo.series, "device-lock-classes,x.y_z-1");
+	ck_assert_uint_eq(sc.topo.vfs, 1);
+	scenario_free(&sc);
+
+	write_file(".config", "CONFIG_UML=y\nCONFIG_PROVE_LOCKING=y\n");
+	write_file("vfsim-series", "lock-a\nlock-b\n");
+	write_file("a.vfs", "purpose A\ntopology series=lock-\nstep probe\n");
+	write_file("b.vfs", "purpose B\ntopology series=lock-b,lock-c\nstep probe\n");
+	snprintf(a, sizeof(a), "%s/a.vfs", tmpdir);
+	snprintf(b, sizeof(b), "%s/b.vfs", tmpdir);
+	snprintf(kernel, sizeof(kernel), "%s/linux", tmpdir);
+	snprintf(out, sizeof(out), "%s/tap", tmpdir);
+	so.kernel = kernel;
+	fflush(stdout);
+	saved = dup(1);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 1);
+	ret = scenario_run_all(files, 2, &so, no_run);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(fd);
+	close(saved);
+	ck_assert_int_eq(ret, 0);
+	f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_gt(fread(text, 1, sizeof(text) - 1, f), 0);
+	fclose(f);
+	/* a whole name, not a prefix of one */
+	ck_assert_ptr_nonnull(strstr(text, "a.vfs: A # SKIP needs the kernel "
+					   "series lock-, which"));
+	ck_assert_ptr_nonnull(strstr(text, "b.vfs: B # SKIP needs the kernel "
+					   "series lock-c, which"));
+	ck_assert_ptr_nonnull(strstr(text, "# 2 skipped\n0 passed, 0 failed\n"));
+	unlink(out);
+	snprintf(out, sizeof(out), "%s/vfsim-series", tmpdir);
+	unlink(out);
+}
+END_TEST
+
 Suite *scenario_suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -775,6 +833,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(files, test_nul_byte);
 	tcase_add_test(files, test_string_includes_relative_to_name);
 	tcase_add_test(files, test_skip_findings_without_detectors);
+	tcase_add_test(files, test_skip_without_series);
 	suite_add_tcase(s, files);
 	return s;
 }
