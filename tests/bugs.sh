@@ -9,6 +9,9 @@
 #   Vfsim-Expect: finding KIND [TEXT]   an unexpected kernel report of KIND
 #                                       (whose line contains TEXT)
 #   Vfsim-Expect: verdict TEXT          a failed expectation containing TEXT
+#   Vfsim-Series: NAME                  (optional) the kernel series whose
+#                                       detector catches it; skipped on a
+#                                       kernel without it (KSERIES=off)
 #
 # First every bug scenario runs on the unpatched kernel and must pass; then,
 # for each patch, the kernel is rebuilt with it (KPATCHES=, incrementally:
@@ -37,16 +40,25 @@ trailer() {
 	sed -n "1,/^---\$/s/^$2: *//p" "$1" | head -n 1
 }
 
-# Checks one patch's trailers; prints "scenario|expect".
+# Checks one patch's trailers; prints "scenario|expect|series".
 describe() {
-	local patch=$1 scen expect
+	local patch=$1 scen expect series
 	scen=$(trailer "$patch" Vfsim-Scenario)
 	expect=$(trailer "$patch" Vfsim-Expect)
+	series=$(trailer "$patch" Vfsim-Series)
 	[[ -n $scen ]] || die "$patch: no 'Vfsim-Scenario:' trailer"
 	[[ -f $CORPUS/$scen ]] || die "$patch: scenario $scen not in $CORPUS"
 	[[ $expect =~ ^(finding|verdict)\ [^\ ] ]] ||
 		die "$patch: 'Vfsim-Expect:' must be 'finding KIND [TEXT]' or 'verdict TEXT'"
-	echo "$scen|$expect"
+	[[ -z $series || -d $REPO/driver/kseries/$series ]] ||
+		die "$patch: 'Vfsim-Series: $series' is not a series of driver/kseries/"
+	echo "$scen|$expect|$series"
+}
+
+# has_series KERNEL NAME: the kernel was built with series NAME (its
+# directory's vfsim-series, written by driver/kernel.sh, lists it).
+has_series() {
+	grep -qxF -- "$2" "$(dirname "$1")/vfsim-series" 2>/dev/null
 }
 
 # caught TAP EXPECT: whether a scenario's TAP output shows the expected
@@ -87,9 +99,9 @@ main() {
 		check_corpus
 		return
 	fi
-	local -a patches=() scens=() expects=()
+	local -a patches=() scens=() expects=() needs=()
 	local i p name start t0 secs desc verdict rep
-	local missed=0 all_start=$SECONDS
+	local missed=0 skipped=0 all_start=$SECONDS kernel result
 	if (($# > 0)); then
 		for name in "$@"; do
 			[[ -f $CORPUS/$name.patch ]] || die "no $CORPUS/$name.patch"
@@ -103,14 +115,17 @@ main() {
 	for p in "${patches[@]}"; do
 		desc=$(describe "$p")
 		scens+=("$CORPUS/${desc%%|*}")
-		expects+=("${desc#*|}")
+		desc=${desc#*|}
+		expects+=("${desc%|*}")
+		needs+=("${desc##*|}")
 	done
 
 	say "building the unpatched $KPROFILE kernel"
 	"$REPO/driver/kernel.sh" build >"$OUT/kernel.path"
+	kernel=$(tail -n 1 "$OUT/kernel.path")
 	say "running ${#scens[@]} bug scenarios on the unpatched kernel"
 	if ! "$VFSIM" run -q -j 2 -o "$OUT/unpatched" \
-		--kernel "$(tail -n 1 "$OUT/kernel.path")" "${scens[@]}" >"$OUT/unpatched.tap"; then
+		--kernel "$kernel" "${scens[@]}" >"$OUT/unpatched.tap"; then
 		cat "$OUT/unpatched.tap"
 		die "the unpatched kernel fails bug scenarios: they would catch nothing"
 	fi
@@ -119,6 +134,12 @@ main() {
 	for i in "${!patches[@]}"; do
 		p=${patches[i]}
 		name=$(basename "$p" .patch)
+		if [[ -n ${needs[i]} ]] && ! has_series "$kernel" "${needs[i]}"; then
+			say "$name: skipped: its detector is the kernel series ${needs[i]}, not in $kernel (KSERIES=off?)"
+			printf '%-24s %-56s %-7s %7s %6s %8s\n' "$name" "${expects[i]}" skipped - - - >>"$OUT/table"
+			skipped=$((skipped + 1))
+			continue
+		fi
 		say "$name: building with the patch"
 		start=$SECONDS
 		if ! KPATCHES=$p "$REPO/driver/kernel.sh" build >"$OUT/$name.kernel" 2>"$OUT/$name.build.log"; then
@@ -144,7 +165,9 @@ main() {
 	done
 	cat "$OUT/table"
 	echo "make bugs took $((SECONDS - all_start)) s" | tee "$OUT/time"
-	echo "$((${#patches[@]} - missed)) caught, $missed missed" | tee "$OUT/result"
+	result="$((${#patches[@]} - missed - skipped)) caught, $missed missed"
+	((skipped == 0)) || result+=", $skipped skipped (their kernel series is off)"
+	echo "$result" | tee "$OUT/result"
 	((missed == 0))
 }
 
