@@ -479,15 +479,22 @@ static int parse_all(char **files, int nfiles, struct scenario *sc)
  * has lockdep (KPROFILE=debug does, fast does not).  A kernel without a
  * .config beside it is assumed to have them.
  */
-static bool kernel_has_detectors(const char *kernel)
+/* Opens file @name of @kernel's build directory for reading, or NULL. */
+static FILE *open_beside(const char *kernel, const char *name)
 {
-	char path[PATH_MAX + 16], copy[PATH_MAX], line[256];
-	bool found = false;
-	FILE *f;
+	char path[PATH_MAX + 16], copy[PATH_MAX];
 
 	snprintf(copy, sizeof(copy), "%s", kernel ? kernel : "");
-	snprintf(path, sizeof(path), "%s/.config", dirname(copy));
-	f = fopen(path, "r");
+	snprintf(path, sizeof(path), "%s/%s", dirname(copy), name);
+	return fopen(path, "r");
+}
+
+static bool kernel_has_detectors(const char *kernel)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = open_beside(kernel, ".config");
+
 	if (!f)
 		return true;
 	while (!found && fgets(line, sizeof(line), f))
@@ -513,14 +520,11 @@ static bool expects_finding(const struct scenario *sc)
 static bool kernel_has_series(const char *kernel, const char *names,
 			      char *why, size_t len)
 {
-	char path[PATH_MAX + 16], copy[PATH_MAX], have[1024] = "\n";
+	char have[1024] = "\n";
 	const char *n = names;
+	FILE *f = open_beside(kernel, "vfsim-series");
 	size_t got;
-	FILE *f;
 
-	snprintf(copy, sizeof(copy), "%s", kernel ? kernel : "");
-	snprintf(path, sizeof(path), "%s/vfsim-series", dirname(copy));
-	f = fopen(path, "r");
 	if (!f)
 		return true;
 	got = fread(have + 1, 1, sizeof(have) - 2, f);
