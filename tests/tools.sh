@@ -105,7 +105,7 @@ ok "$([ $rc -eq 1 ] && [[ $out == *"KPATCHES: 0002-b-broken.patch does not apply
 T=$TMP/repo
 TP=vfsimtest
 TREES="$(dirname "$SRC")/$(basename "$SRC")+$TP"
-trap 'rm -rf "$TMP" "$TREES" "$TREES"+*' EXIT
+trap 'rm -rf "$TMP" "$TREES" "$TREES"+* "$BUILD"/kernel/*"$TP"*' EXIT
 mkdir -p "$T" && cp -a "$ROOT/driver" "$T/"
 cp "$ROOT/driver/kconfig/fast.config" "$T/driver/kconfig/$TP.config"
 iov=drivers/pci/iov.c
