@@ -574,13 +574,15 @@ patch_paths() {
 
 # Copies the source tree to $1 as hard links (no space, a second or two
 # per thousand files); a copy across file systems falls back to real files.
+# "$from/." copies the tree a symbolic link names, never the link.
 copy_tree() {
 	local from=$1 to=$2
 	rm -rf "$to"
-	if ! cp -al "$from" "$to" 2>/dev/null; then
-		rm -rf "$to"
+	mkdir -p "$to"
+	if ! cp -al "$from/." "$to/" 2>/dev/null; then
+		rm -rf "$to" && mkdir -p "$to"
 		say "hard links impossible ($to is on another file system): copying"
-		cp -a "$from" "$to"
+		cp -a "$from/." "$to/"
 	fi
 	rm -rf "$to/.git"
 }

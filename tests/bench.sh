@@ -120,8 +120,12 @@ cold_build() {
 for profile in debug fast cover; do
 	if [[ ${BENCH_COLD:-0} == 1 ]]; then
 		rm -rf "$BUILD/bench-kernel"
-		mkdir -p "$BUILD/bench-kernel"
-		ln -s "$BUILD/src" "$BUILD/bench-kernel/src"
+		# The pristine trees are shared (read only); the profile's series
+		# and patch trees are the cold build's own.
+		mkdir -p "$BUILD/bench-kernel/src"
+		for t in "$BUILD"/src/*; do
+			[[ $t == *+* ]] || ln -s "$t" "$BUILD/bench-kernel/src/"
+		done
 		cp -a "$BUILD/apt" "$BUILD/bench-kernel/apt"
 		BUILD=$BUILD/bench-kernel KPROFILE=$profile "$ROOT/driver/kernel.sh" build >/dev/null 2>&1 ||
 			echo "bench: cold $profile build failed" >&2
