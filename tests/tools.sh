@@ -101,34 +101,45 @@ ok "$([ $rc -eq 1 ] && [[ $out == *"KPATCHES: 0002-b-broken.patch does not apply
 	"a patch that does not apply is named, with its file"
 
 # Profile series, in a scratch copy of driver/ with a profile of its own
-# (vfsimtest) whose series changes one file; KPATCHES go on top of it.
+# (vfsimtest) whose series changes one file of a small fake kernel tree
+# (KSRC), built into a scratch BUILD; KPATCHES go on top of it.
 T=$TMP/repo
 TP=vfsimtest
-TREES="$(dirname "$SRC")/$(basename "$SRC")+$TP"
-trap 'rm -rf "$TMP" "$TREES" "$TREES"+* "$BUILD"/kernel/*"$TP"*' EXIT
+FK=$TMP/ksrc
+KB=$TMP/kbuild
+TREES=$KB/src/ksrc+$TP
 mkdir -p "$T" && cp -a "$ROOT/driver" "$T/"
 cp "$ROOT/driver/kconfig/fast.config" "$T/driver/kconfig/$TP.config"
 iov=drivers/pci/iov.c
-sum0=$(cat "$SRC/$mig" "$SRC/$common" "$SRC/$iov" | sha256sum)
+mkdir -p "$FK/arch/um" "$FK/drivers/pci" "$(dirname "$FK/$mig")"
+printf 'kernelversion:\n\t@echo 7.3.0\n' >"$FK/Makefile"
+: >"$FK/Kconfig"
+seq 1 20 | sed 's|^|/* iov line |; s|$| */|' >"$FK/$iov"
+seq 1 20 | sed 's|^|/* migrate line |; s|$| */|' >"$FK/$mig"
+fsum0=$(cat "$FK/$iov" "$FK/$mig" | sha256sum)
+# add_patch DIR NAME FILE TEXT: DIR/0001-NAME.patch appends TEXT to FILE.
+add_patch() {
+	mkdir -p "$1"
+	{ cat "$FK/$3"; echo "$4"; } >"$TMP/new"
+	diff -u --label "a/$3" --label "b/$3" "$FK/$3" "$TMP/new" >"$1/0001-$2.patch"
+}
 # series_patch NAME FILE TEXT: a series NAME whose patch appends TEXT to FILE.
 series_patch() {
-	mkdir -p "$T/driver/kseries/$1"
+	add_patch "$T/driver/kseries/$1" "$1" "$2" "$3"
 	echo "test series $1" >"$T/driver/kseries/$1/README"
-	{ cat "$SRC/$2"; echo "$3"; } >"$TMP/new"
-	diff -u --label "a/$2" --label "b/$2" "$SRC/$2" "$TMP/new" \
-		>"$T/driver/kseries/$1/0001-$1.patch"
 }
 series_patch t1 "$iov" "/* vfsim series t1 */"
+add_patch "$TMP/k1" k1 "$mig" "/* vfsim KPATCHES k1 */"
 printf '# the test profile\n\nt1   # one series\n' >"$T/driver/kconfig/$TP.series"
-tks() { KPROFILE=$TP "$T/driver/kernel.sh" "$@"; }
+tks() { BUILD=$KB KSRC=$FK KPROFILE=$TP "$T/driver/kernel.sh" "$@"; }
 
-out=$(tks path; KSERIES=off tks path; tks --no-series path; KPATCHES=$TMP/s1 KSERIES=off tks path
-	KPROFILE=fast "$T/driver/kernel.sh" --no-series path)
-want="$BUILD/kernel/$TP/linux
-$BUILD/kernel/$TP+noseries/linux
-$BUILD/kernel/$TP+noseries/linux
-$BUILD/kernel/$TP+noseries+patches/linux
-$BUILD/kernel/fast/linux"
+out=$(tks path; KSERIES=off tks path; tks --no-series path; KPATCHES=$TMP/k1 KSERIES=off tks path
+	BUILD=$KB KPROFILE=fast "$T/driver/kernel.sh" --no-series path)
+want="$KB/kernel/$TP/linux
+$KB/kernel/$TP+noseries/linux
+$KB/kernel/$TP+noseries/linux
+$KB/kernel/$TP+noseries+patches/linux
+$KB/kernel/fast/linux"
 printf 'got:\n%s\nwant:\n%s\n' "$out" "$want" >"$TMP/why"
 ok "$([ "$out" == "$want" ]; echo $?)" \
 	"KSERIES=off builds into +noseries, and changes nothing for a profile without series"
@@ -150,28 +161,28 @@ ok "$([ -z "$bad" ]; echo $?)" "make and kernel.sh agree on the kernel's path (K
 T1=$(tks patch 2>"$TMP/err")
 cat "$TMP/err" >"$TMP/why"
 ok "$([ "$T1" == "$TREES" ] && tail -n 1 "$T1/$iov" | grep -qF 'series t1' &&
-	[ "$(stat -c %i "$T1/$iov")" != "$(stat -c %i "$SRC/$iov")" ] &&
-	[ "$(stat -c %i "$T1/$mig")" == "$(stat -c %i "$SRC/$mig")" ] &&
+	[ "$(stat -c %i "$T1/$iov")" != "$(stat -c %i "$FK/$iov")" ] &&
+	[ "$(stat -c %i "$T1/$mig")" == "$(stat -c %i "$FK/$mig")" ] &&
 	grep -q 'applied series t1: 1 patches' "$TMP/err"; echo $?)" \
 	"a profile's series is applied to its own hard-link copy (patched file copied first)"
 
-T2=$(KPATCHES=$TMP/s1 tks patch 2>"$TMP/why")
+T2=$(KPATCHES=$TMP/k1 tks patch 2>"$TMP/why")
 ok "$([ "$T2" == "$TREES+patches" ] && tail -n 1 "$T2/$iov" | grep -qF 'series t1' &&
-	! cmp -s "$SRC/$mig" "$T2/$mig" && cmp -s "$T1/$mig" "$SRC/$mig"; echo $?)" \
+	! cmp -s "$FK/$mig" "$T2/$mig" && cmp -s "$T1/$mig" "$FK/$mig"; echo $?)" \
 	"KPATCHES are applied on top of the profile's series, in a tree of their own"
 
-T3=$(KPATCHES=$TMP/s1 KSERIES=off tks patch 2>"$TMP/why")
-ok "$([ "$T3" == "$TREES+noseries+patches" ] && cmp -s "$SRC/$iov" "$T3/$iov" &&
-	! cmp -s "$SRC/$mig" "$T3/$mig" && grep -q 'series off' "$TMP/why"; echo $?)" \
+T3=$(KPATCHES=$TMP/k1 KSERIES=off tks patch 2>"$TMP/why")
+ok "$([ "$T3" == "$TREES+noseries+patches" ] && cmp -s "$FK/$iov" "$T3/$iov" &&
+	! cmp -s "$FK/$mig" "$T3/$mig" && grep -q 'series off' "$TMP/why"; echo $?)" \
 	"KSERIES=off leaves the series out under KPATCHES"
 
 series_patch t1 "$iov" "/* vfsim series t1, second version */"
-KPATCHES=$TMP/s1 tks patch >/dev/null 2>"$TMP/why"
+KPATCHES=$TMP/k1 tks patch >/dev/null 2>"$TMP/why"
 ok "$(tail -n 1 "$T1/$iov" | grep -qF 'second version' &&
-	tail -n 1 "$T2/$iov" | grep -qF 'second version' && ! cmp -s "$SRC/$mig" "$T2/$mig"; echo $?)" \
+	tail -n 1 "$T2/$iov" | grep -qF 'second version' && ! cmp -s "$FK/$mig" "$T2/$mig"; echo $?)" \
 	"a changed series reaches its tree and the KPATCHES tree above it"
 
-series_patch t2 "$common" "/* vfsim series t2 */"
+series_patch t2 "$mig" "/* vfsim series t2 */"
 sed -i 's/^ /X/' "$T/driver/kseries/t2/0001-t2.patch"   # context that is not in the tree
 printf 't1\nt2\n' >"$T/driver/kconfig/$TP.series"
 out=$(tks patch 2>&1)
@@ -198,7 +209,8 @@ echo "missing:$bad" >"$TMP/why"
 ok "$([ -z "$bad" ]; echo $?)" "every driver/kseries/ series has a README and patches"
 
 echo "pristine tree changed" >"$TMP/why"
-ok "$([ "$(cat "$SRC/$mig" "$SRC/$common" "$SRC/$iov" | sha256sum)" == "$sum0" ]; echo $?)" \
+ok "$([ "$(cat "$SRC/$mig" "$SRC/$common" | sha256sum)" == "$sum0" ] &&
+	[ "$(cat "$FK/$iov" "$FK/$mig" | sha256sum)" == "$fsum0" ]; echo $?)" \
 	"the pristine source is never modified"
 
 echo "1..$n"
