@@ -96,8 +96,14 @@ test_ctl() {
 	"$VFSIM" run -q -o "$RUNS/ctl" -t 60 probe "sleep 4" >/dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 50); do [ -e "$RUNS/ctl/ctl" ] && break; sleep 0.1; done
-	sleep 1
-	out=$("$VFSIM" ctl "$RUNS/ctl" stats 2>&1)
+	# The control socket exists from the start, before UML has booted and
+	# probed the PF (about a second, more on a busy machine): ask until the
+	# probe's five admin commands show, while the run lasts.
+	for _ in $(seq 30); do
+		out=$("$VFSIM" ctl "$RUNS/ctl" stats 2>&1)
+		[[ $out == *"pf.admin_commands=5"* ]] && break
+		sleep 0.1
+	done
 	"$VFSIM" ctl "$RUNS/ctl" fault admin-fial op=LIST_USE >/dev/null 2>&1 || rc=$?
 	wait "$pid"
 	if [[ $out == *"pf.admin_commands=5"* ]] && [ "$rc" -eq 1 ] &&
