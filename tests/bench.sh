@@ -156,7 +156,7 @@ else
 			[[ ! -f $stree/$f ]] || touch "$stree/$f"
 		done
 		t0=$(date +%s.%N)
-		"$ROOT/driver/kernel.sh" build >/dev/null 2>&1 || echo "bench: rebuild failed" >&2
+		"$ROOT/driver/kernel.sh" build --force >/dev/null 2>&1 || echo "bench: rebuild failed" >&2
 		printf 'kernel series of %s (%s): rebuild of the files they patch: %6.1f s (%s objects compiled)\n' "$prof" \
 			"$(paste -sd, "$kdir/vfsim-series")" "$(echo "$(date +%s.%N) - $t0" | bc -l)" \
 			"$(tail -n 1 "$kdir/build-times" | grep -o 'compiled=[0-9]*' | cut -d= -f2)"
