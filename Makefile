@@ -4,7 +4,7 @@
 
 BUILD ?= build
 KPROFILE ?= debug
-export BUILD KPROFILE KSRC KDEB KPATCHES KSERIES
+export BUILD KPROFILE KSRC KDEB KPATCHES KSERIES KVER
 
 B := $(BUILD)
 UAPI := $(B)/uapi/include
@@ -13,7 +13,11 @@ UAPI_STAMP := $(UAPI)/linux/virtio_pcidev.h
 # KSERIES=off one without the profile's kernel series (driver/kseries/).
 NOSERIES := $(if $(and $(filter off,$(KSERIES)),$(wildcard driver/kconfig/$(KPROFILE).series)),+noseries)
 KERNEL := $(B)/kernel/$(KPROFILE)$(NOSERIES)$(if $(KPATCHES),+patches)/linux
-ifneq ($(KPATCHES)$(NOSERIES)$(filter-out debug,$(KPROFILE)),)
+# KVER=6.12|7.2|7.3: that series' kernel (its own directory, doc/kernel.md).
+ifneq ($(KVER),)
+KERNEL := $(shell driver/kernel.sh path)
+endif
+ifneq ($(KPATCHES)$(NOSERIES)$(KVER)$(filter-out debug,$(KPROFILE)),)
 # vfsim, the integration tests and the bench then run that kernel.
 export VFSIM_KERNEL := $(abspath $(KERNEL))
 endif
