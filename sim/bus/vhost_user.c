@@ -109,10 +109,35 @@ static int check_index(const struct vu_msg *m, uint32_t index, char *err,
 	return 0;
 }
 
+/*
+ * The payload sizes the protocol allows a message carrying an array and
+ * its count (QEMU docs/interop/vhost-user.rst): the front end may send
+ * its whole array, not only the entries the count uses.  Linux 6.12's
+ * UML front end sends SET_MEM_TABLE sized for its two-region array with
+ * one region in use; 7.2 sends exactly one; libvhost-user and DPDK take
+ * both.  So: the header, then @need entries at least and @cap at most, in
+ * whole entries.  The entries past the count are ignored.  Every other
+ * message has one fixed layout and must match it exactly (check_size()).
+ */
+static int check_array_size(const struct vu_msg *m, size_t head,
+			    size_t entry, uint32_t need, uint32_t cap,
+			    char *err, size_t errlen)
+{
+	size_t size = m->hdr.size;
+
+	if (size < head + need * entry || size > head + cap * entry ||
+	    (size - head) % entry)
+		return check_fail("%s of %u entries in %u bytes (%zu + %u to "
+				  "%u entries of %zu)", req_name(m->hdr.request),
+				  need, m->hdr.size, head, need, cap, entry);
+	return 0;
+}
+
 static int check_mem_table(const struct vu_msg *m, unsigned int nfds,
 			   char *err, size_t errlen)
 {
 	uint32_t n;
+	int ret;
 
 	if (m->hdr.size < 8)
 		return check_fail("SET_MEM_TABLE with %u payload bytes",
@@ -120,9 +145,10 @@ static int check_mem_table(const struct vu_msg *m, unsigned int nfds,
 	n = m->mem.num;
 	if (!n || n > VU_MAX_REGIONS)
 		return check_fail("SET_MEM_TABLE with %u regions", n);
-	if (m->hdr.size != 8 + n * sizeof(struct vu_mem_region))
-		return check_fail("SET_MEM_TABLE of %u regions in %u bytes", n,
-				  m->hdr.size);
+	ret = check_array_size(m, 8, sizeof(struct vu_mem_region), n,
+			       VU_MAX_REGIONS, err, errlen);
+	if (ret)
+		return ret;
 	if (nfds != n)
 		return check_fail("SET_MEM_TABLE of %u regions with %u fds", n,
 				  nfds);
@@ -265,6 +291,10 @@ static int set_mem_table(struct vu_dev *d, const struct vu_msg *m, int *fds)
 		desc[i] = (struct guest_mem_desc){
 			m->mem.r[i].gpa, m->mem.r[i].size, m->mem.r[i].uaddr,
 			m->mem.r[i].mmap_offset };
+	if (m->hdr.size != 8 + m->mem.num * sizeof(struct vu_mem_region))
+		vlog_once(LOG_INFO, d->name, "SET_MEM_TABLE of %u regions in "
+			  "%u bytes (the front end's whole array); the rest is "
+			  "ignored", m->mem.num, m->hdr.size);
 	ret = guest_mem_map(&d->mem, desc, m->mem.num, fds);
 	close_fds(fds, m->mem.num);
 	if (ret) {
