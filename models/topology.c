@@ -39,6 +39,7 @@ struct topology *topology_create(const struct topology_opts *o)
 		.name = "pf",
 		.admin_vq = true,
 		.indirect = o->pf_indirect,
+		.legacy = o->pf_legacy,
 		.total_vfs = o->vfs,
 		.parts_get_limit = o->parts_obj_limit,
 		.parts_set_limit = o->parts_obj_limit,

@@ -15,6 +15,7 @@ Suite *kreport_capture_suite(void);	/* tests/unit/test_kreport_capture.c */
 Suite *lockmap_suite(void);	/* tests/unit/test_lockmap.c */
 Suite *steps_suite(void);	/* tests/unit/test_steps.c */
 Suite *cover_suite(void);	/* tests/unit/test_cover.c */
+Suite *admin_legacy_suite(void);	/* tests/unit/test_admin_legacy.c */
 
 int main(void)
 {
@@ -26,6 +27,7 @@ int main(void)
 		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
 		fault_suite, kreport_capture_suite, lockmap_suite,
 		steps_suite, cover_suite,
+		admin_legacy_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
