@@ -85,6 +85,9 @@ static const char usage_run[] =
 "      --cmdline ARGS     extra kernel command line arguments\n"
 "      --pf-indirect      PF offers VIRTIO_RING_F_INDIRECT_DESC (shows a\n"
 "                         sleep-in-atomic bug in Linux 7.2/7.3's admin queue)\n"
+"      --pf-legacy        PF serves its VFs' legacy interface (the legacy\n"
+"                         admin commands; VF BAR0 hardwired to zero), for\n"
+"                         virtio-vfio-pci's emulated I/O BAR0 (doc/legacy.md)\n"
 "      --allow-findings   kernel reports do not fail the run\n"
 "  -q, --quiet            do not copy the console to stdout\n"
 "  -v, --verbose          debug messages from the simulator\n"
@@ -237,6 +240,7 @@ static int parse_opt(int c, const char *arg, struct run_opts *o,
 	case 'C': o->cmdline = arg; return 0;
 	case 'F': o->allow_findings = true; return 0;
 	case 'I': t->pf_indirect = true; return 0;
+	case 'L': t->pf_legacy = true; return 0;
 	case 'q': o->echo = false; return 0;
 	case 'v': log_max_level = LOG_DEBUG; return 0;
 	case 'h': fputs(usage_run, stdout); exit(0);
@@ -280,6 +284,7 @@ static int run_scenario_topology(struct run_opts *o,
 		.mac = { 0x52, 0x54, 0x00, 0x56, 0x46, 0x00 },
 		.vfs = st->vfs,
 		.pf_indirect = st->pf_indirect,
+		.pf_legacy = st->pf_legacy,
 		.context_extra = st->context_size,
 		.parts_obj_limit = st->admin_limit,
 	};
@@ -358,6 +363,7 @@ static int cmd_run(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "allow-findings", no_argument, NULL, 'F' },
 		{ "pf-indirect", no_argument, NULL, 'I' },
+		{ "pf-legacy", no_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },

@@ -368,7 +368,7 @@ static const struct topo_key {
 	const char *name;
 	enum topo_type type;
 	unsigned long long min, max;
-	size_t off;		/* T_UINT: of its unsigned int */
+	size_t off;		/* T_UINT, T_BOOL: of its field */
 } topo_keys[] = {
 #define U(name, min, max, field) \
 	{ name, T_UINT, min, max, offsetof(struct sc_topology, field) }
@@ -380,7 +380,8 @@ static const struct topo_key {
 	{ "cmdline", T_CMDLINE, 0, 0, 0 },
 	{ "profile", T_PROFILE, 0, 0, 0 },
 	{ "series", T_SERIES, 0, 0, 0 },
-	{ "pf-indirect", T_BOOL, 0, 1, 0 },
+	{ "pf-indirect", T_BOOL, 0, 1, offsetof(struct sc_topology, pf_indirect) },
+	{ "pf-legacy", T_BOOL, 0, 1, offsetof(struct sc_topology, pf_legacy) },
 	U("admin-limit", 1, 255, admin_limit),
 	{ "seed", T_SEED, 0, UINT32_MAX, 0 },
 #undef U
@@ -424,7 +425,7 @@ static void topo_number(struct parser *p, const struct loc *at,
 		return;
 	}
 	if (k->type == T_BOOL) {
-		t->pf_indirect = n;
+		*(bool *)((char *)t + k->off) = n;
 	} else if (k->type == T_SEED) {
 		t->seed = n;
 		t->seed_set = true;
@@ -564,7 +565,9 @@ static const char *const admin_ops[] = {
 	"LIST_QUERY", "LIST_USE", "CAP_ID_LIST_QUERY", "DEVICE_CAP_GET",
 	"DRIVER_CAP_SET", "RESOURCE_OBJ_CREATE", "RESOURCE_OBJ_DESTROY",
 	"DEV_PARTS_METADATA_GET", "DEV_PARTS_GET", "DEV_PARTS_SET",
-	"DEV_MODE_SET", "any",
+	"DEV_MODE_SET", "LEGACY_COMMON_CFG_WRITE", "LEGACY_COMMON_CFG_READ",
+	"LEGACY_DEV_CFG_WRITE", "LEGACY_DEV_CFG_READ", "LEGACY_NOTIFY_INFO",
+	"any",
 };
 
 static bool check_value(struct parser *p, const struct loc *at,

@@ -87,6 +87,7 @@ struct sc_topology {
 	char *profile;			/* kernel profile, default "debug" */
 	char *series;			/* kernel series it needs ("a,b"), or NULL */
 	bool pf_indirect;
+	bool pf_legacy;			/* the PF serves its VFs' legacy I/O */
 	uint32_t seed;
 	bool seed_set;
 };
