@@ -18,6 +18,7 @@
 #include "driver/agent/step_spec.h"
 #include "models/topology.h"
 #include "cover_cmd.h"
+#include "kcaps.h"
 #include "lockmap.h"
 #include "sim/bus/log.h"
 #include "run.h"
@@ -41,6 +42,9 @@ static const char usage_main[] =
 "                            ordering, verdicts (Markdown, JSON, Graphviz)\n"
 "  cover RUN_DIR...          which lines of the drivers the runs executed\n"
 "                            (runs on a KPROFILE=cover kernel; lcov HTML)\n"
+"  caps [-k KERNEL] [REQ...] what the kernel can do under vfsim; with\n"
+"                            requirements (migration, legacy-io, ...),\n"
+"                            exit 1 and say which one it does not meet\n"
 "  help [COMMAND|steps]      show help; 'steps': the agent's steps\n"
 "  version                   print the version\n"
 "\n"
@@ -570,6 +574,52 @@ static int cmd_lockmap(int argc, char **argv)
 	return 0;
 }
 
+static const char usage_caps[] =
+"usage: vfsim caps [-k KERNEL] [REQUIREMENT...]\n"
+"\n"
+"Print the kernel's version and capabilities as key=value lines, asked of\n"
+"the kernel itself (--showconfig and its symbols).  With requirements, as\n"
+"scenarios declare them (migration, legacy-io, detectors, kasan,\n"
+"kernel>=X.Y, kernel<X.Y), exit 1 and print 'unmet: REQ: why' for the\n"
+"first one not met (doc/scenarios.md).\n"
+"\n"
+"  -k, --kernel PATH   default: $VFSIM_KERNEL, else build/kernel/$KPROFILE/linux\n";
+
+/* vfsim caps: the kernel's capabilities, or whether it meets some. */
+static int cmd_caps(int argc, char **argv)
+{
+	char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
+	char err[300], why[300];
+	struct kcaps c;
+	int i = 1;
+
+	default_paths(kernel, agent, run_dir);
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage_caps, stdout);
+		return 0;
+	}
+	if (argc > 2 && (!strcmp(argv[1], "-k") || !strcmp(argv[1], "--kernel"))) {
+		snprintf(kernel, sizeof(kernel), "%s", argv[2]);
+		i = 3;
+	}
+	for (int k = i; k < argc; k++)
+		if (kcaps_check_word(argv[k], err, sizeof(err)))
+			return bad_arg("caps", argv[k], err);
+	if (kcaps_probe(kernel, &c, err, sizeof(err))) {
+		fprintf(stderr, "vfsim: error: %s\n", err);
+		return RUN_ERROR;
+	}
+	printf("kernel=%s\nversion=%s\nmigration=%d\nlegacy-io=%d\n"
+	       "detectors=%d\nkasan=%d\n", kernel, c.version, c.migration,
+	       c.legacy_io, c.detectors, c.kasan);
+	for (; i < argc; i++)
+		if (kcaps_unmet(&c, argv[i], why, sizeof(why))) {
+			printf("unmet: %s: %s\n", argv[i], why);
+			return RUN_FAIL;
+		}
+	return 0;
+}
+
 static const char usage_ctl[] =
 "usage: vfsim ctl RUN_DIR COMMAND [ARGS...]\n"
 "\n"
@@ -650,6 +700,8 @@ int main(int argc, char **argv)
 		return cmd_lockmap(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cover"))
 		return cover_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "caps"))
+		return cmd_caps(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vfsim %s\n", VFSIM_VERSION);
 		return 0;
@@ -661,6 +713,7 @@ int main(int argc, char **argv)
 		      argc > 2 && !strcmp(argv[2], "lockmap") ? usage_lockmap :
 		      argc > 2 && !strcmp(argv[2], "ctl") ? usage_ctl :
 		      argc > 2 && !strcmp(argv[2], "cover") ? cover_usage :
+		      argc > 2 && !strcmp(argv[2], "caps") ? usage_caps :
 		      usage_main, stdout);
 		return 0;
 	}

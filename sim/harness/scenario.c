@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "driver/agent/step_spec.h"
+#include "kcaps.h"
 #include "scenario.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -51,7 +52,7 @@ struct parser {
 	/* The open parallel block; moved into items at its `end`. */
 	bool in_block;
 	struct sc_item block;
-	int block_cap, items_cap, expects_cap, files_cap;
+	int block_cap, items_cap, expects_cap, files_cap, requires_cap;
 };
 
 /* --- errors and memory -------------------------------------------------- */
@@ -1050,6 +1051,94 @@ static void do_include(struct parser *p, const struct loc *at, char *rest)
 	free(path);
 }
 
+/* --- requires ----------------------------------------------------------- */
+
+static void do_requires(struct parser *p, const struct loc *at, char *rest)
+{
+	struct scenario *sc = p->sc;
+	char why[200], *w, *next;
+
+	if (p->first_what) {
+		err(p, at, "'requires' after the first %s (%s:%d)",
+		    p->first_what, p->first.file, p->first.line);
+		return;
+	}
+	if (!*rest) {
+		err(p, at, "'requires' needs what the kernel must have, e.g. 'requires migration'");
+		return;
+	}
+	for (w = rest; *w; w = next) {
+		char **grown;
+
+		next = split_word(w);
+		if (kcaps_check_word(w, why, sizeof(why))) {
+			err(p, at, "%s", why);
+			continue;
+		}
+		grown = grow(p, sc->requires, sc->nrequires, &p->requires_cap,
+			     sizeof(*sc->requires));
+		if (!grown)
+			return;
+		sc->requires = grown;
+		sc->requires[sc->nrequires] = sdup(p, w);
+		if (sc->requires[sc->nrequires])
+			sc->nrequires++;
+	}
+}
+
+static bool declared(const struct scenario *sc, const char *req)
+{
+	for (int i = 0; i < sc->nrequires; i++)
+		if (!strcmp(sc->requires[i], req))
+			return true;
+	return false;
+}
+
+/* What a step needs the kernel to have, or NULL. */
+static const char *step_needs(const char *text)
+{
+	if (!strncmp(text, "mig-", 4) || !strncmp(text, "sim-compare", 11))
+		return "migration";
+	if (!strncmp(text, "legacy-", 7))
+		return "legacy-io";
+	return NULL;
+}
+
+static void check_item_needs(struct parser *p, const struct sc_item *it)
+{
+	const struct loc at = { it->file, it->line };
+	const char *need;
+
+	for (int c = 0; c < it->nchildren; c++)
+		check_item_needs(p, &it->children[c]);
+	if (it->kind != SC_STEP || !(need = step_needs(it->text)))
+		return;
+	if (!declared(p->sc, need))
+		err(p, &at, "step '%.*s' needs 'requires %s' (kernels without "
+		    "it skip the scenario)", (int)strcspn(it->text, " "),
+		    it->text, need);
+	if (!strcmp(need, "legacy-io") && !p->sc->topo.pf_legacy)
+		err(p, &at, "step '%.*s' needs 'topology pf-legacy=1' (a PF "
+		    "that serves the legacy interface)",
+		    (int)strcspn(it->text, " "), it->text);
+}
+
+/* Every capability the steps need is declared (after the whole file). */
+static void check_requires(struct parser *p)
+{
+	const struct scenario *sc = p->sc;
+
+	for (int i = 0; i < sc->nitems && !full(p); i++)
+		check_item_needs(p, &sc->items[i]);
+	for (int e = 0; e < sc->nexpects && !full(p); e++) {
+		const struct sc_expect *x = &sc->expects[e];
+		const struct loc at = { x->file, x->line };
+
+		if (!strcmp(x->kind, "equal") && !declared(sc, "migration"))
+			err(p, &at, "'expect equal' needs 'requires migration'");
+	}
+}
+
 static const struct directive {
 	const char *name;
 	void (*run)(struct parser *p, const struct loc *at, char *rest);
@@ -1062,6 +1151,7 @@ static const struct directive {
 	{ "expect", do_expect },
 	{ "parallel", do_parallel },
 	{ "end", do_end },
+	{ "requires", do_requires },
 };
 
 /* --- lines and files ---------------------------------------------------- */
@@ -1261,6 +1351,9 @@ void scenario_free(struct scenario *sc)
 	for (int i = 0; i < sc->nfiles; i++)
 		free(sc->files[i]);
 	free(sc->files);
+	for (int i = 0; i < sc->nrequires; i++)
+		free(sc->requires[i]);
+	free(sc->requires);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -1282,6 +1375,8 @@ static int finish(struct parser *p, char **msgs, char **errors)
 	/* Only once the top file could be read: else that is the error. */
 	if (!p->purpose.file && sc->nfiles)
 		err(p, &top, "missing 'purpose' line");
+	if (!p->nerrs && !p->oom)
+		check_requires(p);
 	if (p->oom)
 		fprintf(p->errf, "%s: out of memory\n", sc->path ? sc->path : "?");
 	failed = p->nerrs || p->oom;

@@ -9,6 +9,7 @@
  *	step AGENT-STEP WORDS...		passed verbatim to the agent
  *	fault FAULT KEY=VALUE ...		armed when reached
  *	expect KIND ARG...			checked after the run
+ *	requires WORD...			what the kernel must have
  *	parallel / end				steps and faults run concurrently
  *
  * Contract: scenario_parse() reads the whole file and its includes and
@@ -19,7 +20,14 @@
  * On success *errors is NULL.  @errors may be NULL.  The caller frees
  * *errors with free() and @sc with scenario_free().
  *
- * Rules a reader might not guess: topology lines precede every step,
+ * `requires` words are kcaps_check_word()'s (sim/harness/kcaps.h):
+ * migration, legacy-io, detectors, kasan, kernel>=X.Y, kernel<X.Y.  A
+ * scenario whose steps need a capability must declare it: mig-* and
+ * sim-compare* steps and `expect equal` need migration; legacy-* steps
+ * need legacy-io and `topology pf-legacy=1`.
+ *
+ * Rules a reader might not guess: topology and requires lines precede
+ * every step,
  * fault, block and expect (later keys override earlier ones; cmdline=
  * takes the rest of the line); `expect status|errno` must follow a step
  * line, not a fault or a block; a fault's or `expect equal`'s vfN must
@@ -102,6 +110,8 @@ struct scenario {
 	int nexpects;
 	char **files;
 	int nfiles;
+	char **requires;		/* `requires` words, in file order */
+	int nrequires;
 };
 
 int scenario_parse(const char *path, struct scenario *sc, char **errors);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kcaps.h"
 #include "kreport.h"
 #include "sim/bus/log.h"
 #include "scenario_run.h"
@@ -474,11 +475,6 @@ static int parse_all(char **files, int nfiles, struct scenario *sc)
 	return failed;
 }
 
-/*
- * Whether the kernel can produce findings: its build directory's .config
- * has lockdep (KPROFILE=debug does, fast does not).  A kernel without a
- * .config beside it is assumed to have them.
- */
 /* Opens file @name of @kernel's build directory for reading, or NULL. */
 static FILE *open_beside(const char *kernel, const char *name)
 {
@@ -487,20 +483,6 @@ static FILE *open_beside(const char *kernel, const char *name)
 	snprintf(copy, sizeof(copy), "%s", kernel ? kernel : "");
 	snprintf(path, sizeof(path), "%s/%s", dirname(copy), name);
 	return fopen(path, "r");
-}
-
-static bool kernel_has_detectors(const char *kernel)
-{
-	char line[256];
-	bool found = false;
-	FILE *f = open_beside(kernel, ".config");
-
-	if (!f)
-		return true;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strcmp(line, "CONFIG_PROVE_LOCKING=y\n");
-	fclose(f);
-	return found;
 }
 
 static bool expects_finding(const struct scenario *sc)
@@ -546,13 +528,27 @@ static bool kernel_has_series(const char *kernel, const char *names,
 	return true;
 }
 
-/* Why @sc cannot run on the kernel, or NULL. */
+/*
+ * Why @sc cannot run on @kernel, whose capabilities are @caps, or NULL: a
+ * `requires` word it does not meet, an expected report on a kernel
+ * without detectors, or a kernel series (topology series=) it lacks.
+ */
 static const char *skip_reason(const struct scenario *sc, const char *kernel,
-			       bool detectors, char *buf, size_t len)
+			       const struct kcaps *caps, char *buf, size_t len)
 {
-	if (!detectors && expects_finding(sc))
-		return "expects a kernel report; this kernel has no detectors "
-		       "(KPROFILE=debug has)";
+	char why[200];
+
+	for (int i = 0; i < sc->nrequires; i++)
+		if (kcaps_unmet(caps, sc->requires[i], why, sizeof(why))) {
+			snprintf(buf, len, "requires %s: %s", sc->requires[i],
+				 why);
+			return buf;
+		}
+	if (caps->known && !caps->detectors && expects_finding(sc)) {
+		snprintf(buf, len, "expects a kernel report; this kernel has "
+			 "no detectors (KPROFILE=debug has)");
+		return buf;
+	}
 	if (sc->topo.series &&
 	    !kernel_has_series(kernel, sc->topo.series, buf, len))
 		return buf;
@@ -565,8 +561,24 @@ static void print_skip(int n, const struct scenario *sc, const char *why,
 	printf("ok %d - %s: %s # SKIP %s\n", n, sc->path, sc->purpose, why);
 	if (junit)
 		fprintf(junit, "  <testcase classname=\"vfsim\" name=\"%s\">"
-			"<skipped/></testcase>\n", sc->path);
+			"<skipped message=\"%s\"/></testcase>\n", sc->path,
+			why);
 	fflush(stdout);
+}
+
+/* The kernel's version and capabilities, as a TAP comment. */
+static void probe_kernel(const char *kernel, struct kcaps *caps)
+{
+	char err[300];
+
+	if (kcaps_probe(kernel, caps, err, sizeof(err))) {
+		printf("# kernel: %s; running every scenario\n", err);
+		return;
+	}
+	printf("# kernel %s: migration=%s legacy-io=%s detectors=%s kasan=%s\n",
+	       caps->version, caps->migration ? "yes" : "no",
+	       caps->legacy_io ? "yes" : "no", caps->detectors ? "yes" : "no",
+	       caps->kasan ? "yes" : "no");
 }
 
 int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
@@ -578,8 +590,9 @@ int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
 	int *status = calloc(nfiles, sizeof(int));
 	double *t0 = calloc(nfiles, sizeof(double));
 	bool *finished = calloc(nfiles, sizeof(bool));
-	bool *skipped = calloc(nfiles, sizeof(bool)), detectors;
-	char why[256];
+	bool *skipped = calloc(nfiles, sizeof(bool));
+	char (*why)[300] = calloc(nfiles, 300);
+	struct kcaps caps;
 	int nskipped = 0;
 	struct slot *slots = calloc(so->jobs, sizeof(*slots));
 	uint64_t *seeds = calloc(nfiles, sizeof(uint64_t));
@@ -589,7 +602,7 @@ int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
 	int ret = 0;
 
 	if (!sc || !sel || !status || !t0 || !finished || !skipped || !slots ||
-	    !seeds || !dirs)
+	    !seeds || !dirs || !why)
 		return 2;
 	if (parse_all(files, nfiles, sc)) {
 		ret = 2;
@@ -600,6 +613,7 @@ int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
 			sel[nsel++] = i;
 	printf("TAP version 13\n1..%d\n# seed %llu\n", nsel,
 	       (unsigned long long)so->seed);
+	probe_kernel(so->kernel, &caps);
 	fflush(stdout);
 	if (so->junit && !(junit = fopen(so->junit, "w")))
 		fprintf(stderr, "vfsim: cannot write %s\n", so->junit);
@@ -608,10 +622,9 @@ int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
 			"tests=\"%d\">\n", nsel);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	detectors = kernel_has_detectors(so->kernel);
 	for (int k = 0; k < nsel; k++)
-		if (skip_reason(&sc[sel[k]], so->kernel, detectors, why,
-				sizeof(why))) {
+		if (skip_reason(&sc[sel[k]], so->kernel, &caps, why[sel[k]],
+				300)) {
 			skipped[sel[k]] = finished[sel[k]] = true;
 			done++;
 		}
@@ -674,10 +687,7 @@ int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
 				  WEXITSTATUS(status[i]) == 0;
 
 			if (skipped[i]) {
-				print_skip(printed + 1, &sc[i],
-					   skip_reason(&sc[i], so->kernel,
-						       detectors, why,
-						       sizeof(why)), junit);
+				print_skip(printed + 1, &sc[i], why[i], junit);
 				nskipped++;
 				printed++;
 				continue;
@@ -710,5 +720,6 @@ out:
 	free(slots);
 	free(seeds);
 	free(dirs);
+	free(why);
 	return ret;
 }
