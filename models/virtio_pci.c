@@ -425,6 +425,7 @@ static void doorbell(struct vdev *d, const void *buf, unsigned int len)
 
 	trace_event(TRACE_DEV, d->fn->name, "legacy-notify", "queue=%u len=%u",
 		    qi, len);
+	d->doorbells++;
 	if (qi >= d->nqueues) {
 		pci_func_error(d->fn, "legacy doorbell: %u-byte write of "
 			       "queue %u (the device has %u queues)", len,

@@ -106,6 +106,7 @@ struct vdev {
 	unsigned int admin_num;
 	uint8_t bar, msix_bar;		/* where the structures and MSI-X are */
 	bool legacy_doorbell;		/* VDEV_NO_BAR0: has the legacy doorbell */
+	uint64_t doorbells;		/* legacy doorbell writes */
 	struct vdev_queue q[VDEV_MAX_QUEUES];
 	uint64_t resets;
 	uint64_t accesses;		/* BAR accesses: internal state that evolves */
