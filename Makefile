@@ -49,7 +49,7 @@ AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
 .PHONY: all deps kernel headers unit integration check demo bench clean scenarios \
-	bugs cover distclean help
+	bugs cover distclean help matrix
 
 all: $(VFSIM) $(AGENT)
 
@@ -64,6 +64,8 @@ help:
 	@echo "make bugs         prove each bug of scenarios/bugs/ is caught"
 	@echo "make cover        the library on the gcov kernel: which driver lines"
 	@echo "                  ran (KPATCHES=DIR: diff coverage; doc/coverage.md)"
+	@echo "make matrix       build every kernel series (6.12, 7.2, 7.3) and"
+	@echo "                  run the library on each: one table"
 	@echo "make deps         install host packages (as root)"
 
 deps:
@@ -139,3 +141,7 @@ bugs: all
 # the library on it, the merged report in build/cover/.
 cover: all
 	@tests/cover.sh
+
+# Every supported kernel series (doc/kernel.md), built, the library on each.
+matrix: all
+	@tests/matrix.sh

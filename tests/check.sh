@@ -55,5 +55,21 @@ if ! grep -q '^ok \|^not ok ' "$BUILD/scenarios.log"; then
 	failed=$((failed + 1))	# the runner did not run
 fi
 
+# The other kernel series, if already built (make matrix builds them): a
+# smoke set each, so a change that breaks 6.12 or 7.2 shows here too.
+SMOKE=(probe/pf-probe.vfs sriov/autoprobe.vfs vfio/open-reset.vfs
+	legacy/bringup.vfs migration/vf-to-vf.vfs)
+for k in "$BUILD/kernel/${KPROFILE:-debug}"-*/linux; do
+	[ -x "$k" ] || continue
+	case $k in *+patches/*) continue ;; esac
+	v=$(basename "$(dirname "$k")")
+	echo "== smoke on $v ($("$BUILD/bin/vfsim" caps -k "$k" |
+		sed -n 's/^version=//p'))"
+	"$BUILD/bin/vfsim" run -j 2 -o "$BUILD/check-smoke/$v" --kernel "$k" \
+		"${SMOKE[@]/#/$ROOT/scenarios/}" 2>&1 | tee "$BUILD/smoke-$v.log"
+	tally "$BUILD/smoke-$v.log"
+	grep -q '^ok \|^not ok ' "$BUILD/smoke-$v.log" || failed=$((failed + 1))
+done
+
 echo "$passed passed, $skipped skipped, $failed failed"
 [ "$failed" -eq 0 ]

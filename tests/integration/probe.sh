@@ -13,6 +13,9 @@ test_pf_probe() {
 	local want="LIST_QUERY LIST_USE CAP_ID_LIST_QUERY DEVICE_CAP_GET DRIVER_CAP_SET"
 	local got bad
 
+	# Before 6.13 the PF driver negotiates no device-parts capability.
+	has migration || want="LIST_QUERY LIST_USE"
+
 	vfsim_run pf-probe --mac "$MAC" probe "expect-driver $PF virtio-pci" \
 		"expect-netdev-mac $MAC"
 	if [ "$RC" -ne 0 ]; then
