@@ -692,8 +692,8 @@ START_TEST(test_requires)
 
 	parse_ok("purpose p\nrequires migration kernel>=6.13\n"
 		 "requires legacy-io detectors kasan kernel<7.4.1\n"
-		 "topology vfs=1 pf-legacy=1\nstep mig-state a RUNNING\n"
-		 "step legacy-probe a\n", &sc);
+		 "topology vfs=1 pf-legacy=1\nstep mig-state 0000:00:01.0 RUNNING\n"
+		 "step legacy-probe 0000:00:01.0\n", &sc);
 	ck_assert_int_eq(sc.nrequires, 6);
 	ck_assert_str_eq(sc.requires[0], "migration");
 	ck_assert_str_eq(sc.requires[5], "kernel<7.4.1");
@@ -706,15 +706,18 @@ START_TEST(test_requires)
 	assert_error("purpose p\nrequires\n", "x.vfs:2: 'requires' needs");
 	assert_error("purpose p\nstep probe\nrequires migration\n",
 		     "x.vfs:3: 'requires' after the first step (x.vfs:2)");
-	assert_error("purpose p\nparallel\nstep mig-save a f\nend\n",
-		     "x.vfs:3: step 'mig-save' needs 'requires migration'");
-	assert_error("purpose p\nstep sim-compare vf0 vf1\n",
-		     "x.vfs:2: step 'sim-compare' needs 'requires migration'");
+	assert_error("purpose p\ntopology vfs=1\nparallel\n"
+		     "step mig-save 0000:00:01.0 f\nend\n",
+		     "x.vfs:4: step 'mig-save' needs 'requires migration'");
+	assert_error("purpose p\ntopology vfs=2\nstep sim-compare vf0 vf1\n",
+		     "x.vfs:3: step 'sim-compare' needs 'requires migration'");
 	assert_error("purpose p\ntopology vfs=2\nexpect equal vf0 vf1\n",
 		     "x.vfs:3: 'expect equal' needs 'requires migration'");
-	assert_error("purpose p\nrequires legacy-io\nstep legacy-tx a\n",
-		     "x.vfs:3: step 'legacy-tx' needs 'topology pf-legacy=1'");
-	assert_error("purpose p\ntopology pf-legacy=1\nstep legacy-tx a\n",
+	assert_error("purpose p\nrequires legacy-io\ntopology vfs=1\n"
+		     "step legacy-tx 0000:00:01.0\n",
+		     "x.vfs:4: step 'legacy-tx' needs 'topology pf-legacy=1'");
+	assert_error("purpose p\ntopology vfs=1 pf-legacy=1\n"
+		     "step legacy-tx 0000:00:01.0\n",
 		     "x.vfs:3: step 'legacy-tx' needs 'requires legacy-io'");
 }
 END_TEST
