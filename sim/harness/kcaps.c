@@ -120,9 +120,8 @@ static void parse_version(struct kcaps *c, const char *cfg)
 	sscanf(c->version, "%u.%u.%u", &c->ver[0], &c->ver[1], &c->ver[2]);
 }
 
-/* Sets the symbol-derived capabilities from the ELF symbol table. */
-static int read_symbols(const char *kernel, struct kcaps *c, char *err,
-			size_t errlen)
+int kcaps_read_symbols(const char *kernel, struct kcaps *c, char *err,
+		       size_t errlen)
 {
 	int fd = open(kernel, O_RDONLY | O_CLOEXEC);
 	const Elf64_Ehdr *eh;
@@ -179,6 +178,7 @@ static int read_symbols(const char *kernel, struct kcaps *c, char *err,
 		}
 	}
 	munmap(p, st.st_size);
+	c->symbols = true;
 	return 0;
 }
 
@@ -196,12 +196,11 @@ int kcaps_probe(const char *kernel, struct kcaps *c, char *err,
 	c->detectors = config_y(cfg, "CONFIG_PROVE_LOCKING");
 	c->kasan = config_y(cfg, "CONFIG_KASAN");
 	free(cfg);
-	ret = read_symbols(kernel, c, err, errlen);
+	ret = kcaps_read_symbols(kernel, c, err, errlen);
 	if (ret && ret != -EINVAL) {
 		memset(c, 0, sizeof(*c));
 		return ret;
 	}
-	c->symbols = !ret;
 	c->known = true;
 	return 0;
 }

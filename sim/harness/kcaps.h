@@ -40,6 +40,14 @@ int kcaps_probe(const char *kernel, struct kcaps *c, char *err,
 		size_t errlen);
 
 /*
+ * Only the symbol part of kcaps_probe(): sets @c->migration, legacy_io
+ * and symbols from the ELF symbol table of @path.  0, -EINVAL if @path is
+ * not a 64-bit ELF file, or -errno; @err says why.
+ */
+int kcaps_read_symbols(const char *path, struct kcaps *c, char *err,
+		       size_t errlen);
+
+/*
  * Is @req (one word of a `requires` line) a requirement vfsim knows?
  * 0, or -EINVAL with the reason in @err.
  */
