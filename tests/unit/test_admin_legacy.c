@@ -14,12 +14,9 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_pci.h>
 
-#include "models/virtio_net.h"
 #include "models/virtio_pci_legacy.h"
-#include "helpers.h"
+#include "admin_env.h"
 
-#define SRIOV VIRTIO_ADMIN_GROUP_TYPE_SRIOV
-#define SELF VIRTIO_ADMIN_GROUP_TYPE_SELF
 #define C_WRITE VIRTIO_ADMIN_CMD_LEGACY_COMMON_CFG_WRITE
 #define C_READ VIRTIO_ADMIN_CMD_LEGACY_COMMON_CFG_READ
 #define D_WRITE VIRTIO_ADMIN_CMD_LEGACY_DEV_CFG_WRITE
@@ -31,56 +28,9 @@
 #define PFN_TX ((TMEM_GPA + 0x20000) >> 12)
 #define PKT_GPA (TMEM_GPA + 0x30000)
 #define MSI_ADDR 0xfee00000ull
-#define MAC0 { 0x52, 0x54, 0x00, 0x00, 0x02, 0x01 }
+#define MAC0 { 0x52, 0x54, 0x00, 0x00, 0x01, 0x01 }
 
 Suite *admin_legacy_suite(void);
-
-struct env {
-	struct virtio_net *pf;
-	struct virtio_net *vf[2];
-	struct tmem m;
-	struct fake_tp tp[3];
-	uint16_t cap;
-};
-
-struct res {
-	uint16_t status, qualifier;
-	size_t len;
-};
-
-static struct res exec(struct env *e, uint16_t op, uint16_t group,
-		       uint64_t member, const void *data, size_t dlen,
-		       void *result, size_t rcap)
-{
-	struct virtio_admin_cmd_hdr h = {
-		.opcode = op, .group_type = group, .group_member_id = member,
-	};
-	uint8_t *req = malloc(sizeof(h) + dlen);
-	struct admin_cmd c;
-
-	ck_assert_ptr_nonnull(req);
-	memcpy(req, &h, sizeof(h));
-	if (dlen)
-		memcpy(req + sizeof(h), data, dlen);
-	ck_assert_int_eq(admin_parse(req, sizeof(h) + dlen, &c), 0);
-	c.result = result;
-	c.result_cap = rcap;
-	admin_exec(&e->pf->admin, &c);
-	free(req);
-	return (struct res){ c.status, c.qualifier, c.result_len };
-}
-
-static void assert_res(struct res r, uint16_t status, uint16_t qual)
-{
-	ck_assert_msg(r.status == status && r.qualifier == qual,
-		      "status %u qualifier %u, expected %u/%u", r.status,
-		      r.qualifier, status, qual);
-	if (status)
-		ck_assert_uint_eq(r.len, 0);
-}
-
-#define assert_ok(r) assert_res((r), ADMIN_STATUS_OK, ADMIN_Q_OK)
-#define assert_inval(r, q) assert_res((r), ADMIN_STATUS_EINVAL, (q))
 
 /* LEGACY_*_CFG_WRITE of @len bytes of @v at @off. */
 static struct res wr(struct env *e, uint16_t op, uint64_t member,
@@ -127,18 +77,6 @@ static void wr_ok(struct env *e, uint16_t op, uint8_t off, unsigned int len,
 	assert_ok(wr(e, op, 1, off, len, v));
 }
 
-static void sr_wr(struct env *e, uint16_t reg, uint16_t v)
-{
-	pci_func_cfg_write(&e->pf->fn, e->cap + reg, 2, v);
-}
-
-static void vfs_enable(struct env *e, uint16_t num)
-{
-	sr_wr(e, PCI_SRIOV_CTRL, 0);
-	sr_wr(e, PCI_SRIOV_NUM_VF, num);
-	sr_wr(e, PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
-}
-
 static uint64_t list_query(struct env *e)
 {
 	uint64_t bits = 0;
@@ -158,30 +96,9 @@ static void driver_setup(struct env *e, uint64_t use)
 
 static void env_init_legacy(struct env *e, bool legacy, uint16_t numvfs)
 {
-	struct virtio_net_params p = {
-		.name = "pf", .total_vfs = 2, .admin_vq = true,
-		.parts_get_limit = 4, .parts_set_limit = 4, .legacy = legacy,
-		.mac = { 0x52, 0x54, 0x00, 0x00, 0x02, 0x00 },
-	};
+	const struct env_params p = { .legacy = legacy, .parts_limit = 4 };
 
-	memset(e, 0, sizeof(*e));
-	tmem_init(&e->m, TMEM_GPA, TMEM_SIZE);
-	e->pf = virtio_net_create(&p);
-	ck_assert_ptr_nonnull(e->pf);
-	fake_tp_attach(&e->tp[0], &e->pf->fn, &e->m.gm);
-	for (unsigned int i = 0; i < 2; i++) {
-		struct virtio_net_params v = {
-			.name = i ? "vf1" : "vf0", .pf = e->pf, .vf_index = i,
-			.mac = MAC0,
-		};
-
-		v.mac[5] += i;
-		e->vf[i] = virtio_net_create(&v);
-		ck_assert_ptr_nonnull(e->vf[i]);
-		fake_tp_attach(&e->tp[1 + i], &e->vf[i]->fn, &e->m.gm);
-	}
-	e->cap = pci_cfg_find_ext_cap(&e->pf->fn.cfg, PCI_EXT_CAP_ID_SRIOV);
-	ck_assert_uint_ne(e->cap, 0);
+	env_create(e, &p);
 	vfs_enable(e, numvfs);
 	driver_setup(e, ~0ull);
 }
@@ -189,14 +106,6 @@ static void env_init_legacy(struct env *e, bool legacy, uint16_t numvfs)
 static void env_init(struct env *e)
 {
 	env_init_legacy(e, true, 2);
-}
-
-static void env_free(struct env *e)
-{
-	virtio_net_destroy(e->vf[0]);
-	virtio_net_destroy(e->vf[1]);
-	virtio_net_destroy(e->pf);
-	tmem_free(&e->m);
 }
 
 START_TEST(test_advertised_only_when_enabled)
