@@ -135,6 +135,11 @@ for profile in debug fast cover; do
 		cold_build "$profile" "$BUILD/kernel/$profile/build-times"
 	fi
 done
+# The other kernel series of the matrix (make matrix, doc/kernel.md).
+for d in "$BUILD"/kernel/*-[0-9]*.[0-9]*; do
+	[[ -d $d && $d != *+* ]] || continue
+	cold_build "${d##*/}" "$d/build-times"
+done
 src=$(sed -n 's/^source=//p' "$BUILD/kernel-version")
 if [[ $(sed -n 's/^origin=//p' "$BUILD/kernel-version") == ksrc ]]; then
 	echo 'incremental rebuild:             skipped (KSRC: vfsim does not touch your tree)'
