@@ -173,6 +173,21 @@ START_TEST(test_check_unexpected_fds)
 }
 END_TEST
 
+/* The back-end request channel: one fd, no payload. */
+START_TEST(test_check_backend_req)
+{
+	struct vu_msg m = msg(VU_SET_BACKEND_REQ_FD, 0);
+
+	ck_assert(vu_offered_protocol_features() &
+		  (1ull << VU_PROTOCOL_F_BACKEND_REQ));
+	ck_assert_int_eq(check(&m, 1), 0);
+	ck_assert_int_eq(check(&m, 0), -EINVAL);
+	ck_assert_int_eq(check(&m, 2), -EINVAL);
+	m = msg(VU_SET_BACKEND_REQ_FD, 8);
+	ck_assert_int_eq(check(&m, 1), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_check_unsupported)
 {
 	char err[128] = "";
@@ -457,6 +472,27 @@ START_TEST(test_handle_mem_table)
 }
 END_TEST
 
+/* The device keeps the back-end request fd (6.12 needs the channel). */
+START_TEST(test_handle_backend_req)
+{
+	struct vu_msg m = msg(VU_SET_BACKEND_REQ_FD, 0);
+	int p[2], fd;
+	struct conn c;
+
+	conn_open(&c);
+	ck_assert_int_eq(pipe(p), 0);
+	fd = p[1];
+	ck_assert_int_eq(handle(&c, &m, &fd, 1), 0);
+	ck_assert_int_eq(c.d.backend_fd, p[1]);
+	ck_assert_int_eq(fcntl(p[1], F_GETFD), 0);
+	vu_dev_reset(&c.d);
+	ck_assert_int_eq(c.d.backend_fd, -1);
+	ck_assert_int_eq(fcntl(p[1], F_GETFD), -1);	/* closed */
+	close(p[0]);
+	conn_close(&c);
+}
+END_TEST
+
 /* Linux 6.12's UML: a 72-byte payload, one region of two in use. */
 START_TEST(test_handle_mem_table_whole_array)
 {
@@ -531,6 +567,7 @@ Suite *vhost_user_suite(void)
 	tcase_add_test(tc, test_check_sizes);
 	tcase_add_test(tc, test_check_queue_index);
 	tcase_add_test(tc, test_check_unexpected_fds);
+	tcase_add_test(tc, test_check_backend_req);
 	tcase_add_test(tc, test_check_unsupported);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tr, test_recv_with_fd);
@@ -544,6 +581,7 @@ Suite *vhost_user_suite(void)
 	tcase_add_test(th, test_handle_reply_ack);
 	tcase_add_test(th, test_handle_mem_table);
 	tcase_add_test(th, test_handle_mem_table_whole_array);
+	tcase_add_test(th, test_handle_backend_req);
 	tcase_add_test(th, test_handle_queue_start);
 	suite_add_tcase(s, th);
 	return s;
