@@ -177,10 +177,14 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 	/*
 	 * virtio_pcidev gives up on a reply after max_delay_us polls (40 ms
 	 * by default); a busy host can deschedule the bus thread that long,
-	 * so allow more unless the user chose a value.
+	 * so allow more unless the user chose a value.  Up to 6.12 the
+	 * parameter is virt-pci's (arch/um/drivers/virt-pci.c); a kernel
+	 * ignores a parameter of a module it does not have.
 	 */
-	if (r->o->max_delay_us)
+	if (r->o->max_delay_us) {
 		ARG("virtio_pcidev.max_delay_us=%u", r->o->max_delay_us);
+		ARG("virt_pci.max_delay_us=%u", r->o->max_delay_us);
+	}
 	/* Unknown "KEY=value" arguments become init's environment. */
 	ARG("VFSIM_RUNDIR=%s", r->dir);
 	if (r->cover.on)
