@@ -74,6 +74,7 @@ int step_legacy_probe(const struct step *s);
 int step_legacy_tx(const struct step *s);
 int step_legacy_reset(const struct step *s);
 int step_legacy_stress(const struct step *s);
+int step_keep_drivers(const struct step *s);
 
 /*
  * Coverage (driver/agent/gcov.c): on a gcov kernel, gcov_start() readies
@@ -88,6 +89,7 @@ int gcov_save(const char *why);
 void vfio_close_all(void);
 void mig_close_all(void);
 void legacy_close_all(void);
+void pci_unbind_for_poweroff(void);
 
 /* Helpers shared by steps. */
 int vfio_device_fd(const char *bdf);

@@ -487,6 +487,7 @@ int main(int argc, char **argv)
 	vfio_close_all();
 	if (!keep_vfs)
 		sriov_disable_all();
+	pci_unbind_for_poweroff();
 	save_lockdep();
 	gcov_save("poweroff");
 	if (agent_log)
