@@ -161,6 +161,12 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 	ARG("ssl=null");
 	ARG("umid=vfsim");
 	ARG("uml_dir=%s", r->priv);
+	/*
+	 * A report while the PF probes at boot comes before UML's console
+	 * is up; 6.12's default log buffer (128 KiB) then drops the start of
+	 * a lockdep splat, its headline included, and the report is lost.
+	 */
+	ARG("log_buf_len=4M");
 	for (unsigned int i = 0; i < r->bus.nslots; i++)
 		ARG("virtio_uml.device=%s:%d", bus_socket_path(&r->bus, i),
 		    VFSIM_PCIDEV_VIRTIO_ID);
