@@ -33,7 +33,7 @@
 #include "agent.h"
 
 #define PAGE 4096u
-#define POOL_PAGES 256		/* searched for physically contiguous runs */
+#define POOL_PAGES 1024		/* searched for physically contiguous runs */
 #define NQ 2			/* rx, tx */
 #define TXQ 1
 #define NVEC 3			/* config, rx, tx */
@@ -58,15 +58,23 @@ struct ldev {
 	uint64_t bar0, config;	/* region offsets */
 	unsigned int cfg_off;	/* device config: 20, or 24 with MSI-X */
 	int irq[NVEC];		/* eventfds with MSI-X, else -1 */
-	uint8_t *pool;
-	uint64_t pool_pa[POOL_PAGES];
-	bool pool_used[POOL_PAGES];
 	struct lring q[NQ];
 	uint8_t *pkt;
 	uint64_t pkt_pa;
 };
 
 static struct ldev devs[MAX_DEVS];
+
+/*
+ * Locked pages for rings and frames, mapped once and kept: pages freed by
+ * an unmap come back in reverse order, so a pool made again after a reset
+ * may have no ascending run left.  owner: 0 free, else device slot + 1.
+ */
+static struct {
+	uint8_t *va;
+	uint64_t pa[POOL_PAGES];
+	uint8_t owner[POOL_PAGES];
+} pool;
 
 static int fail(const char *what, int err)
 {
@@ -121,55 +129,71 @@ static int cfg(struct ldev *d, bool write, unsigned int off, void *v,
 	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
 }
 
-/* Physical addresses of the pool's pages (root reads real PFNs). */
-static int pool_map(struct ldev *d)
+/* Map the pool once; physical addresses from pagemap (root sees PFNs). */
+static int pool_map(void)
 {
+	uint8_t *va;
 	int fd;
 
-	d->pool = mmap(NULL, POOL_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
-		       -1, 0);
-	if (d->pool == MAP_FAILED) {
-		d->pool = NULL;
+	if (pool.va)
+		return 0;
+	va = mmap(NULL, POOL_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
+		  -1, 0);
+	if (va == MAP_FAILED)
 		return -errno;
-	}
-	memset(d->pool, 0, POOL_PAGES * PAGE);
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (unsigned int i = 0; i < POOL_PAGES; i++) {
+	for (unsigned int i = 0; fd >= 0 && i < POOL_PAGES; i++) {
 		uint64_t e = 0;
-		off_t at = ((uintptr_t)d->pool / PAGE + i) * 8;
+		off_t at = ((uintptr_t)va / PAGE + i) * 8;
 
 		if (pread(fd, &e, 8, at) != 8 || !(e & (1ull << 63)) ||
 		    !(e & ((1ull << 55) - 1))) {
 			close(fd);
+			munmap(va, POOL_PAGES * PAGE);
 			return -EFAULT;
 		}
-		d->pool_pa[i] = (e & ((1ull << 55) - 1)) * PAGE;
+		pool.pa[i] = (e & ((1ull << 55) - 1)) * PAGE;
+	}
+	if (fd < 0) {
+		munmap(va, POOL_PAGES * PAGE);
+		return -errno;
 	}
 	close(fd);
+	pool.va = va;
 	return 0;
 }
 
-/* @n physically contiguous unused pages of the pool, or NULL. */
+/* @n physically contiguous free pages of the pool, zeroed, or NULL. */
 static uint8_t *pool_take(struct ldev *d, unsigned int n, uint64_t *pa)
 {
+	uint8_t owner = d - devs + 1;
+
 	for (unsigned int i = 0; i + n <= POOL_PAGES; i++) {
 		unsigned int k;
 
 		for (k = 0; k < n; k++)
-			if (d->pool_used[i + k] ||
-			    d->pool_pa[i + k] != d->pool_pa[i] + k * PAGE)
+			if (pool.owner[i + k] ||
+			    pool.pa[i + k] != pool.pa[i] + k * PAGE)
 				break;
 		if (k < n)
 			continue;
 		for (k = 0; k < n; k++)
-			d->pool_used[i + k] = true;
-		*pa = d->pool_pa[i];
-		return d->pool + i * PAGE;
+			pool.owner[i + k] = owner;
+		memset(pool.va + i * PAGE, 0, n * PAGE);
+		*pa = pool.pa[i];
+		return pool.va + i * PAGE;
 	}
 	return NULL;
+}
+
+static void pool_release(struct ldev *d)
+{
+	uint8_t owner = d - devs + 1;
+
+	for (unsigned int i = 0; i < POOL_PAGES; i++)
+		if (pool.owner[i] == owner)
+			pool.owner[i] = 0;
 }
 
 static size_t ring_bytes(uint16_t num)
@@ -221,8 +245,7 @@ static void ldev_free(struct ldev *d)
 	for (int i = 0; i < NVEC; i++)
 		if (d->irq[i] >= 0)
 			close(d->irq[i]);
-	if (d->pool)
-		munmap(d->pool, POOL_PAGES * PAGE);
+	pool_release(d);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -365,7 +388,7 @@ static int ldev_open(struct ldev *d, const char *bdf, bool msix)
 		return fail("BAR0 is not the emulated legacy I/O BAR", ENODEV);
 	if (check_config(d))
 		return -1;
-	if ((err = pool_map(d)))
+	if ((err = pool_map()))
 		return fail("ring memory (mmap, /proc/self/pagemap)", -err);
 	if (msix && (err = msix_on(d)))
 		return fail("VFIO_DEVICE_SET_IRQS (MSI-X)", -err);
