@@ -191,6 +191,23 @@ echo "$out" >"$TMP/why"
 ok "$([ $rc -eq 1 ] && [[ $out == *"series: t2/0001-t2.patch does not apply"* ]] &&
 	[[ $out == *KSERIES=off* ]]; echo $?)" "a series patch that does not apply is named, with KSERIES=off"
 
+# A series whose 'since' is newer than the tree (7.3.0) is left out, said.
+echo 7.4 >"$T/driver/kseries/t2/since"
+T4=$(tks patch 2>"$TMP/err")
+rc=$?
+cat "$TMP/err" >"$TMP/why"
+ok "$([ $rc -eq 0 ] && [ "$T4" == "$TREES" ] && cmp -s "$FK/$mig" "$T4/$mig" &&
+	tail -n 1 "$T4/$iov" | grep -qF 'series t1' &&
+	grep -q 'series t2 left out: it applies to 7.4 and later' "$TMP/err"; echo $?)" \
+	"a series for newer kernels (since) is left out of an older tree, saying so"
+echo 7.3 >"$T/driver/kseries/t2/since"
+out=$(tks patch 2>&1)
+rc=$?
+echo "$out" >"$TMP/why"
+ok "$([ $rc -eq 1 ] && [[ $out == *"t2/0001-t2.patch does not apply"* ]]; echo $?)" \
+	"a series whose since the tree meets is applied (and must apply)"
+rm "$T/driver/kseries/t2/since"
+
 printf 't1\n\nnosuch\n' >"$T/driver/kconfig/$TP.series"
 out=$(tks path 2>&1)
 rc=$?

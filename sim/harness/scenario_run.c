@@ -519,7 +519,8 @@ static bool kernel_has_series(const char *kernel, const char *names,
 		snprintf(want, sizeof(want), "\n%.*s\n", (int)l, n);
 		if (!strstr(have, want)) {
 			snprintf(why, len, "needs the kernel series %.*s, which "
-				 "this kernel was built without (KSERIES=off?)",
+				 "this kernel was built without (KSERIES=off, or a "
+				 "kernel older than the series; doc/kernel.md)",
 				 (int)l, n);
 			return false;
 		}
