@@ -185,6 +185,13 @@ if [[ -f $BUILD/cover/figures ]]; then
 else
 	echo 'make cover:                      not run yet (make cover, or BENCH_COVER=1 make bench)'
 fi
+# The last make matrix (doc/kernel.md): the library on each kernel series.
+if [[ -f $BUILD/matrix/summary ]]; then
+	echo "make matrix (the library per kernel; $(date -r "$BUILD/matrix/summary" '+%F %R')):"
+	sed 's/^/  /' "$BUILD/matrix/summary"
+else
+	echo 'make matrix:                     not run yet'
+fi
 if [[ ${BENCH_BUGS:-0} == 1 ]]; then
 	"$ROOT/tests/bugs.sh" >"$RUNS/bugs.log" 2>&1 || echo "bench: make bugs failed (see $RUNS/bugs.log)" >&2
 fi

@@ -44,7 +44,9 @@ for v in "${series[@]}"; do
 			"$(dirname "$k")/build-times" 2>/dev/null)"
 done
 
-# The library on each kernel: TAP into $OUT/<series>.tap.
+# The library on each kernel: TAP into $OUT/<series>.tap; one line per
+# kernel into $OUT/summary (make bench prints it).
+: >"$OUT/summary.tmp"
 for v in "${series[@]}"; do
 	[ -n "${kernel[$v]}" ] || continue
 	echo "== library on $v"
@@ -52,8 +54,12 @@ for v in "${series[@]}"; do
 	"$VFSIM" run -j "${MATRIX_JOBS:-2}" --kernel "${kernel[$v]}" \
 		-o "$OUT/runs-$v" --junit "$OUT/$v.xml" "$ROOT"/scenarios/*/*.vfs \
 		>"$OUT/$v.tap" 2>&1
-	echo "   $(tail -n 1 "$OUT/$v.tap") in $((SECONDS - start)) s"
+	line="$(tail -n 1 "$OUT/$v.tap"), $(grep -c '^ok .* # SKIP ' "$OUT/$v.tap") skipped"
+	echo "   $line in $((SECONDS - start)) s"
+	printf '%-10s %s in %d s\n' "${version[$v]:-$v}" "$line" \
+		$((SECONDS - start)) >>"$OUT/summary.tmp"
 done
+mv "$OUT/summary.tmp" "$OUT/summary"
 
 # One row per scenario: pass / FAIL / skip, "+Nf" for kernel reports.
 table() {
