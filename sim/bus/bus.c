@@ -111,6 +111,7 @@ int bus_add(struct bus *b, struct pci_func *fn)
 	}
 	pcidev_init(&s->dev, fn);
 	fn->tp.defer = bus_defer;
+	fn->tp.flush = bus_flush;
 	fn->tp.bus = b;
 	s->listen_fd = listen_on(s->path);
 	if (s->listen_fd < 0) {
@@ -388,6 +389,16 @@ static int process_all(struct bus *b)
 	for (unsigned int i = 0; i < b->nslots; i++)
 		work += pcidev_process(&b->slot[i]->dev);
 	return work;
+}
+
+void bus_flush(void *bus, struct pci_func *fn)
+{
+	struct bus *b = bus;
+
+	for (unsigned int i = 0; i < b->nslots; i++)
+		if (b->slot[i]->dev.fn == fn)
+			while (pcidev_process(&b->slot[i]->dev))
+				;
 }
 
 static bool any_work(struct bus *b)

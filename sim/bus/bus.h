@@ -71,6 +71,13 @@ int bus_start(struct bus *b);
  */
 int bus_defer(void *bus, uint64_t us, void (*cb)(void *), void *arg);
 
+/*
+ * pci_transport.flush for the bus's functions: serve the requests already
+ * queued to @fn, on the bus thread, from within another function's
+ * request (never @fn's own).  Unknown @fn: nothing.
+ */
+void bus_flush(void *bus, struct pci_func *fn);
+
 /* On the bus thread: close function @name's connection (hot-unplug). */
 int bus_unplug(struct bus *b, const char *name);
 

@@ -131,6 +131,8 @@ void pci_func_cfg_write(struct pci_func *fn, uint32_t off, unsigned len,
 		fn->blocked++;
 		return;
 	}
+	if (fn->sriov)
+		sriov_cfg_writing(fn->sriov, off, len);
 	pci_cfg_write(&fn->cfg, off, len, val);
 	if (fn->sriov)
 		sriov_cfg_written(fn->sriov, off, len);

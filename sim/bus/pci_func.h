@@ -55,6 +55,14 @@ struct pci_transport {
 	void *ctx;
 	/* Run @cb(@arg) on the bus thread after @us microseconds. */
 	int (*defer)(void *bus, uint64_t us, void (*cb)(void *), void *arg);
+	/*
+	 * Serve now the requests the guest already queued to @fn (NULL: the
+	 * transport serves them in order by itself).  PCI keeps one
+	 * requester's posted writes in order (PCIe 6.0, 2.4.1), but each
+	 * function has its own request queue here: a write that changes
+	 * whether other functions decode (VF Enable) first flushes theirs.
+	 */
+	void (*flush)(void *bus, struct pci_func *fn);
 	void *bus;
 };
 

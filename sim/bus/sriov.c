@@ -126,6 +126,21 @@ static void vf_bars_writable(struct sriov *s, bool writable)
 	}
 }
 
+/*
+ * VF Enable or VF MSE is about to change: the guest's earlier posted
+ * writes to the VFs (a VF driver's last register writes in its remove)
+ * must land while the VFs still decode them, as on one PCI link.
+ */
+static void flush_vfs(struct sriov *s)
+{
+	for (unsigned int i = 0; i < SRIOV_MAX_VFS; i++) {
+		struct pci_func *vf = s->vf[i];
+
+		if (vf && vf->tp.flush && sriov_vf_alive(s, i))
+			vf->tp.flush(vf->tp.bus, vf);
+	}
+}
+
 static void apply_enable(struct sriov *s, bool enable)
 {
 	uint16_t wm = enable ? 0 : 0xffff;
@@ -144,6 +159,14 @@ static void apply_enable(struct sriov *s, bool enable)
 	reset_vfs(s);
 }
 
+void sriov_cfg_writing(struct sriov *s, uint32_t off, unsigned int len)
+{
+	uint32_t c = s->cap + PCI_SRIOV_CTRL;
+
+	if (s->enabled && off < c + 2 && off + len > c)
+		flush_vfs(s);
+}
+
 void sriov_cfg_written(struct sriov *s, uint32_t off, unsigned int len)
 {
 	uint32_t c = s->cap + PCI_SRIOV_CTRL;
@@ -160,6 +183,8 @@ void sriov_reset(struct sriov *s)
 {
 	uint16_t c = s->cap + PCI_SRIOV_CTRL;
 
+	if (s->enabled)
+		flush_vfs(s);
 	pci_cfg_set16(&s->pf->cfg, c, 0);
 	pci_cfg_set16(&s->pf->cfg, s->cap + PCI_SRIOV_NUM_VF, 0);
 	if (s->enabled)

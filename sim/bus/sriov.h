@@ -57,10 +57,17 @@ int sriov_add_vf(struct sriov *s, struct pci_func *vf, unsigned int index);
 /* Is VF @index visible to the guest? */
 bool sriov_vf_alive(const struct sriov *s, unsigned int index);
 
+/*
+ * The PF's config space is about to be written at [off, off + len): a
+ * write to SR-IOV Control while VFs are enabled first has the transport
+ * serve what the guest already queued to them (pci_transport.flush).
+ */
+void sriov_cfg_writing(struct sriov *s, uint32_t off, unsigned int len);
+
 /* The PF's config space changed at [off, off + len): apply the rules. */
 void sriov_cfg_written(struct sriov *s, uint32_t off, unsigned int len);
 
-/* PF reset (FLR, disconnect): VF Enable cleared, VFs reset. */
+/* PF reset (FLR, disconnect): VFs flushed, VF Enable cleared, VFs reset. */
 void sriov_reset(struct sriov *s);
 
 #endif

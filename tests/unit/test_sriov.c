@@ -555,6 +555,38 @@ START_TEST(test_pf_flr_disables_vfs)
 }
 END_TEST
 
+/* A posted write the guest queued to a VF before clearing VF Enable. */
+static unsigned int flushed[TOTAL_VFS];
+
+static void queued_write(void *bus, struct pci_func *vf)
+{
+	(void)bus;
+	flushed[vf->vf_index]++;
+	bar_wr(vf, VDEV_BAR, COMMON(device_status), 1, 0);
+}
+
+START_TEST(test_disable_flushes_vfs_first)
+{
+	struct env e;
+
+	env_init(&e);
+	memset(flushed, 0, sizeof(flushed));
+	for (unsigned int i = 0; i < TOTAL_VFS; i++)
+		vfn(&e, i)->tp.flush = queued_write;
+	vfs_enable(&e, 2, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
+	ck_assert_uint_eq(flushed[0] + flushed[1] + flushed[2], 0);
+	sr_wr(&e, PCI_SRIOV_CTRL, 2, 0);
+	/* Each enabled VF's queue is served while it still decodes. */
+	ck_assert_uint_eq(flushed[0], 1);
+	ck_assert_uint_eq(flushed[1], 1);
+	ck_assert_uint_eq(flushed[2], 0);
+	ck_assert_uint_eq(vfn(&e, 0)->blocked, 0);
+	ck_assert_uint_eq(vfn(&e, 1)->blocked, 0);
+	assert_dead_cfg(vfn(&e, 1));
+	env_free(&e);
+}
+END_TEST
+
 START_TEST(test_vf_flr)
 {
 	const uint8_t st = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
@@ -625,6 +657,7 @@ Suite *sriov_suite(void)
 	tcase_add_test(tv, test_enable_resets_vfs);
 	tcase_add_test(tv, test_pf_flr_disables_vfs);
 	tcase_add_test(tv, test_vf_flr);
+	tcase_add_test(tv, test_disable_flushes_vfs_first);
 	suite_add_tcase(s, tv);
 	return s;
 }
