@@ -1,36 +1,74 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "guest_mem.h"
 
-int guest_mem_map(struct guest_mem *gm, const struct guest_mem_desc *d,
-		  unsigned int n, const int *fds)
+#define map_fail(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
+
+/*
+ * A region must lie inside its file: a mapping past the end of the file
+ * is accepted by mmap() but the first access there is a SIGBUS.
+ */
+static int check_region(const struct guest_mem_desc *d, unsigned int i,
+			int fd, char *err, size_t errlen)
 {
+	struct stat st;
+
+	if (!d->size || d->mmap_offset > SIZE_MAX - d->size ||
+	    d->gpa > UINT64_MAX - d->size)
+		return map_fail("region %u: size 0x%llx at offset 0x%llx, gpa "
+				"0x%llx out of range", i,
+				(unsigned long long)d->size,
+				(unsigned long long)d->mmap_offset,
+				(unsigned long long)d->gpa);
+	if (fstat(fd, &st))
+		return map_fail("region %u: fd unusable: %s", i,
+				strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return map_fail("region %u: fd is not a memory file (mode 0%o)",
+				i, (unsigned int)st.st_mode);
+	if (d->mmap_offset + d->size > (uint64_t)st.st_size)
+		return map_fail("region %u: 0x%llx bytes at offset 0x%llx but "
+				"its file holds 0x%llx", i,
+				(unsigned long long)d->size,
+				(unsigned long long)d->mmap_offset,
+				(unsigned long long)st.st_size);
+	return 0;
+}
+
+int guest_mem_map(struct guest_mem *gm, const struct guest_mem_desc *d,
+		  unsigned int n, const int *fds, char *err, size_t errlen)
+{
+	struct guest_mem next = { 0 };
 	unsigned int i;
 
 	if (n > GUEST_MEM_MAX_REGIONS)
-		return -E2BIG;
-	guest_mem_unmap(gm);
+		return map_fail("%u regions, at most %u", n,
+				GUEST_MEM_MAX_REGIONS);
 	for (i = 0; i < n; i++) {
-		struct guest_region *r = &gm->r[i];
+		struct guest_region *r = &next.r[i];
 		size_t len;
 		void *p;
+		int ret = check_region(&d[i], i, fds[i], err, errlen);
 
-		if (!d[i].size || d[i].mmap_offset > SIZE_MAX - d[i].size ||
-		    d[i].gpa > UINT64_MAX - d[i].size) {
-			guest_mem_unmap(gm);
-			return -EINVAL;
+		if (ret) {
+			guest_mem_unmap(&next);
+			return ret;
 		}
 		len = d[i].mmap_offset + d[i].size;
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 fds[i], 0);
 		if (p == MAP_FAILED) {
-			int err = -errno;
+			int ret = -errno;
 
-			guest_mem_unmap(gm);
-			return err;
+			snprintf(err, errlen, "region %u: mmap: %s", i,
+				 strerror(errno));
+			guest_mem_unmap(&next);
+			return ret;
 		}
 		r->gpa = d[i].gpa;
 		r->uaddr = d[i].uaddr;
@@ -38,8 +76,10 @@ int guest_mem_map(struct guest_mem *gm, const struct guest_mem_desc *d,
 		r->hva = (uint8_t *)p + d[i].mmap_offset;
 		r->map = p;
 		r->map_len = len;
-		gm->nregions = i + 1;
+		next.nregions = i + 1;
 	}
+	guest_mem_unmap(gm);
+	*gm = next;
 	return 0;
 }
 

@@ -40,13 +40,19 @@ struct guest_mem_desc {
 };
 
 /*
- * Map @n regions from their fds.  UML's region does not start at file
- * offset 0, so the whole [0, mmap_offset + size) range is mapped and the
- * region starts at mmap_offset into it.  The fds are not closed.
- * Returns 0 or -errno; on error nothing stays mapped.
+ * Replace @gm by @n regions mapped from their fds.  UML's region does not
+ * start at file offset 0, so the whole [0, mmap_offset + size) range is
+ * mapped and the region starts at mmap_offset into it.  Each fd must be a
+ * regular (memory) file holding that whole range (fstat): a mapping past
+ * its end would turn the first DMA there into a SIGBUS.  The fds are not
+ * closed.  Returns 0, or -EINVAL (a bad region) or -errno (mmap) with a
+ * one-line reason in @err; on error @gm is left as it was.
+ *
+ * A front end that truncates its memory file after this can still make
+ * an access fault: vhost-user gives no way to prevent it.
  */
 int guest_mem_map(struct guest_mem *gm, const struct guest_mem_desc *d,
-		  unsigned int n, const int *fds);
+		  unsigned int n, const int *fds, char *err, size_t errlen);
 
 /* Describe memory the caller owns (unit tests, no mmap). */
 int guest_mem_add_host(struct guest_mem *gm, uint64_t gpa, void *hva,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
@@ -280,7 +281,8 @@ static int send_reply(struct vu_dev *d, const struct vu_msg *req, uint64_t v)
 	};
 	size_t len = sizeof(r.hdr) + 8;
 
-	if (write(d->conn_fd, &r, len) != (ssize_t)len)
+	/* A front end gone away is a closed connection, not a SIGPIPE. */
+	if (send(d->conn_fd, &r, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return -EIO;
 	return 0;
 }
@@ -291,9 +293,35 @@ static void close_fds(int *fds, unsigned int nfds)
 		close(fds[nfds]);
 }
 
+static int queue_start(struct vu_dev *d, struct vu_queue *q);
+
+/*
+ * A new memory table moves every ring: translate and check each running
+ * one again where it stands (its indexes kept); one that left guest
+ * memory is stopped, with one log line, until SET_VRING_ADDR moves it.
+ */
+static void queues_revalidate(struct vu_dev *d)
+{
+	for (unsigned int i = 0; i < VU_NQUEUES; i++) {
+		struct vu_queue *q = &d->q[i];
+		uint16_t avail = q->vr.last_avail_idx, used = q->vr.used_idx;
+		bool ready = q->vr.ready;
+
+		if (!ready)
+			continue;
+		if (queue_start(d, q)) {
+			q->vr.ready = false;
+			continue;
+		}
+		q->vr.last_avail_idx = avail;
+		q->vr.used_idx = used;
+	}
+}
+
 static int set_mem_table(struct vu_dev *d, const struct vu_msg *m, int *fds)
 {
 	struct guest_mem_desc desc[VU_MAX_REGIONS];
+	char err[160];
 	unsigned int i;
 	int ret;
 
@@ -305,11 +333,11 @@ static int set_mem_table(struct vu_dev *d, const struct vu_msg *m, int *fds)
 		vlog(LOG_DEBUG, d->name, "SET_MEM_TABLE of %u regions in %u "
 		     "bytes (the front end's whole array); the rest is ignored",
 		     m->mem.num, m->hdr.size);
-	ret = guest_mem_map(&d->mem, desc, m->mem.num, fds);
+	ret = guest_mem_map(&d->mem, desc, m->mem.num, fds, err, sizeof(err));
 	close_fds(fds, m->mem.num);
 	if (ret) {
-		vlog(LOG_ERR, d->name, "cannot map guest memory: %s",
-		     strerror(-ret));
+		vlog(LOG_ERR, d->name, "SET_MEM_TABLE refused, memory table "
+		     "unchanged: %s", err);
 		return ret;
 	}
 	trace_event(TRACE_VU, d->name, "vhost-user",
@@ -317,6 +345,7 @@ static int set_mem_table(struct vu_dev *d, const struct vu_msg *m, int *fds)
 		    "size=0x%llx", m->mem.num, m->hdr.size,
 		    (unsigned long long)m->mem.r[0].gpa,
 		    (unsigned long long)m->mem.r[0].size);
+	queues_revalidate(d);
 	return 0;
 }
 
@@ -332,6 +361,7 @@ static int queue_start(struct vu_dev *d, struct vu_queue *q)
 	    guest_mem_uaddr_to_gpa(&d->mem, q->addr.used, &used)) {
 		vlog(LOG_ERR, d->name, "queue %u: ring outside guest memory",
 		     q->addr.index);
+		q->vr.ready = false;
 		return -EFAULT;
 	}
 	ret = vring_setup(&q->vr, &d->mem, q->num, desc, avail, used, false);
@@ -348,6 +378,30 @@ static int queue_start(struct vu_dev *d, struct vu_queue *q)
 	return 0;
 }
 
+/*
+ * Kick and call fds are eventfds or pipes (UML's calls), maybe sockets:
+ * a file or a device would be read or grown without end by the bus.
+ */
+static int check_vring_fd(struct vu_dev *d, const struct vu_msg *m, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st)) {
+		vlog(LOG_WARN, d->name, "%s: fd unusable: %s",
+		     req_name(m->hdr.request), strerror(errno));
+		return -EBADF;
+	}
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
+	    S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode) ||
+	    S_ISLNK(st.st_mode)) {
+		vlog(LOG_WARN, d->name, "%s: fd is a file or device (mode 0%o), "
+		     "not an eventfd, pipe or socket", req_name(m->hdr.request),
+		     (unsigned int)st.st_mode);
+		return -EBADF;
+	}
+	return 0;
+}
+
 static int set_vring_fd(struct vu_dev *d, const struct vu_msg *m, int *fds,
 			unsigned int nfds)
 {
@@ -358,6 +412,10 @@ static int set_vring_fd(struct vu_dev *d, const struct vu_msg *m, int *fds,
 	if (!slot) {		/* SET_VRING_ERR: we never report ring errors */
 		close_fds(fds, nfds);
 		return 0;
+	}
+	if (nfds && check_vring_fd(d, m, fds[0])) {
+		close_fds(fds, nfds);
+		return -EINVAL;
 	}
 	if (*slot >= 0)
 		close(*slot);
@@ -499,4 +557,42 @@ void vu_queue_call(struct vu_dev *d, unsigned int qi)
 	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		vlog_once(LOG_WARN, d->name, "call fd write failed: %s",
 			  strerror(errno));
+}
+
+/* Answer a rejected message if the front end waits for an answer. */
+static void reject(struct vu_dev *d, struct vu_msg *m, int *fds,
+		   unsigned int nfds, const char *why)
+{
+	static const uint64_t fail = 1;
+	struct vu_msg r = {
+		.hdr = { m->hdr.request, VU_FLAG_REPLY | VU_FLAG_VERSION, 8 },
+		.u64 = fail,
+	};
+
+	vlog(LOG_WARN, d->name, "bad vhost-user message: %s", why);
+	trace_event(TRACE_VU, d->name, "error", "msg=\"%s\"", why);
+	close_fds(fds, nfds);
+	/* Answer whatever waits for an answer so the front end can go on. */
+	if ((m->hdr.flags & VU_FLAG_NEED_REPLY) || is_get(m->hdr.request))
+		(void)!send(d->conn_fd, &r, sizeof(r.hdr) + 8, MSG_NOSIGNAL);
+}
+
+int vu_dev_serve(struct vu_dev *d)
+{
+	int fds[VU_MAX_FDS];
+	unsigned int nfds;
+	struct vu_msg m;
+	char err[160];
+	int ret;
+
+	ret = vu_msg_recv(d->conn_fd, &m, fds, &nfds);
+	if (ret) {
+		close_fds(fds, nfds);
+		return ret;
+	}
+	if (vu_msg_check(&m, nfds, err, sizeof(err))) {
+		reject(d, &m, fds, nfds, err);
+		return 0;
+	}
+	return vu_dev_handle(d, &m, fds, nfds);
 }

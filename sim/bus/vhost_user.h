@@ -160,6 +160,14 @@ int vu_msg_recv(int fd, struct vu_msg *m, int *fds, unsigned int *nfds);
 int vu_dev_handle(struct vu_dev *d, struct vu_msg *m, int *fds,
 		  unsigned int nfds);
 
+/*
+ * The receive path: read one message from d->conn_fd (vu_msg_recv), check
+ * it (vu_msg_check; a bad one is rejected, answered if the front end
+ * waits, and its fds closed) and handle it (vu_dev_handle).  Returns 0,
+ * or -errno when the connection must be closed.
+ */
+int vu_dev_serve(struct vu_dev *d);
+
 /* True once queue @qi is addressed, kicked and enabled. */
 bool vu_queue_ready(const struct vu_dev *d, unsigned int qi);
 

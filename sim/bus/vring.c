@@ -21,29 +21,65 @@ static uint64_t used_ring_size(uint16_t num)
 	return 4 + 8ull * num + 2;	/* flags, idx, ring[num], avail_event */
 }
 
+/*
+ * Host pointer of a ring area, NULL unless it lies in guest memory at a
+ * host address aligned for the type it is accessed as: UML's region
+ * offset (mmap_offset) is the guest's choice.
+ */
+static void *ring_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
+		      size_t align)
+{
+	void *p = guest_mem_ptr(mem, gpa, len);
+
+	return p && !((uintptr_t)p % align) ? p : NULL;
+}
+
+#define DESC_ALIGN _Alignof(struct vring_desc)
+#define AVAIL_ALIGN _Alignof(struct vring_avail)
+#define USED_ALIGN _Alignof(struct vring_used)
+
+/* Each area inside guest memory and aligned there and in host memory. */
+static int check_areas(struct vring_split *vq, const struct guest_mem *mem,
+		       uint16_t num, uint64_t desc, uint64_t avail,
+		       uint64_t used)
+{
+	static const char *const what[] = {
+		"descriptor table", "avail ring", "used ring",
+	};
+	const uint64_t gpa[] = { desc, avail, used };
+	const uint64_t len[] = { 16ull * num, avail_ring_size(num),
+				 used_ring_size(num) };
+	const size_t align[] = { DESC_ALIGN, AVAIL_ALIGN, USED_ALIGN };
+
+	if ((desc & 15) || (avail & 1) || (used & 3))
+		return vq_fail(vq, EINVAL, "misaligned ring addresses");
+	for (int i = 0; i < 3; i++) {
+		if (!guest_mem_ptr(mem, gpa[i], len[i]))
+			return vq_fail(vq, EFAULT, "%s 0x%llx outside guest memory",
+				       what[i], (unsigned long long)gpa[i]);
+		if (!ring_ptr(mem, gpa[i], len[i], align[i]))
+			return vq_fail(vq, EFAULT, "%s 0x%llx at a host address "
+				       "not %zu-byte aligned (memory region "
+				       "offset)", what[i],
+				       (unsigned long long)gpa[i], align[i]);
+	}
+	return 0;
+}
+
 int vring_setup(struct vring_split *vq, const struct guest_mem *mem,
 		uint16_t num, uint64_t desc, uint64_t avail, uint64_t used,
 		bool indirect)
 {
+	int ret;
+
 	vq->ready = false;
 	vq->mem = mem;
 	if (!num || (num & (num - 1)))
 		return vq_fail(vq, EINVAL, "queue size %u is not a power of 2",
 			       num);
-	if (!guest_mem_ptr(mem, desc, 16ull * num))
-		return vq_fail(vq, EFAULT,
-			       "descriptor table 0x%llx outside guest memory",
-			       (unsigned long long)desc);
-	if (!guest_mem_ptr(mem, avail, avail_ring_size(num)))
-		return vq_fail(vq, EFAULT,
-			       "avail ring 0x%llx outside guest memory",
-			       (unsigned long long)avail);
-	if (!guest_mem_ptr(mem, used, used_ring_size(num)))
-		return vq_fail(vq, EFAULT,
-			       "used ring 0x%llx outside guest memory",
-			       (unsigned long long)used);
-	if ((desc & 15) || (avail & 1) || (used & 3))
-		return vq_fail(vq, EINVAL, "misaligned ring addresses");
+	ret = check_areas(vq, mem, num, desc, avail, used);
+	if (ret)
+		return ret;
 	vq->num = num;
 	vq->desc_gpa = desc;
 	vq->avail_gpa = avail;
@@ -70,14 +106,25 @@ void vring_free(struct vring_split *vq)
 	memset(vq, 0, sizeof(*vq));
 }
 
+/*
+ * The areas are looked up at each use: guest memory may have been
+ * replaced since vring_setup() (a new SET_MEM_TABLE), so NULL is possible.
+ */
 static struct vring_avail *avail_of(const struct vring_split *vq)
 {
-	return guest_mem_ptr(vq->mem, vq->avail_gpa, avail_ring_size(vq->num));
+	return ring_ptr(vq->mem, vq->avail_gpa, avail_ring_size(vq->num),
+			AVAIL_ALIGN);
 }
 
 static struct vring_used *used_of(const struct vring_split *vq)
 {
-	return guest_mem_ptr(vq->mem, vq->used_gpa, used_ring_size(vq->num));
+	return ring_ptr(vq->mem, vq->used_gpa, used_ring_size(vq->num),
+			USED_ALIGN);
+}
+
+static const struct vring_desc *desc_of(const struct vring_split *vq)
+{
+	return ring_ptr(vq->mem, vq->desc_gpa, 16ull * vq->num, DESC_ALIGN);
 }
 
 uint16_t vring_pending(const struct vring_split *vq)
@@ -181,13 +228,18 @@ int vring_pop(struct vring_split *vq, struct vring_chain *c)
 	uint16_t i;
 	int err;
 
-	if (!vq->ready || !vring_pending(vq))
+	if (!vq->ready)
+		return 0;
+	a = avail_of(vq);
+	tbl = desc_of(vq);
+	if (!a || !tbl)
+		return vq_fail(vq, EFAULT, "ring no longer in guest memory "
+			       "(memory table changed)");
+	if (!vring_pending(vq))
 		return 0;
 	if (vring_pending(vq) > vq->num)
 		return vq_fail(vq, EINVAL, "avail index moved by %u > size %u",
 			       vring_pending(vq), vq->num);
-	a = avail_of(vq);
-	tbl = guest_mem_ptr(vq->mem, vq->desc_gpa, 16ull * vq->num);
 	memset(c, 0, sizeof(*c));
 	c->head = __atomic_load_n(&a->ring[vq->last_avail_idx % vq->num],
 				  __ATOMIC_RELAXED);

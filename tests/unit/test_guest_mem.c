@@ -141,7 +141,7 @@ START_TEST(test_map_memfd)
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, 0x3000), 0);
-	ck_assert_int_eq(guest_mem_map(&gm, &d, 1, &fd), 0);
+	ck_assert_int_eq(guest_mem_map(&gm, &d, 1, &fd, NULL, 0), 0);
 	ck_assert_int_eq(guest_mem_write(&gm, 0x200000, &v, 4), 0);
 	/* The region starts mmap_offset bytes into the file. */
 	ck_assert_int_eq(pread(fd, &got, 4, 0x1000), 4);

@@ -553,6 +553,171 @@ START_TEST(test_handle_queue_start)
 }
 END_TEST
 
+static void mem_table(struct conn *c, int memfd, uint64_t gpa, uint64_t size,
+		      uint64_t offset, int want)
+{
+	struct vu_msg m = msg(VU_SET_MEM_TABLE, MEM_SIZE(1));
+	int fd = dup(memfd);
+
+	m.mem.num = 1;
+	m.mem.r[0] = (struct vu_mem_region){
+		.gpa = gpa, .size = size, .uaddr = gpa, .mmap_offset = offset,
+	};
+	ck_assert_int_eq(handle(c, &m, &fd, 1), want);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);	/* taken and closed */
+}
+
+/*
+ * Issue 14's first crash: queue 0 runs in a region at gpa 0, then a second
+ * SET_MEM_TABLE maps a region at 0x80 that still covers the avail ring
+ * but not the descriptor table.  The ring is checked again and stopped;
+ * polling it finds nothing to do instead of a NULL descriptor table.
+ */
+START_TEST(test_second_mem_table_revalidates_rings)
+{
+	struct vu_msg m = msg(VU_SET_VRING_ADDR, sizeof(m.addr));
+	int memfd = memfd_create("unit-vu", 0), kick = eventfd(0, 0);
+	struct vring_chain ch;
+	uint16_t head = 0, idx = 1;
+	struct conn c;
+
+	ck_assert_int_eq(ftruncate(memfd, 0x10000), 0);
+	conn_open(&c);
+	mem_table(&c, memfd, 0, 0x10000, 0, 0);
+	set_state(&c, VU_SET_VRING_NUM, 0, 8);
+	m.addr = (struct vu_vring_addr){ .index = 0, .desc = 0, .avail = 0x80,
+					 .used = 0xa0 };
+	ck_assert_int_eq(handle(&c, &m, NULL, 0), 0);
+	m = msg(VU_SET_VRING_KICK, 8);
+	ck_assert_int_eq(handle(&c, &m, &kick, 1), 0);
+	ck_assert(vu_queue_ready(&c.d, 0));
+	/* One request pending: avail ring[0] = 0, avail idx = 1. */
+	ck_assert_int_eq(pwrite(memfd, &head, 2, 0x84), 2);
+	ck_assert_int_eq(pwrite(memfd, &idx, 2, 0x82), 2);
+	mem_table(&c, memfd, 0x80, 0x10000 - 0x80, 0x80, 0);
+	ck_assert(!vu_queue_ready(&c.d, 0));
+	ck_assert_int_eq(vring_pop(&c.d.q[0].vr, &ch), 0);
+	/* Moving the ring back into guest memory starts it again. */
+	m = msg(VU_SET_VRING_ADDR, sizeof(m.addr));
+	m.addr = (struct vu_vring_addr){ .index = 0, .desc = 0x100,
+					 .avail = 0x180, .used = 0x1a0 };
+	ck_assert_int_eq(handle(&c, &m, NULL, 0), 0);
+	ck_assert(vu_queue_ready(&c.d, 0));
+	conn_close(&c);
+	close(memfd);
+}
+END_TEST
+
+/* A running ring that stays inside the new table keeps its position. */
+START_TEST(test_mem_table_keeps_ring_position)
+{
+	struct vu_msg m = msg(VU_SET_VRING_ADDR, sizeof(m.addr));
+	int memfd = memfd_create("unit-vu", 0), kick = eventfd(0, 0);
+	struct conn c;
+
+	ck_assert_int_eq(ftruncate(memfd, 0x10000), 0);
+	conn_open(&c);
+	mem_table(&c, memfd, 0, 0x8000, 0, 0);
+	set_state(&c, VU_SET_VRING_NUM, 0, 8);
+	m.addr = (struct vu_vring_addr){ .index = 0, .desc = 0, .avail = 0x80,
+					 .used = 0xa0 };
+	ck_assert_int_eq(handle(&c, &m, NULL, 0), 0);
+	m = msg(VU_SET_VRING_KICK, 8);
+	ck_assert_int_eq(handle(&c, &m, &kick, 1), 0);
+	c.d.q[0].vr.last_avail_idx = 5;
+	c.d.q[0].vr.used_idx = 4;
+	mem_table(&c, memfd, 0, 0x10000, 0, 0);
+	ck_assert(vu_queue_ready(&c.d, 0));
+	ck_assert_uint_eq(c.d.q[0].vr.last_avail_idx, 5);
+	ck_assert_uint_eq(c.d.q[0].vr.used_idx, 4);
+	conn_close(&c);
+	close(memfd);
+}
+END_TEST
+
+/*
+ * Issue 14's second crash: a 1 MiB region backed by a 4 KiB memfd was
+ * mapped, and the first access past 4 KiB was a SIGBUS.  It is refused
+ * (failure ack), and the table in place stays.
+ */
+START_TEST(test_region_larger_than_its_fd)
+{
+	struct vu_msg m = msg(VU_SET_PROTOCOL_FEATURES, 8), r;
+	int small = memfd_create("unit-vu", 0), big = new_memfd();
+	struct conn c;
+
+	ck_assert_int_eq(ftruncate(small, 4096), 0);
+	conn_open(&c);
+	m.u64 = 1ull << VU_PROTOCOL_F_REPLY_ACK;
+	ck_assert_int_eq(handle(&c, &m, NULL, 0), 0);
+	send_mem_table(&c, big);
+	m = msg(VU_SET_MEM_TABLE, MEM_SIZE(1));
+	m.hdr.flags |= VU_FLAG_NEED_REPLY;
+	m.mem.num = 1;
+	m.mem.r[0] = (struct vu_mem_region){ .gpa = 0, .size = 1 << 20 };
+	ck_assert_int_eq(handle(&c, &m, &small, 1), 0);
+	ck_assert(reply(&c, &r));
+	ck_assert_uint_ne(r.u64, 0);
+	ck_assert_uint_eq(c.d.mem.nregions, 1);
+	ck_assert_uint_eq(c.d.mem.r[0].gpa, 0x100000);	/* the old one */
+	/* Offset past the end, and a file that is no memory file. */
+	mem_table(&c, big, 0, 0x1000, 0x3000, 0);
+	ck_assert_uint_eq(c.d.mem.r[0].gpa, 0x100000);
+	conn_close(&c);
+	close(big);
+}
+END_TEST
+
+/* Kick and call fds that the bus would read or grow without end. */
+START_TEST(test_vring_fd_kinds)
+{
+	struct vu_msg m = msg(VU_SET_VRING_KICK, 8);
+	int file = memfd_create("unit-vu", 0), null = open("/dev/null", O_RDWR);
+	int p[2];
+	struct conn c;
+
+	ck_assert_int_ge(file, 0);
+	ck_assert_int_ge(null, 0);
+	ck_assert_int_eq(pipe(p), 0);
+	conn_open(&c);
+	ck_assert_int_eq(handle(&c, &m, &file, 1), 0);
+	ck_assert_int_eq(c.d.q[0].kick_fd, -1);
+	ck_assert_int_eq(fcntl(file, F_GETFD), -1);	/* closed */
+	m.hdr.request = VU_SET_VRING_CALL;
+	ck_assert_int_eq(handle(&c, &m, &null, 1), 0);
+	ck_assert_int_eq(c.d.q[0].call_fd, -1);
+	ck_assert_int_eq(handle(&c, &m, &p[1], 1), 0);	/* UML's call pipe */
+	ck_assert_int_eq(c.d.q[0].call_fd, p[1]);
+	conn_close(&c);
+	close(p[0]);
+}
+END_TEST
+
+/* The receive path over the socket: checked, handled, rejected. */
+START_TEST(test_serve)
+{
+	struct vu_msg m = msg(VU_GET_FEATURES, 0), r;
+	struct conn c;
+
+	conn_open(&c);
+	ck_assert_int_eq(write(c.peer, &m, sizeof(m.hdr)), sizeof(m.hdr));
+	ck_assert_int_eq(vu_dev_serve(&c.d), 0);
+	ck_assert(reply(&c, &r));
+	ck_assert_uint_eq(r.u64, vu_offered_features());
+	/* A bad one is answered with a failure and the connection stays. */
+	m = msg(VU_GET_QUEUE_NUM, 4);
+	ck_assert_int_eq(write(c.peer, &m, sizeof(m.hdr) + 4),
+			 sizeof(m.hdr) + 4);
+	ck_assert_int_eq(vu_dev_serve(&c.d), 0);
+	ck_assert(reply(&c, &r));
+	ck_assert_uint_eq(r.u64, 1);
+	close(c.peer);
+	c.peer = open("/dev/null", O_RDONLY);
+	ck_assert_int_eq(vu_dev_serve(&c.d), -ECONNRESET);
+	conn_close(&c);
+}
+END_TEST
+
 Suite *vhost_user_suite(void)
 {
 	Suite *s = suite_create("vhost_user");
@@ -583,6 +748,11 @@ Suite *vhost_user_suite(void)
 	tcase_add_test(th, test_handle_mem_table_whole_array);
 	tcase_add_test(th, test_handle_backend_req);
 	tcase_add_test(th, test_handle_queue_start);
+	tcase_add_test(th, test_second_mem_table_revalidates_rings);
+	tcase_add_test(th, test_mem_table_keeps_ring_position);
+	tcase_add_test(th, test_region_larger_than_its_fd);
+	tcase_add_test(th, test_vring_fd_kinds);
+	tcase_add_test(th, test_serve);
 	suite_add_tcase(s, th);
 	return s;
 }

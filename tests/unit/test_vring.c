@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Device side of the split virtqueue: chain validation and copies. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -527,6 +528,58 @@ START_TEST(test_set_no_notify)
 }
 END_TEST
 
+/*
+ * Guest memory at a host address the ring types cannot be read at (UML's
+ * region offset is arbitrary): refused at setup, not a misaligned load.
+ */
+START_TEST(test_setup_host_misaligned)
+{
+	struct vring_split vq = { 0 };
+	struct guest_mem gm = { 0 };
+	uint8_t *buf = aligned_alloc(64, 0x2000);
+
+	ck_assert_ptr_nonnull(buf);
+	memset(buf, 0, 0x2000);
+	ck_assert_int_eq(guest_mem_add_host(&gm, 0x10000, buf + 1, 0x1000), 0);
+	ck_assert_int_eq(vring_setup(&vq, &gm, NUM, 0x10000, 0x10080, 0x100a0,
+				     false), -EFAULT);
+	ck_assert_msg(strstr(vq.err, "descriptor table 0x10000 at a host "
+			     "address not 8-byte aligned"), "%s", vq.err);
+	ck_assert(!vq.ready);
+	memset(&gm, 0, sizeof(gm));
+	ck_assert_int_eq(guest_mem_add_host(&gm, 0x10000, buf + 8, 0x1000), 0);
+	ck_assert_int_eq(vring_setup(&vq, &gm, NUM, 0x10000, 0x10080, 0x100a0,
+				     false), 0);
+	vring_free(&vq);
+	free(buf);
+}
+END_TEST
+
+/*
+ * The guest replaces its memory table under a running ring (a second
+ * SET_MEM_TABLE): the ring's areas are looked up again, and a ring that
+ * left guest memory is an error, never a NULL descriptor table.
+ */
+START_TEST(test_memory_replaced_under_ring)
+{
+	struct vring_chain c;
+	struct env e;
+
+	env_init(&e, false);
+	tring_desc(&e.r, 0, BUF, 16, 0, 0);
+	tring_post(&e.r, 0);
+	memset(&e.m.gm, 0, sizeof(e.m.gm));
+	ck_assert_int_eq(guest_mem_add_host(&e.m.gm, RING + 0x80,
+					    e.m.buf + 0x80,
+					    TMEM_SIZE - 0x80), 0);
+	assert_err(&e, vring_pop(&e.vq, &c), -EFAULT,
+		   "ring no longer in guest memory");
+	ck_assert(vring_need_interrupt(&e.vq));	/* avail still there */
+	ck_assert_int_eq(vring_push(&e.vq, 0, 0), 0);	/* used too */
+	env_free(&e);
+}
+END_TEST
+
 Suite *vring_suite(void)
 {
 	Suite *s = suite_create("vring");
@@ -535,6 +588,8 @@ Suite *vring_suite(void)
 
 	tcase_add_test(tc, test_setup_bad_size);
 	tcase_add_test(tc, test_setup_outside_memory);
+	tcase_add_test(tc, test_setup_host_misaligned);
+	tcase_add_test(tc, test_memory_replaced_under_ring);
 	tcase_add_test(tc, test_empty_ring);
 	tcase_add_test(tc, test_pop_simple_chain);
 	tcase_add_test(tc, test_chain_copy_across_descriptors);
