@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kreport.h"
@@ -118,21 +119,66 @@ static void add_stack(FILE *f, FILE *out)
 	fseek(f, pos, SEEK_SET);
 }
 
-/* The hung-task detector repeats itself for the same task: once is enough. */
-static bool repeated_hung_task(const char *line, char *seen, size_t len)
-{
-	char task[128];
-	const char *t = strstr(line, "INFO: task ");
+/* Tasks the hung-task detector reported, by "comm:pid". */
+struct seen {
+	char **task;
+	size_t n;
+};
 
-	if (!t || sscanf(t + 11, "%127s", task) != 1)
+/*
+ * "kworker/1:123:45" of "INFO: task kworker/1:123:45 blocked for more
+ * than 20 seconds." (check_hung_task() prints comm:pid; comm may hold
+ * spaces), or the whole line if it has another form.
+ */
+static char *hung_task_key(const char *line)
+{
+	const char *t = strstr(line, "INFO: task ");
+	const char *end = t ? strstr(t, " blocked for more than") : NULL;
+
+	if (!t || !end)
+		return strdup(line);
+	t += strlen("INFO: task ");
+	return strndup(t, end - t);
+}
+
+/*
+ * The detector repeats itself for the same task: once is enough.  Two
+ * tasks are two findings, however alike their names.
+ */
+static bool repeated_hung_task(const char *line, struct seen *seen)
+{
+	char *key = hung_task_key(line), **task;
+
+	if (!key)
+		return false;	/* no memory: report it again rather than lose it */
+	for (size_t i = 0; i < seen->n; i++)
+		if (!strcmp(seen->task[i], key)) {
+			free(key);
+			return true;
+		}
+	task = realloc(seen->task, (seen->n + 1) * sizeof(*task));
+	if (!task) {
+		free(key);
 		return false;
-	if (strstr(seen, task))
-		return true;
-	if (strlen(seen) + strlen(task) + 2 < len) {
-		strcat(seen, task);
-		strcat(seen, " ");
 	}
+	seen->task = task;
+	seen->task[seen->n++] = key;
 	return false;
+}
+
+static void seen_free(struct seen *seen)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		free(seen->task[i]);
+	free(seen->task);
+}
+
+/* The agent's own lines are on the console too; they report nothing. */
+static bool agent_line(const char *line)
+{
+	return !strncmp(line, "vfsim-agent: ", 13) ||
+	       !strncmp(line, "vfsim-rpc ", 10) ||
+	       !strncmp(line, "vfsim-mark ", 11);
 }
 
 int kreport_scan(const char *path, FILE *out)
@@ -142,20 +188,22 @@ int kreport_scan(const char *path, FILE *out)
 
 int kreport_scan_except(const char *path, FILE *out, const char *skip_kind)
 {
-	char line[1024], hung[1024] = "";
+	char line[1024];
+	struct seen hung = { 0 };
 	int found = 0;
 	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		const char *kind = kreport_classify(line);
+		const char *kind = agent_line(line) ? NULL :
+				   kreport_classify(line);
 
 		if (!kind || (skip_kind && !strcmp(kind, skip_kind)))
 			continue;
 		line[strcspn(line, "\r\n")] = 0;
 		if (!strcmp(kind, "hung-task") &&
-		    repeated_hung_task(line, hung, sizeof(hung)))
+		    repeated_hung_task(line, &hung))
 			continue;
 		/* Lockdep prints "WARNING: <kind>"; count it once. */
 		if (!strcmp(kind, "warning") &&
@@ -167,6 +215,7 @@ int kreport_scan_except(const char *path, FILE *out, const char *skip_kind)
 		fputc('\n', out);
 		found++;
 	}
+	seen_free(&hung);
 	fclose(f);
 	return found;
 }

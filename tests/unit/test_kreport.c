@@ -138,6 +138,83 @@ START_TEST(test_scan_counts_each_report_once)
 }
 END_TEST
 
+/* Findings of @text, one "kind: headline..." per line, into a string. */
+static char *scan_text(const char *text, int *n)
+{
+	char path[] = "/tmp/vfsim-kreport-XXXXXX", *out = NULL;
+	size_t out_len = 0;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	f = open_memstream(&out, &out_len);
+	*n = kreport_scan(path, f);
+	fclose(f);
+	unlink(path);
+	return out;
+}
+
+/*
+ * Issue 14: after "kworker/1:123", a report for "worker/1:12" (a
+ * substring) was taken as a repeat and dropped.  Two tasks, two findings;
+ * the same task again, none.
+ */
+START_TEST(test_hung_tasks_by_exact_name)
+{
+	int n;
+	char *out = scan_text(
+		"INFO: task kworker/1:123:45 blocked for more than 20 seconds.\n"
+		"INFO: task worker/1:123:4 blocked for more than 20 seconds.\n"
+		"INFO: task kworker/1:123:45 blocked for more than 40 seconds.\n"
+		"INFO: task my task:99 blocked for more than 20 seconds.\n"
+		"INFO: task my task:9 blocked for more than 20 seconds.\n"
+		"INFO: task kworker/1:123 blocked for more than 20 seconds.\n"
+		"INFO: task worker/1:12 blocked for more than 20 seconds.\n",
+		&n);
+
+	ck_assert_int_eq(n, 6);
+	ck_assert_ptr_nonnull(strstr(out, "task worker/1:123:4 blocked"));
+	ck_assert_ptr_nonnull(strstr(out, "task worker/1:12 blocked"));
+	ck_assert_ptr_nonnull(strstr(out, "task my task:9 blocked"));
+	free(out);
+}
+END_TEST
+
+/* No fixed-size memory of tasks: the 300th new task is still reported. */
+START_TEST(test_hung_tasks_many)
+{
+	char *text = NULL, *out;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int n;
+
+	for (int i = 0; i < 300; i++)
+		fprintf(f, "INFO: task kworker/u8:%d:%d blocked for more than "
+			"20 seconds.\n", i, 1000 + i);
+	fclose(f);
+	out = scan_text(text, &n);
+	ck_assert_int_eq(n, 300);
+	free(out);
+	free(text);
+}
+END_TEST
+
+/* What the agent prints is no kernel report, whatever it quotes. */
+START_TEST(test_agent_lines_are_not_reports)
+{
+	int n;
+	char *out = scan_text(
+		"vfsim-agent: step=3 name=write status=fail error=\"BUG: x\"\n"
+		"vfsim-rpc 1 fault admin-fail op=any WARNING:\n"
+		"vfsim-mark Kernel panic\n", &n);
+
+	ck_assert_int_eq(n, 0);
+	free(out);
+}
+END_TEST
+
 START_TEST(test_scan_missing_file)
 {
 	ck_assert_int_lt(kreport_scan("/nonexistent/vfsim/console.log",
@@ -156,6 +233,9 @@ Suite *kreport_suite(void)
 	tcase_add_test(tc, test_classify_ordinary_lines);
 	tcase_add_test(tc, test_scan_counts_each_report_once);
 	tcase_add_test(tc, test_scan_missing_file);
+	tcase_add_test(tc, test_hung_tasks_by_exact_name);
+	tcase_add_test(tc, test_hung_tasks_many);
+	tcase_add_test(tc, test_agent_lines_are_not_reports);
 	suite_add_tcase(s, tc);
 	return s;
 }
