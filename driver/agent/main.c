@@ -238,10 +238,44 @@ static void sriov_disable_all(void)
 		closedir(d);
 }
 
-/* write PATH VALUE: a sysfs, procfs or debugfs knob. */
+/* argv[from..] joined by single spaces: a VALUE that has words. */
+static const char *rest_of(const struct step *s, int from, char *buf,
+			   size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (int i = from; i < s->argc && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s",
+				 i > from ? " " : "", s->argv[i]);
+	return buf;
+}
+
+/* @s trimmed, each run of blanks inside made one space, in place. */
+static char *squeeze_blanks(char *s)
+{
+	bool blank = false;
+	char *o = s;
+
+	for (const char *i = s; *i; i++) {
+		if (*i == ' ' || *i == '\t') {
+			blank = o > s;
+			continue;
+		}
+		if (blank)
+			*o++ = ' ';
+		blank = false;
+		*o++ = *i;
+	}
+	*o = 0;
+	return s;
+}
+
+/* write PATH VALUE...: a sysfs, procfs or debugfs knob. */
 static int step_write(const struct step *s)
 {
-	int err = write_text(s->argv[1], s->argv[2]);
+	char value[AGENT_MAX_LINE + 1];
+	int err = write_text(s->argv[1], rest_of(s, 2, value, sizeof(value)));
 
 	if (err) {
 		result("error=\"%s: %s\" errno=%d", s->argv[1], strerror(-err),
@@ -251,19 +285,24 @@ static int step_write(const struct step *s)
 	return 0;
 }
 
-/* expect-sysfs PATH VALUE: the attribute reads VALUE. */
+/*
+ * expect-sysfs PATH VALUE...: the attribute's first line reads VALUE,
+ * blanks compared as single spaces.
+ */
 static int step_expect_sysfs(const struct step *s)
 {
-	char got[256];
+	char got[256], want[AGENT_MAX_LINE + 1];
 	int err = read_text(s->argv[1], got, sizeof(got));
 
 	if (err) {
 		result("error=\"%s: %s\"", s->argv[1], strerror(-err));
 		return -1;
 	}
-	result("value=%s", got);
-	if (strcmp(got, s->argv[2])) {
-		result("error=\"expected %s\"", s->argv[2]);
+	squeeze_blanks(got);
+	rest_of(s, 2, want, sizeof(want));
+	result("value=\"%s\"", got);
+	if (strcmp(got, want)) {
+		result("error=\"expected %s\"", want);
 		return -1;
 	}
 	return 0;

@@ -62,12 +62,15 @@ static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 		if ((!strcmp(kv, "op") && !admin_kind(f->kind)) ||
 		    (!strcmp(kv, "fn") && !fn_kind(f->kind)))
 			return bad(err, len, "key '%s' does not apply here", kv);
+		if (strlen(v) >= sizeof(f->target))
+			return bad(err, len, "'%s' is no function or opcode", v);
 		snprintf(f->target, sizeof(f->target), "%s", v);
 		return 0;
 	}
 	if (!strcmp(kv, "prob")) {
 		f->prob = strtod(v, &end);
-		if (*end || f->prob <= 0 || f->prob > 1)
+		/* Written so that NaN fails too. */
+		if (*end || !*v || !(f->prob > 0 && f->prob <= 1))
 			return bad(err, len, "prob '%s' must be in (0, 1]", v);
 		return 0;
 	}
@@ -75,15 +78,18 @@ static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 	    strcmp(kv, "ms") && strcmp(kv, "us"))
 		return bad(err, len, "bad key '%s' (expected op/fn, nth, count, "
 			   "prob, status, ms or us)", kv);
-	n = strtoull(v, &end, 10);
-	if (*end || !*v)
+	/* strtoull() would take "-1", " 1" and "+1". */
+	if (!*v || v[strspn(v, "0123456789")])
 		return bad(err, len, "'%s' is not a number", v);
+	n = strtoull(v, &end, 10);
 	if (!strcmp(kv, "nth") && n >= 1)
 		f->nth = n;
 	else if (!strcmp(kv, "count") && n >= 1)
 		f->count = n;
-	else if ((!strcmp(kv, "status") || !strcmp(kv, "ms") ||
-		  !strcmp(kv, "us")) && n >= 1 && n <= 100000000)
+	else if (!strcmp(kv, "status") && n >= 1 && n <= 0xffff)
+		f->arg = n;	/* the 16-bit admin status */
+	else if ((!strcmp(kv, "ms") || !strcmp(kv, "us")) && n >= 1 &&
+		 n <= 100000000)
 		f->arg = n;
 	else
 		return bad(err, len, "bad key or value '%s'", kv);

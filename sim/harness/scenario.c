@@ -49,6 +49,7 @@ struct parser {
 	const char *first_what;
 	struct loc first;
 	struct loc purpose;	/* the first purpose line, file NULL if none */
+	int nsteps;		/* agent steps the runner will make */
 	/* The open parallel block; moved into items at its `end`. */
 	bool in_block;
 	struct sc_item block;
@@ -158,6 +159,16 @@ static char *squeeze(struct parser *p, const char *s)
 	}
 	*o = 0;
 	return out;
+}
+
+/* strlen() of what squeeze() makes of trimmed @s. */
+static size_t squeezed_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += !is_blank(*s) || !is_blank(s[1]);
+	return n;
 }
 
 /*
@@ -311,10 +322,26 @@ static struct sc_item *new_item(struct parser *p)
 	return arr;
 }
 
+/*
+ * Each step, fault, block marker and in-guest expectation is one agent
+ * step (sim/harness/scenario_run.c); the runner takes SC_MAX_STEPS.
+ */
+static void count_steps(struct parser *p, const struct loc *at, int n)
+{
+	if (p->nsteps <= SC_MAX_STEPS && p->nsteps + n > SC_MAX_STEPS)
+		err(p, at, "more than %d agent steps in one scenario (steps, "
+		    "faults, parallel blocks and in-guest expectations)",
+		    SC_MAX_STEPS);
+	p->nsteps += n;
+}
+
 static void add_item(struct parser *p, const struct loc *at,
 		     enum sc_kind kind, const char *words)
 {
-	struct sc_item *it = new_item(p);
+	struct sc_item *it;
+
+	count_steps(p, at, 1);
+	it = new_item(p);
 
 	if (!it)
 		return;
@@ -731,6 +758,20 @@ static bool ex_result(struct parser *p, const struct loc *at,
 	return true;
 }
 
+/* "@step @a @b" is an agent step the agent's table takes. */
+static bool agent_can_run(struct parser *p, const struct loc *at,
+			  const char *step, const char *a, const char *b)
+{
+	const struct step_env env = { .vfs = p->sc->topo.vfs };
+	char line[2 * SC_MAX_LINE], why[STEP_WHY_LEN];
+
+	snprintf(line, sizeof(line), "%s %s %s", step, a, b);
+	if (step_check_line(line, &env, why, sizeof(why)))
+		return true;
+	err(p, at, "the agent cannot run it: %s", why);
+	return false;
+}
+
 static bool ex_sysfs(struct parser *p, const struct loc *at,
 		     const char *kind, char *arg)
 {
@@ -745,7 +786,149 @@ static bool ex_sysfs(struct parser *p, const struct loc *at,
 		err(p, at, "'expect %s %s' needs a VALUE", kind, arg);
 		return false;
 	}
-	return true;
+	return agent_can_run(p, at, "expect-sysfs", arg, value);
+}
+
+/*
+ * glibc's regcomp() expands repetitions: 'a+' is 'aa*', 'x{m,n}' is n
+ * copies of x, so 'a++++++++++++++++++++' or nested bounds take gigabytes.
+ * Before compiling, estimate the expanded size of an ERE and refuse
+ * patterns beyond RE_MAX_NODES, nested more than RE_MAX_DEPTH groups, or
+ * with adjacent repetition operators (undefined in POSIX EREs).
+ */
+#define RE_MAX_NODES 2000
+#define RE_MAX_DEPTH 16
+
+struct re_walk {
+	const char *s;
+	int depth;
+	const char *why;
+};
+
+static unsigned long re_cap(unsigned long n)
+{
+	return n > RE_MAX_NODES ? RE_MAX_NODES + 1 : n;
+}
+
+/* "{m}", "{m,}", "{m,n}" at w->s: its largest count, or 0 if none. */
+static unsigned long re_bound(struct re_walk *w)
+{
+	const char *s = w->s + 1;
+	unsigned long m = 0, n;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	while (*s >= '0' && *s <= '9')
+		m = re_cap(m * 10 + (*s++ - '0'));
+	n = m;
+	if (*s == ',') {
+		n = 0;
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			n = re_cap(n * 10 + (*s - '0'));
+		if (n < m)
+			n = m;
+	}
+	if (*s != '}')
+		return 0;
+	w->s = s + 1;
+	return n + 1;
+}
+
+/* After an atom of @size: its repetition, if any. */
+static unsigned long re_repeat(struct re_walk *w, unsigned long size)
+{
+	unsigned long times = 1;
+
+	if (*w->s == '*' || *w->s == '?') {
+		w->s++;
+	} else if (*w->s == '+') {
+		w->s++;
+		times = 2;
+	} else if (*w->s == '{' && !(times = re_bound(w))) {
+		times = 1;
+	}
+	if (*w->s == '*' || *w->s == '+' || *w->s == '?' ||
+	    (*w->s == '{' && w->s[1] >= '0' && w->s[1] <= '9'))
+		w->why = "adjacent repetition operators";
+	return re_cap(size * times);
+}
+
+static void re_bracket(struct re_walk *w)
+{
+	const char *s = w->s + 1;
+
+	s += *s == '^';
+	s += *s == ']';
+	while (*s && *s != ']') {
+		if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
+			const char *end = strchr(s + 2, s[1]);
+
+			while (end && end[1] != ']')
+				end = strchr(end + 1, s[1]);
+			s = end ? end + 2 : s + 1;
+			continue;
+		}
+		s++;
+	}
+	w->s = *s ? s + 1 : s;
+}
+
+static unsigned long re_alt(struct re_walk *w);
+
+static unsigned long re_atom(struct re_walk *w)
+{
+	unsigned long size = 1;
+
+	switch (*w->s) {
+	case '(':
+		if (++w->depth > RE_MAX_DEPTH)
+			w->why = "groups nested too deep";
+		w->s++;
+		size = re_alt(w) + 1;
+		w->depth--;
+		w->s += *w->s == ')';
+		break;
+	case '[':
+		re_bracket(w);
+		break;
+	case '\\':
+		w->s += w->s[1] ? 2 : 1;
+		break;
+	default:
+		w->s++;
+	}
+	return re_repeat(w, size);
+}
+
+/* Branches separated by '|' up to ')' or the end: all are compiled. */
+static unsigned long re_alt(struct re_walk *w)
+{
+	unsigned long size = 0;
+
+	while (*w->s && *w->s != ')' && !w->why && size <= RE_MAX_NODES) {
+		if (*w->s == '|') {
+			w->s++;
+			continue;
+		}
+		size = re_cap(size + re_atom(w));
+	}
+	return size;
+}
+
+static bool regex_bounded(const char *re, char *why, size_t len)
+{
+	struct re_walk w = { re, 0, NULL };
+	unsigned long size = 0;
+
+	while (*w.s && !w.why && size <= RE_MAX_NODES) {
+		size = re_cap(size + re_alt(&w));
+		w.s += *w.s == ')';	/* unbalanced: regcomp() says so */
+	}
+	if (!w.why && size > RE_MAX_NODES)
+		w.why = "repetitions expand it beyond 2000 nodes";
+	if (w.why)
+		snprintf(why, len, "%s", w.why);
+	return !w.why;
 }
 
 static bool ex_regex(struct parser *p, const struct loc *at,
@@ -757,6 +940,11 @@ static bool ex_regex(struct parser *p, const struct loc *at,
 
 	if (!*arg) {
 		err(p, at, "'expect %s' needs a REGEX", kind);
+		return false;
+	}
+	if (!regex_bounded(arg, msg, sizeof(msg))) {
+		err(p, at, "'expect %s': regex '%.60s%s' refused: %s", kind, arg,
+		    strlen(arg) > 60 ? "..." : "", msg);
 		return false;
 	}
 	rc = regcomp(&re, arg, REG_EXTENDED | REG_NOSUB);
@@ -883,8 +1071,11 @@ static void do_expect(struct parser *p, const struct loc *at, char *rest)
 	}
 	/* The checks cut words; the kept argument stays as written. */
 	snprintf(line, sizeof(line), "%s", arg);
-	if (expect_kinds[i].check(p, at, rest, line))
-		add_expect(p, at, rest, arg);
+	if (!expect_kinds[i].check(p, at, rest, line))
+		return;
+	add_expect(p, at, rest, arg);
+	if (!strcmp(rest, "sysfs") || !strcmp(rest, "equal"))
+		count_steps(p, at, 1);	/* checked in the guest */
 }
 
 /* --- the other keywords ------------------------------------------------- */
@@ -948,8 +1139,15 @@ static void do_fault(struct parser *p, const struct loc *at, char *rest)
 		    NAMES(buf, faults));
 		return;
 	}
-	if (check_fault(p, at, rest))
-		add_item(p, at, SC_FAULT, rest);
+	if (!check_fault(p, at, rest))
+		return;
+	/* It becomes "sim-fault WORDS", one agent step line. */
+	if (squeezed_len(rest) + strlen("sim-fault ") > AGENT_MAX_LINE) {
+		err(p, at, "fault line longer than an agent step (%d characters)",
+		    AGENT_MAX_LINE);
+		return;
+	}
+	add_item(p, at, SC_FAULT, rest);
 }
 
 static void do_parallel(struct parser *p, const struct loc *at, char *rest)
@@ -962,6 +1160,7 @@ static void do_parallel(struct parser *p, const struct loc *at, char *rest)
 	if (*rest)
 		err(p, at, "'parallel' takes no arguments");
 	note_first(p, at, "parallel block");
+	count_steps(p, at, 2);	/* parallel-begin, parallel-end */
 	memset(&p->block, 0, sizeof(p->block));
 	p->block.kind = SC_PARALLEL;
 	p->block.file = at->file;

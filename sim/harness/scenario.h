@@ -47,6 +47,7 @@
 #define SC_MAX_ERRORS 20
 #define SC_MAX_LINE 1024	/* characters, without the newline */
 #define SC_MAX_DEPTH 8		/* include nesting below the top file */
+#define SC_MAX_STEPS 512	/* agent steps one scenario becomes */
 
 enum sc_kind {
 	SC_STEP,

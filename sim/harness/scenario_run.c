@@ -18,7 +18,7 @@
 #include "scenario_run.h"
 #include "sim/bus/trace.h"
 
-#define MAX_STEPS 512
+#define MAX_STEPS SC_MAX_STEPS
 
 /* What one scenario ran, to judge its expectations afterwards. */
 struct plan {

@@ -55,6 +55,17 @@ START_TEST(test_parse_errors)
 	parse_bad("admin-fail op=X prob=1.5", "prob");
 	parse_bad("admin-delay op=X", "needs a duration");
 	parse_bad("admin-fail op=X colour=red", "bad key");
+	/* What reaches it from the guest and the control socket, unchecked. */
+	parse_bad("admin-fail op=X prob=nan", "prob");
+	parse_bad("admin-fail op=X prob=-nan", "prob");
+	parse_bad("admin-fail op=X prob=inf", "prob");
+	parse_bad("admin-fail op=X prob=", "prob");
+	parse_bad("admin-fail op=X nth=-1", "not a number");
+	parse_bad("admin-fail op=X nth=+1", "not a number");
+	parse_bad("admin-fail op=X status=65536", "bad key or value");
+	parse_bad("msi-drop fn=vf0123456789012345678901234567890123",
+		  "no function");
+	ck_assert_uint_eq(parse_ok("admin-fail op=X status=65535").arg, 65535);
 }
 END_TEST
 

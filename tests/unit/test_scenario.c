@@ -441,6 +441,13 @@ static const struct {
 	{ "expect sysfs /proc/x 1", "x.vfs:2: 'expect sysfs' wants a path under /sys/, got '/proc/x'" },
 	{ "expect sysfs /sys/x", "x.vfs:2: 'expect sysfs /sys/x' needs a VALUE" },
 	{ "expect dmesg (unclosed", "x.vfs:2: 'expect dmesg': invalid regex '(unclosed': " },
+	{ "expect dmesg a++++++++++++++++++++++++", "x.vfs:2: 'expect dmesg': regex 'a++++++++++++++++++++++++' refused: adjacent repetition operators" },
+	{ "expect no-dmesg (a{1,100}){1,100}", "x.vfs:2: 'expect no-dmesg': regex '(a{1,100}){1,100}' refused: repetitions expand it beyond 2000 nodes" },
+	{ "expect dmesg ((((((((((((((((((a))))))))))))))))))", "refused: groups nested too deep" },
+	{ "expect dmesg a{1,32767}", "refused: repetitions expand it beyond 2000 nodes" },
+	{ "expect dmesg x((a{1,50}){1,50})y", "refused: repetitions expand it beyond 2000 nodes" },
+	{ "expect sysfs /sys/x a b c d e f g h i j k l m n", "x.vfs:2: the agent cannot run it: step 'expect-sysfs' has more than 15 words" },
+	{ "fault admin-fail op=any nth=0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001", "x.vfs:2: fault line longer than an agent step (511 characters)" },
 	{ "expect no-dmesg", "x.vfs:2: 'expect no-dmesg' needs a REGEX" },
 	{ "expect finding kasn", "x.vfs:2: 'expect finding': unknown kind 'kasn' (expected one of: lockdep-circular," },
 	{ "expect finding kasan bug", "x.vfs:2: 'expect finding' wants one KIND, got also 'bug'" },
@@ -464,7 +471,7 @@ static const struct {
 
 START_TEST(test_error_messages)
 {
-	char text[256];
+	char text[SC_MAX_LINE + 32];
 
 	snprintf(text, sizeof(text), "purpose t\n%s\n", bad[_i].text);
 	assert_error(text, bad[_i].want);
@@ -487,6 +494,46 @@ START_TEST(test_parallel_block_limit)
 	scenario_free(&sc);
 	snprintf(text + n, sizeof(text) - n, "step list\nend\n");
 	assert_error(text, "x.vfs:2: parallel block of 17 steps and faults (at most 16 run together)");
+}
+END_TEST
+
+/* Regexes that compile in bounded memory stay allowed. */
+START_TEST(test_regex_bounds_allow)
+{
+	struct scenario sc;
+
+	parse_ok("purpose p\n"
+		 "expect dmesg KASAN: slab-use-after-free in um_pci_bar_write\n"
+		 "expect dmesg a{1,1000}[[:alpha:]]+(x|y)*\\+\\+\\{2\\}\n"
+		 "expect no-dmesg [+*?]{2}|[]+]+|(a+)+b?c*\n"
+		 "expect dmesg ((((a+)+)+)+)+\n", &sc);
+	ck_assert_int_eq(sc.nexpects, 4);
+	scenario_free(&sc);
+}
+END_TEST
+
+/* The runner takes SC_MAX_STEPS agent steps: more is refused, not cut. */
+START_TEST(test_step_count_limit)
+{
+	size_t cap = 64 + 16 * (SC_MAX_STEPS + 2), n;
+	char *text = malloc(cap);
+	struct scenario sc;
+	char *errors;
+
+	ck_assert_ptr_nonnull(text);
+	n = snprintf(text, cap, "purpose p\nexpect sysfs /sys/x 1\n");
+	for (int i = 1; i < SC_MAX_STEPS; i++)
+		n += snprintf(text + n, cap - n, "step uptime\n");
+	parse_ok(text, &sc);
+	ck_assert_int_eq(sc.nitems, SC_MAX_STEPS - 1);
+	scenario_free(&sc);
+	snprintf(text + n, cap - n, "fault pf-reset\n");
+	ck_assert_int_eq(scenario_parse_string("x.vfs", text, &sc, &errors),
+			 -1);
+	ck_assert_msg(strstr(errors, "x.vfs:514: more than 512 agent steps"),
+		      "%s", errors);
+	free(errors);
+	free(text);
 }
 END_TEST
 
@@ -853,6 +900,8 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, test_longest_line_ok);
 	tcase_add_loop_test(tc, test_error_messages, 0, ARRAY_SIZE(bad));
 	tcase_add_test(tc, test_parallel_block_limit);
+	tcase_add_test(tc, test_regex_bounds_allow);
+	tcase_add_test(tc, test_step_count_limit);
 	tcase_add_test(tc, test_missing_purpose);
 	tcase_add_test(tc, test_empty_purpose);
 	tcase_add_test(tc, test_line_too_long);

@@ -95,6 +95,8 @@ static const char *const good[] = {
 	"expect-netdev-mac 52:54:00:56:46:0A",
 	"expect-sysfs /sys/bus/pci/devices/0000:00:00.0/sriov_numvfs 2",
 	"write /proc/sys/kernel/hung_task_timeout_secs 2",
+	"write /sys/bus/pci/drivers/vfio-pci/new_id 1af4 1041",
+	"expect-sysfs /sys/block/ubda/queue/scheduler [none] mq-deadline",
 	"write-host-file /vfsim-must-fail", "keep-vfs-at-poweroff",
 	"vfio-disable-while-open 0000:00:00.0 0000:00:01.0",
 	"expect-driver 0000:00:01.0 virtio-pci",
@@ -166,7 +168,7 @@ static const struct {
 	{ "expect-netdev-mac 52:54:00:56:46", "step 'expect-netdev-mac': MAC wants a MAC address", 2 },
 	{ "expect-netdev-mac 52:54:00:56:46:0g", "got '52:54:00:56:46:0g'", 2 },
 	{ "write relative 1", "step 'write': PATH wants an absolute path, got 'relative'", 2 },
-	{ "expect-sysfs /sys/x", "step 'expect-sysfs' is missing VALUE (usage: expect-sysfs PATH VALUE)", 2 },
+	{ "expect-sysfs /sys/x", "step 'expect-sysfs' is missing VALUE (usage: expect-sysfs PATH VALUE...)", 2 },
 	{ "", "empty step", 2 },
 	{ "sim-fault a b c d e f g h i j k l m n o", "step 'sim-fault' has more than 15 words", 2 },
 };
