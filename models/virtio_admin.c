@@ -4,6 +4,7 @@
 #include <string.h>
 #include <linux/virtio_pci.h>
 
+#include "sim/bus/capture.h"
 #include "sim/bus/log.h"
 #include "sim/bus/trace.h"
 #include "virtio_admin.h"
@@ -601,6 +602,18 @@ static void trace_cmd(struct admin_dev *a, const struct admin_cmd *cmd)
 		    cmd->status, cmd->qualifier, cmd->result_len);
 }
 
+/* For the fuzzers' seeds (sim/bus/capture.h): the command as sent. */
+static void capture_command(struct vdev *d, unsigned int qi,
+			    const struct vring_chain *c, uint8_t *req)
+{
+	const struct vring_split *vr = &d->q[qi].vr;
+	uint8_t wlen[4] = { c->write_len, c->write_len >> 8,
+			    c->write_len >> 16, c->write_len >> 24 };
+
+	capture_record("admin", d->fn->name, wlen, 4, req,
+		       vring_chain_read(vr, c, 0, req, c->read_len));
+}
+
 static uint32_t serve(struct vdev *d, unsigned int qi, struct vring_chain *c,
 		      struct admin_dev *a, uint16_t *opcode)
 {
@@ -622,6 +635,8 @@ static uint32_t serve(struct vdev *d, unsigned int qi, struct vring_chain *c,
 	if (c->read_len <= ADMIN_HDR_LEN + ADMIN_MAX_DATA)
 		req = malloc(c->read_len ? c->read_len : 1);
 	resp = malloc(rcap ? rcap : 1);
+	if (req && capture_on())
+		capture_command(d, qi, c, req);
 	if (!req || !resp ||
 	    admin_parse(req, vring_chain_read(vr, c, 0, req, c->read_len),
 			&cmd)) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "capture.h"
 #include "log.h"
 #include "trace.h"
 
@@ -70,6 +71,7 @@ int bus_init(struct bus *b, const char *dir, unsigned int spin_us)
 		return -errno;
 	pthread_mutex_init(&b->call_lock, NULL);
 	pthread_cond_init(&b->call_done, NULL);
+	capture_start();
 	return watch_fd(b, b->stop_fd, &stop_watch) ?:
 	       watch_fd(b, b->call_fd, &call_watch);
 }
@@ -469,5 +471,6 @@ void bus_stop(struct bus *b)
 	if (b->epfd >= 0)
 		close(b->epfd);
 	b->stop_fd = b->epfd = -1;
+	capture_stop();
 	trace_flush();
 }

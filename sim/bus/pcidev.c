@@ -4,6 +4,7 @@
 #include <string.h>
 #include <linux/virtio_pcidev.h>
 
+#include "capture.h"
 #include "log.h"
 #include "pcidev.h"
 #include "trace.h"
@@ -156,10 +157,27 @@ static void do_mmio_write(struct pcidev *p, const struct vring_chain *c,
 	pci_func_bar_write(p->fn, m->bar, m->addr, b, m->size);
 }
 
+/* For the fuzzers' seeds (capture.h): the request as the guest made it. */
+static void capture_request(struct pcidev *p, const struct vring_chain *c)
+{
+	uint32_t len = c->read_len < PCIDEV_MAX_ACCESS + 64 ? c->read_len : 0;
+	uint8_t wlen[4] = { c->write_len, c->write_len >> 8,
+			    c->write_len >> 16, c->write_len >> 24 };
+	uint8_t *b = bounce(p, len ? len : 1);
+
+	if (b)
+		capture_record("req", p->vu.name, wlen, 4, b,
+			       vring_chain_read(&p->vu.q[VU_Q_REQ].vr, c, 0,
+						b, len));
+}
+
 /* Serve one request; returns the bytes written into the reply. */
 static uint32_t serve(struct pcidev *p, const struct vring_chain *c)
 {
 	struct virtio_pcidev_msg m;
+
+	if (capture_on())
+		capture_request(p, c);
 
 	if (vring_chain_read(&p->vu.q[VU_Q_REQ].vr, c, 0, &m, sizeof(m)) !=
 	    sizeof(m)) {
@@ -302,12 +320,10 @@ int pcidev_process(struct pcidev *p)
 static int post_msi(struct pcidev *p, uint64_t addr, uint32_t data)
 {
 	struct vu_queue *q = &p->vu.q[VU_Q_EVT];
-	struct {
-		struct virtio_pcidev_msg hdr;
-		uint8_t data[4];
-	} __attribute__((packed)) msg = {
-		.hdr = { .op = VIRTIO_PCIDEV_OP_MSI, .size = 4, .addr = addr },
+	struct virtio_pcidev_msg hdr = {
+		.op = VIRTIO_PCIDEV_OP_MSI, .size = 4, .addr = addr,
 	};
+	uint8_t msg[sizeof(hdr) + 4];	/* the header, then the data */
 	struct vring_chain c;
 	int ret;
 
@@ -320,14 +336,15 @@ static int post_msi(struct pcidev *p, uint64_t addr, uint32_t data)
 		broken(p, q->vr.err);
 		return ret;
 	}
-	put_le(msg.data, 4, data);
+	memcpy(msg, &hdr, sizeof(hdr));
+	put_le(msg + sizeof(hdr), 4, data);
 	if (c.write_len < sizeof(msg)) {
 		pci_func_error(p->fn, "event buffer of %llu bytes, need %zu",
 			       (unsigned long long)c.write_len, sizeof(msg));
 		vring_push(&q->vr, c.head, 0);
 		return -EINVAL;
 	}
-	vring_chain_write(&q->vr, &c, 0, &msg, sizeof(msg));
+	vring_chain_write(&q->vr, &c, 0, msg, sizeof(msg));
 	vring_push(&q->vr, c.head, sizeof(msg));
 	vu_queue_call(&p->vu, VU_Q_EVT);
 	p->msis++;

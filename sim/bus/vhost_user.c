@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
+#include "capture.h"
 #include "log.h"
 #include "trace.h"
 #include "vhost_user.h"
@@ -577,6 +578,18 @@ static void reject(struct vu_dev *d, struct vu_msg *m, int *fds,
 		(void)!send(d->conn_fd, &r, sizeof(r.hdr) + 8, MSG_NOSIGNAL);
 }
 
+/* For the fuzzers' seeds (capture.h): the message and its fds' kinds. */
+static void capture_message(const struct vu_dev *d, const struct vu_msg *m,
+			    const int *fds, unsigned int nfds)
+{
+	uint8_t pre[1 + VU_MAX_FDS] = { nfds };
+
+	for (unsigned int i = 0; i < nfds && i < VU_MAX_FDS; i++)
+		pre[1 + i] = capture_fd_kind(fds[i]);
+	capture_record("vu", d->name, pre, 1 + nfds, m,
+		       sizeof(m->hdr) + m->hdr.size);
+}
+
 int vu_dev_serve(struct vu_dev *d)
 {
 	int fds[VU_MAX_FDS];
@@ -590,6 +603,8 @@ int vu_dev_serve(struct vu_dev *d)
 		close_fds(fds, nfds);
 		return ret;
 	}
+	if (capture_on())
+		capture_message(d, &m, fds, nfds);
 	if (vu_msg_check(&m, nfds, err, sizeof(err))) {
 		reject(d, &m, fds, nfds, err);
 		return 0;
