@@ -44,12 +44,24 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 SAN_OBJS := $(LIB_SRCS:%.c=$(B)/san/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/san/%.o)
 
+# Fuzzing (tests/fuzz, doc/fuzzing.md): each fuzz_NAME.c harness is built
+# with clang's libFuzzer for `make fuzz`, and with gcc + ASan/UBSan as a
+# replay binary that `make check` runs over the committed corpora.
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	    -fno-omit-frame-pointer
+FUZZ_CFLAGS := $(CFLAGS_BASE) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB := $(LIB_SRCS:%.c=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/tests/fuzz/common.o
+FUZZERS := $(FUZZ_NAMES:%=$(B)/fuzz/bin/fuzz-%)
+REPLAYS := $(FUZZ_NAMES:%=$(B)/bin/fuzz-replay-%)
+
 VFSIM := $(B)/bin/vfsim
 AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
-.PHONY: all deps kernel headers unit integration check demo bench clean scenarios \
-	bugs cover distclean help matrix
+.PHONY: all deps deps-base kernel headers unit integration check demo bench clean \
+	scenarios bugs cover distclean help matrix fuzz fuzzers replays
 
 all: $(VFSIM) $(AGENT)
 
@@ -66,10 +78,15 @@ help:
 	@echo "                  ran (KPATCHES=DIR: diff coverage; doc/coverage.md)"
 	@echo "make matrix       build every kernel series (6.12, 7.2, 7.3) and"
 	@echo "                  run the library on each: one table"
-	@echo "make deps         install host packages (as root)"
+	@echo "make fuzz         run each libFuzzer harness FUZZ_S seconds (FUZZ=names)"
+	@echo "make deps         install host packages (as root), clang included"
 
+# Everything, make fuzz's clang included; check and demo need only the base.
 deps:
-	@driver/deps.sh
+	@driver/deps.sh all
+
+deps-base:
+	@driver/deps.sh base
 
 # The uAPI headers come from the kernel tree being built.
 $(UAPI_STAMP):
@@ -96,6 +113,22 @@ $(AGENT): $(AGENT_SRCS:%.c=$(B)/obj/%.o)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $$(pkg-config --libs pciaccess) -lpthread
 
+$(B)/fuzz/obj/%.o: %.c | $(UAPI_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(B)/fuzz/bin/fuzz-%: $(B)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lpthread
+
+$(B)/bin/fuzz-replay-%: $(B)/san/tests/fuzz/fuzz_%.o $(B)/san/tests/fuzz/replay.o \
+		$(B)/san/tests/fuzz/common.o $(SAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ -lpthread
+
+fuzzers: $(FUZZERS)
+replays: $(REPLAYS)
+
 $(UNIT): $(UNIT_OBJS) $(SAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $$(pkg-config --libs check) -lpthread
@@ -107,12 +140,12 @@ integration: all kernel
 	@tests/integration/run.sh
 
 # Everything from a fresh clone: packages, kernel, unit and boot tests.
-check: deps
-	@$(MAKE) --no-print-directory all $(UNIT)
+check: deps-base
+	@$(MAKE) --no-print-directory all $(UNIT) $(REPLAYS)
 	@$(MAKE) --no-print-directory kernel
 	@tests/check.sh
 
-demo: deps
+demo: deps-base
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory kernel
 	@tests/demo.sh
@@ -126,7 +159,10 @@ clean:
 distclean:
 	rm -rf $(B)
 
--include $(shell find $(B)/obj $(B)/san -name '*.d' 2>/dev/null)
+# Harness and library objects are intermediate: keep them for the next link.
+.SECONDARY:
+
+-include $(shell find $(B)/obj $(B)/san $(B)/fuzz -name '*.d' 2>/dev/null)
 
 # The scenario library (doc/scenarios.md), two at a time.
 scenarios: all kernel
@@ -145,3 +181,9 @@ cover: all
 # Every supported kernel series (doc/kernel.md), built, the library on each.
 matrix: all
 	@tests/matrix.sh
+
+# The fuzzers, FUZZ_S seconds each (FUZZ="vring kreport" picks some).
+fuzz:
+	@driver/deps.sh fuzz
+	@$(MAKE) --no-print-directory fuzzers
+	@tests/fuzz/run.sh

@@ -3,20 +3,25 @@
 # the simulator and its tests. Cheap when everything is there already.
 set -euo pipefail
 
-PACKAGES=(
+BASE=(
 	build-essential flex bison bc libelf-dev libssl-dev # kernel build
 	check libsubunit-dev libpciaccess-dev pkg-config    # sim/ and its tests
 	xz-utils patch                                      # linux-source tarball, KPATCHES
 	graphviz python3 ca-certificates
 	lcov                                                # vfsim cover: geninfo, genhtml
 )
+# make fuzz: clang's libFuzzer (libclang-rt-dev follows the default clang).
+FUZZ=(clang libclang-rt-dev)
+PACKAGES=()
 
 usage() {
 	cat <<'EOF'
-usage: driver/deps.sh [--check]
+usage: driver/deps.sh [--check] [base|fuzz|all]
 
 Installs the missing host packages with apt-get (as root), or prints the
-command to run (otherwise). --check only reports; exit 1 if any is missing.
+command to run (otherwise). base: what make check and make demo need
+(the default); fuzz: base and clang with libFuzzer for make fuzz; all:
+both (make deps). --check only reports; exit 1 if any is missing.
 EOF
 }
 
@@ -58,13 +63,17 @@ install() {
 }
 
 main() {
-	local check_only=false
-	case ${1:-} in
-	"") ;;
-	--check) check_only=true ;;
-	-h | --help) usage; exit 0 ;;
-	*) usage >&2; die "unknown argument: $1" ;;
-	esac
+	local check_only=false arg
+	PACKAGES=("${BASE[@]}")
+	for arg in "$@"; do
+		case $arg in
+		--check) check_only=true ;;
+		base) ;;
+		fuzz | all) PACKAGES=("${BASE[@]}" "${FUZZ[@]}") ;;
+		-h | --help) usage; exit 0 ;;
+		*) usage >&2; die "unknown argument: $arg" ;;
+		esac
+	done
 	command -v dpkg-query >/dev/null ||
 		die "needs a Debian-based system (dpkg, apt); install: ${PACKAGES[*]}"
 

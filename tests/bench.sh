@@ -204,3 +204,9 @@ if [[ -f $BUILD/bugs/time ]]; then
 else
 	echo 'make bugs:                       not run yet (make bugs, or BENCH_BUGS=1 make bench)'
 fi
+if [[ -f $BUILD/fuzz/summary.txt ]]; then
+	echo "make fuzz (last run, $(date -r "$BUILD/fuzz/summary.txt" '+%F %R')):"
+	sed 's/^/  /' "$BUILD/fuzz/summary.txt"
+else
+	echo 'make fuzz:                       not run yet (make fuzz)'
+fi

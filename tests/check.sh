@@ -37,6 +37,12 @@ elif [ "$unit_rc" -ne 0 ]; then
 fi
 [ "$unit_rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
 
+echo "== fuzz corpora and crash reproducers, replayed (ASan/UBSan)"
+"$ROOT/tests/fuzz/replay.sh" 2>&1 | tee "$BUILD/fuzz-replay.log"
+passed=$((passed + $(grep -c '^ok ' "$BUILD/fuzz-replay.log")))
+failed=$((failed + $(grep -c '^not ok ' "$BUILD/fuzz-replay.log")))
+grep -q '^1\.\.' "$BUILD/fuzz-replay.log" || failed=$((failed + 1))
+
 echo "== tools: help vs docs, kernel profiles and patch series, bug corpus"
 "$ROOT/tests/tools.sh" 2>&1 | tee "$BUILD/tools.log"
 tally "$BUILD/tools.log"

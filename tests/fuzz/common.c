@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers of fuzz.h, linked into every harness and replay binary. */
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+#define FZ_MAX_FD 256
+
+static bool fd_open[FZ_MAX_FD];
+
+void fz_fds_mark(void)
+{
+	for (int fd = 0; fd < FZ_MAX_FD; fd++)
+		fd_open[fd] = fcntl(fd, F_GETFD) >= 0;
+}
+
+void fz_fds_check(void)
+{
+	for (int fd = 0; fd < FZ_MAX_FD; fd++)
+		fz_assert((fcntl(fd, F_GETFD) >= 0) == fd_open[fd],
+			  "fd %d %s by this input", fd,
+			  fd_open[fd] ? "closed" : "leaked");
+}
+
+static char tmpdir[64];
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void rm_tmpdir(void)
+{
+	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *fz_tmpdir(void)
+{
+	if (!tmpdir[0]) {
+		const char *base = getenv("TMPDIR");
+
+		/* Files are written per input: memory, not a disk, if we can. */
+		if (!access("/dev/shm", W_OK))
+			base = "/dev/shm";
+		snprintf(tmpdir, sizeof(tmpdir), "%s/vfsim-fuzz-XXXXXX",
+			 base && strlen(base) < 40 ? base : "/tmp");
+		if (!mkdtemp(tmpdir))
+			abort();
+		atexit(rm_tmpdir);
+	}
+	return tmpdir;
+}
+
+static void put_le(uint8_t *p, unsigned int len, uint64_t v)
+{
+	for (unsigned int i = 0; i < len; i++)
+		p[i] = v >> (8 * i);
+}
+
+static uint8_t *at(const struct fz_ring *r, uint64_t gpa)
+{
+	return r->mem + (gpa - r->gpa);
+}
+
+void fz_ring_init(struct fz_ring *r, uint8_t *mem, uint64_t gpa,
+		  uint32_t size, uint64_t ring, uint16_t num, uint64_t data)
+{
+	*r = (struct fz_ring){ .mem = mem, .gpa = gpa, .size = size,
+			       .num = num, .desc = ring, .data = data };
+	r->avail = ring + 16ull * num;
+	r->used = (r->avail + 6 + 2ull * num + 3) & ~3ull;
+	memset(at(r, ring), 0, r->used + 6 + 8ull * num - ring);
+}
+
+/* Room for @len bytes in the data area, wrapping; may be cut short. */
+static uint64_t take(struct fz_ring *r, uint32_t *len)
+{
+	uint64_t room = r->gpa + r->size - r->data, where;
+
+	if (*len > room)
+		*len = room;
+	if (r->data_off + *len > room)
+		r->data_off = 0;
+	where = r->data + r->data_off;
+	r->data_off += *len;
+	return where;
+}
+
+static void desc(struct fz_ring *r, uint16_t i, uint64_t addr, uint32_t len,
+		 uint16_t flags, uint16_t next)
+{
+	uint8_t *d = at(r, r->desc + 16ull * i);
+
+	put_le(d, 8, addr);
+	put_le(d + 8, 4, len);
+	put_le(d + 12, 2, flags);
+	put_le(d + 14, 2, next);
+}
+
+void fz_ring_post(struct fz_ring *r, const uint8_t *rd, size_t have,
+		  uint32_t rlen, uint32_t wlen, uint8_t split)
+{
+	uint64_t ra = take(r, &rlen), wa = take(r, &wlen);
+	uint32_t r1 = split & 1 ? rlen / 2 : rlen;
+	uint32_t w1 = split & 2 ? wlen / 2 : wlen;
+	struct { uint64_t a; uint32_t l; uint16_t fl; } seg[4] = {
+		{ ra, r1, 0 }, { ra + r1, rlen - r1, 0 },
+		{ wa, w1, 2 /* VRING_DESC_F_WRITE */ },
+		{ wa + w1, wlen - w1, 2 },
+	};
+	uint16_t head = r->next_desc % r->num, i = head;
+	int nseg = 0, idx[4];
+
+	memset(at(r, ra), 0, rlen);
+	if (have)
+		memcpy(at(r, ra), rd, have < rlen ? have : rlen);
+	for (int s = 0; s < 4; s++)
+		if (seg[s].l || (s == 0 && !(split & 4)))
+			idx[nseg++] = s;
+	for (int s = 0; s < nseg; s++, i = (i + 1) % r->num)
+		desc(r, i, seg[idx[s]].a, seg[idx[s]].l,
+		     seg[idx[s]].fl | (s < nseg - 1 ? 1 /* NEXT */ : 0),
+		     (i + 1) % r->num);
+	r->next_desc += nseg;
+	put_le(at(r, r->avail + 4 + 2ull * (r->avail_idx % r->num)), 2, head);
+	r->avail_idx++;
+	put_le(at(r, r->avail + 2), 2, r->avail_idx);
+}
+
+uint16_t fz_ring_used_idx(const struct fz_ring *r)
+{
+	const uint8_t *p = at(r, r->used + 2);
+
+	return p[0] | p[1] << 8;
+}
