@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "topology.h"
 #include "virtio_net.h"
@@ -88,17 +89,33 @@ static struct virtio_net *by_name(struct topology *t, const char *name)
 	return NULL;
 }
 
-/* The device context of the last record of a saved VFIO stream. */
+/*
+ * The device context of the last record of a saved VFIO stream (a file
+ * the guest wrote).  A record cut short makes it bad (NULL), and is found
+ * before anything is allocated for it.
+ */
 static uint8_t *stream_context(const char *path, size_t *len)
 {
 	uint8_t hdr[16], *ctx = NULL;
 	uint64_t size;
 	FILE *f = fopen(path, "rb");
+	struct stat st;
+	long left;
 
+	if (f && fstat(fileno(f), &st)) {
+		fclose(f);
+		f = NULL;
+	}
 	while (f && fread(hdr, 1, 16, f) == 16) {
 		memcpy(&size, hdr, 8);	/* le64 record size, x86 host */
 		if (size > DEV_PARTS_MAX_OPAQUE + 65536)
 			break;
+		left = st.st_size - ftell(f);
+		if (left < 0 || size > (uint64_t)left) {
+			free(ctx);	/* a cut record: the stream is bad */
+			ctx = NULL;
+			break;
+		}
 		free(ctx);
 		ctx = malloc(size ? size : 1);
 		if (!ctx || fread(ctx, 1, size, f) != size) {

@@ -98,7 +98,7 @@ static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 
 int fault_parse(const char *text, struct fault *f, char *err, size_t len)
 {
-	char buf[256], *save, *tok;
+	char buf[FAULT_MAX_TEXT + 1], *save, *tok;
 	int ret;
 
 	memset(f, 0, sizeof(*f));

@@ -33,6 +33,7 @@ enum fault_kind {
 };
 
 #define FAULT_MAX 32
+#define FAULT_MAX_TEXT 255	/* characters of a fault_parse() text */
 
 struct fault {
 	enum fault_kind kind;
@@ -53,7 +54,10 @@ struct fault_set {
 const char *fault_kind_name(enum fault_kind k);
 void fault_set_init(struct fault_set *s, uint64_t seed);
 
-/* Parse "admin-fail op=DEV_PARTS_GET nth=3 status=5" and the like. */
+/*
+ * Parse "admin-fail op=DEV_PARTS_GET nth=3 status=5" and the like, at most
+ * FAULT_MAX_TEXT characters.  0, or -EINVAL with the reason in @err.
+ */
 int fault_parse(const char *text, struct fault *f, char *err, size_t len);
 
 /* Arm @f; -ENOSPC when full.  "KIND off" disarms every fault of KIND. */

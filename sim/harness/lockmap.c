@@ -28,10 +28,18 @@ int lockmap_find(const struct lockmap *m, const char *name)
 	return -1;
 }
 
-/* The class called @name, added if new. */
+/*
+ * The class called @name, added if new.  Names are kept to what the
+ * class holds (127 characters): a longer one is found by that prefix, not
+ * added again at each mention.
+ */
 static int class_of(struct lockmap *m, const char *name)
 {
-	int i = lockmap_find(m, name);
+	char key[sizeof(m->cls[0].name)];
+	int i;
+
+	snprintf(key, sizeof(key), "%s", name);
+	i = lockmap_find(m, key);
 
 	if (i >= 0)
 		return i;
@@ -45,7 +53,7 @@ static int class_of(struct lockmap *m, const char *name)
 		m->cap = cap;
 	}
 	memset(&m->cls[m->ncls], 0, sizeof(m->cls[0]));
-	snprintf(m->cls[m->ncls].name, sizeof(m->cls[0].name), "%s", name);
+	memcpy(m->cls[m->ncls].name, key, sizeof(key));
 	strcpy(m->cls[m->ncls].usage, "....");
 	return m->ncls++;
 }

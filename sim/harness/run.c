@@ -419,7 +419,8 @@ static void ctl_serve(struct run *r, int lfd)
 			 &c);
 		fprintf(r->simlog, "ctl %s: %s", req, c.out);
 		fflush(r->simlog);
-		(void)!write(fd, c.out, strlen(c.out));
+		/* A client gone away must not kill the run (SIGPIPE). */
+		(void)!send(fd, c.out, strlen(c.out), MSG_NOSIGNAL);
 	}
 	close(fd);
 }

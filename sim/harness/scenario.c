@@ -17,6 +17,7 @@
 
 #include "driver/agent/step_spec.h"
 #include "kcaps.h"
+#include "sim/bus/fault.h"
 #include "scenario.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -1141,10 +1142,9 @@ static void do_fault(struct parser *p, const struct loc *at, char *rest)
 	}
 	if (!check_fault(p, at, rest))
 		return;
-	/* It becomes "sim-fault WORDS", one agent step line. */
-	if (squeezed_len(rest) + strlen("sim-fault ") > AGENT_MAX_LINE) {
-		err(p, at, "fault line longer than an agent step (%d characters)",
-		    AGENT_MAX_LINE);
+	/* The simulator's fault_parse() reads it, via one agent step. */
+	if (squeezed_len(rest) > FAULT_MAX_TEXT) {
+		err(p, at, "fault longer than %d characters", FAULT_MAX_TEXT);
 		return;
 	}
 	add_item(p, at, SC_FAULT, rest);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "driver/agent/step_spec.h"
+#include "sim/bus/fault.h"
 #include "sim/harness/scenario.h"
 #include "fuzz.h"
 
@@ -86,8 +87,8 @@ static void check_item(const struct scenario *sc, const struct sc_item *it)
 	else if (it->kind == SC_FAULT && !strncmp(it->text, "fail", 4))
 		check_step(sc, "%s", it->text);
 	else if (it->kind == SC_FAULT)
-		fz_assert(strlen(it->text) + 10 <= AGENT_MAX_LINE,
-			  "fault longer than a step line: %zu",
+		fz_assert(strlen(it->text) <= FAULT_MAX_TEXT,
+			  "fault longer than fault_parse() reads: %zu",
 			  strlen(it->text));
 }
 

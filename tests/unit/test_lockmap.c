@@ -220,6 +220,30 @@ START_TEST(test_truncated)
 }
 END_TEST
 
+/* A class name longer than a class holds is one class, not one a mention. */
+START_TEST(test_long_names_merge)
+{
+	char name[300], text[1024], err[256];
+	struct lockmap m;
+	FILE *f;
+
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	snprintf(text, sizeof(text), "1 FD: 1 BD: 1 +.+.: %s\n"
+		 "2 FD: 1 BD: 1 ....: %s\n -> [1] %s\n", name, name, name);
+	lockmap_init(&m);
+	for (int i = 0; i < 2; i++) {
+		f = fmemopen(text, strlen(text), "r");
+		ck_assert_int_eq(lockmap_read_classes(&m, f, err, sizeof(err)), 0);
+		fclose(f);
+	}
+	ck_assert_int_eq(m.ncls, 1);
+	ck_assert_int_eq(m.nedges, 0);		/* a class after itself */
+	ck_assert_uint_eq(strlen(m.cls[0].name), sizeof(m.cls[0].name) - 1);
+	lockmap_free(&m);
+}
+END_TEST
+
 Suite *lockmap_suite(void)
 {
 	Suite *s = suite_create("lockmap");
@@ -232,6 +256,7 @@ Suite *lockmap_suite(void)
 	tcase_add_test(tc, test_merge_and_diff);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_truncated);
+	tcase_add_test(tc, test_long_names_merge);
 	suite_add_tcase(s, tc);
 	return s;
 }
