@@ -72,10 +72,17 @@ static inline const uint8_t *fz_bytes(struct fz *f, size_t n, size_t *got)
 
 /*
  * Every fd the code under test received must be kept or closed: call
- * fz_fds_mark() before an input and fz_fds_check() after its teardown.
+ * fz_fds_mark() before an input (the first call records the fds open)
+ * and fz_fds_check() after its teardown.
  */
 void fz_fds_mark(void);
 void fz_fds_check(void);
+
+/*
+ * Guest memory: one memfd of @size bytes for the whole run, mapped at
+ * *@map, created at the first call; each later call zeroes it.
+ */
+int fz_guest_memfd(size_t size, uint8_t **map);
 
 /* A private directory for files an input needs, removed at exit. */
 const char *fz_tmpdir(void);

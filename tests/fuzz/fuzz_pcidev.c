@@ -47,6 +47,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	log_max_level = LOG_ERR;
+	fz_guest_memfd(MEM, &(uint8_t *){ NULL });	/* before fz_fds_mark() */
 	return 0;
 }
 
@@ -205,12 +206,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fz_fds_mark();
 	e.t = topology_create(&o);
-	e.memfd = memfd_create("fuzz-pcidev", MFD_CLOEXEC);
-	if (!e.t || e.memfd < 0 || ftruncate(e.memfd, MEM))
-		abort();
-	e.mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED, e.memfd,
-		     0);
-	if (e.mem == MAP_FAILED)
+	e.memfd = fz_guest_memfd(MEM, &e.mem);
+	if (!e.t)
 		abort();
 	pf = topology_func(e.t, 0);
 	fault_set_init(&e.faults, fz_u64(&f));
@@ -223,8 +220,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_timers(&e);
 	pcidev_free(&e.dev);
 	topology_destroy(e.t);
-	munmap(e.mem, MEM);
-	close(e.memfd);
 	fz_fds_check();
 	return 0;
 }

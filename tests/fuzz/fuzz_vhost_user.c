@@ -47,6 +47,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc, (void)argv;
 	log_max_level = LOG_ERR;
+	fz_guest_memfd(MEM, &(uint8_t *){ NULL });	/* before fz_fds_mark() */
 	/* As on the bus thread (sim/bus/bus.c). */
 	sigemptyset(&pipe);
 	sigaddset(&pipe, SIGPIPE);
@@ -175,13 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fz_fds_mark();
 	e.t = topology_create(&o);
-	e.memfd = memfd_create("fuzz-vu", MFD_CLOEXEC);
-	if (!e.t || e.memfd < 0 || ftruncate(e.memfd, MEM) ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
-		abort();
-	e.mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED, e.memfd,
-		     0);
-	if (e.mem == MAP_FAILED)
+	e.memfd = fz_guest_memfd(MEM, &e.mem);
+	if (!e.t || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		abort();
 	pcidev_init(&e.dev, topology_func(e.t, 0));
 	e.dev.vu.conn_fd = sv[0];
@@ -203,8 +199,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[1]);
 	for (unsigned int i = 0; i < e.npipes; i++)
 		close(e.pipes[i]);
-	munmap(e.mem, MEM);
-	close(e.memfd);
 	fz_fds_check();
 	return 0;
 }

@@ -102,7 +102,7 @@ def pcidev(capdir, tag):
         return
     header = bytes([2]) + bytes(8) + bytes([4, 7, 16])  # vfs, seed, events
     ops = [request_op(r) for r in records(path)]
-    for i, seed in enumerate(chunks(ops, header)):
+    for i, seed in enumerate(chunks(ops, header, 4096)):
         put("pcidev", f"{tag}-pf-{i}", seed)
 
 
