@@ -345,7 +345,9 @@ static void on_rpc(struct run *r, const char *req)
 
 	memset(&c, 0, sizeof(c));
 	c.r = r;
-	if (sscanf(req, "%15s %15s %n", id, c.cmd, &off) < 2)
+	/* The id names the reply file: digits only, whatever the guest says. */
+	if (sscanf(req, "%15s %15s %n", id, c.cmd, &off) < 2 ||
+	    id[strspn(id, "0123456789")])
 		return;
 	snprintf(c.rest, sizeof(c.rest), "%s", req + off);
 	c.rest[strcspn(c.rest, "\r\n")] = 0;

@@ -17,6 +17,7 @@ Suite *steps_suite(void);	/* tests/unit/test_steps.c */
 Suite *cover_suite(void);	/* tests/unit/test_cover.c */
 Suite *admin_legacy_suite(void);	/* tests/unit/test_admin_legacy.c */
 Suite *kcaps_suite(void);	/* tests/unit/test_kcaps.c */
+Suite *bus_suite(void);		/* tests/unit/test_bus.c */
 
 int main(void)
 {
@@ -28,7 +29,7 @@ int main(void)
 		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
 		fault_suite, kreport_capture_suite, lockmap_suite,
 		steps_suite, cover_suite,
-		admin_legacy_suite, kcaps_suite,
+		admin_legacy_suite, kcaps_suite, bus_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
