@@ -622,12 +622,18 @@ static int distance(const char *a, const char *b)
 
 static void unknown(const char *name, char *why, size_t len)
 {
+	size_t n = strlen(name);
 	const char *best = NULL;
 	int best_d = 3;
 
 	for (size_t i = 0; i < step_nspecs; i++) {
-		int d = distance(name, step_specs[i].name);
+		size_t other = strlen(step_specs[i].name);
+		int d;
 
+		/* The lengths alone put it too far: skip the distance. */
+		if (n > other + 2 || other > n + 2)
+			continue;
+		d = distance(name, step_specs[i].name);
 		if (d < best_d) {
 			best_d = d;
 			best = step_specs[i].name;

@@ -1,12 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers of fuzz.h, linked into every harness and replay binary. */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <ftw.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "fuzz.h"
+
+/* The sanitizers' runtime (ASan here), in clang and gcc builds alike. */
+void __sanitizer_report_error_summary(const char *summary);
+
+void fz_fail(const char *file, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n = snprintf(msg, sizeof(msg), "fuzz: %s:%d: ", file, line);
+
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s\n", msg);
+	__sanitizer_report_error_summary(msg);
+	abort();
+}
 
 #define FZ_MAX_FD 256
 #define FZ_SLACK 16	/* new fds take the lowest numbers free */

@@ -59,16 +59,19 @@ static inline const uint8_t *fz_bytes(struct fz *f, size_t n, size_t *got)
 	return p;
 }
 
-/* A contract the code under test broke: a finding, like a crash. */
+/*
+ * A contract the code under test broke: a finding, like a crash.  The
+ * message goes where the sanitizers report (libFuzzer closes stderr
+ * with -close_fd_mask), then the process aborts.
+ */
 #define fz_assert(cond, ...)						\
 	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz: %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-			abort();					\
-		}							\
+		if (!(cond))						\
+			fz_fail(__FILE__, __LINE__, __VA_ARGS__);	\
 	} while (0)
+
+void fz_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
 
 /*
  * Every fd the code under test received must be kept or closed: call

@@ -49,10 +49,11 @@ static void parse(struct lockmap *m, const uint8_t *text, size_t len,
 		  bool chains)
 {
 	char err[160];
-	FILE *f = fmemopen((void *)text, len, "r");
+	FILE *f;
 
 	if (!len)
 		return;
+	f = fmemopen((void *)text, len, "r");
 	if (!f)
 		abort();
 	if (chains)

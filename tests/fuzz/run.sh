@@ -28,8 +28,8 @@ names=${FUZZ:-$(cd "$ROOT/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//
 # Inputs large enough for a whole captured probe or console excerpt.
 max_len() {
 	case $1 in
-	kreport | lockmap | vring) echo 16384 ;;
-	pcidev) echo 4096 ;;	# a request costs: more inputs, shorter
+	vring) echo 16384 ;;	# 8 KiB of guest memory, then operations
+	pcidev | kreport | lockmap) echo 4096 ;;	# each unit costs: more inputs
 	*) echo 8192 ;;
 	esac
 }

@@ -176,9 +176,13 @@ def parts_from_run(rundir, tag):
 # --- text harnesses -------------------------------------------------------
 
 def kreport(path, tag):
-    text = open(path, "rb").read()
-    for i in range(0, max(len(text), 1), MAX_SEED):
-        put("kreport", f"{tag}-{i // MAX_SEED}", text[i:i + MAX_SEED])
+    """Console excerpts of 4 KiB around each report of a real console."""
+    lines = open(path, "rb").read().split(b"\n")
+    starts = [i for i, l in enumerate(lines)
+              if re.search(rb"BUG:|WARNING:|INFO: task|Kernel panic|UBSAN:", l)]
+    for n, i in enumerate(starts[:4] or [0]):
+        text = b"\n".join(lines[max(i - 3, 0):])[:4096]
+        put("kreport", f"{tag}-{n}", text)
 
 
 def lockmap(rundir, tag):
@@ -192,10 +196,10 @@ def lockmap(rundir, tag):
               b"\tmutex_init(&virtvdev->state_mutex);\n"
               b"\tspin_lock_init(&vp_dev->admin_vq.lock);\n")
     for i, start in enumerate((0, len(cls) // 2)):
-        seed = (b"\n".join(cls[start:start + 120]) + b"\n=== chains\n" +
-                b"\n".join(chn[i * 400:i * 400 + 150]) + b"\n=== source\n" +
+        seed = (b"\n".join(cls[start:start + 30]) + b"\n=== chains\n" +
+                b"\n".join(chn[i * 400:i * 400 + 40]) + b"\n=== source\n" +
                 source)
-        put("lockmap", f"{tag}-{i}", seed)
+        put("lockmap", f"{tag}-{i}", seed[:4096])
 
 
 def scenarios():
