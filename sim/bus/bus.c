@@ -342,7 +342,14 @@ static bool handle_events(struct bus *b, int timeout_ms)
 			slot_message(b, w->s);
 			break;
 		case W_KICK:
+			/*
+			 * Serve the function now, in the order the kicks came:
+			 * a VF's posted config write must not be served after
+			 * a later PF write that disables the VF (PCI keeps
+			 * posted writes in order; slot order did not).
+			 */
 			drain_kicks(w->s);
+			pcidev_process(&w->s->dev);
 			break;
 		}
 	}
