@@ -13,7 +13,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_WORDS AGENT_MAX_ARGS	/* words of one argument list */
-#define TOKEN_LEN 48			/* one word of a row's ARGS */
+#define TOKEN_LEN 96			/* one word of a row's ARGS */
 
 const struct step_spec step_specs[] = {
 #define STEP(name, fn, args) { name, args },
