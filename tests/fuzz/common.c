@@ -57,6 +57,26 @@ void fz_fds_check(void)
 			  fd_open[fd] ? "closed" : "leaked");
 }
 
+int fz_defer(void *timers, uint64_t us, void (*cb)(void *), void *arg)
+{
+	struct fz_timers *t = timers;
+
+	(void)us;
+	if (t->n == FZ_MAX_TIMERS)
+		return -1;
+	t->t[t->n].cb = cb;
+	t->t[t->n++].arg = arg;
+	return 0;
+}
+
+void fz_run_timers(struct fz_timers *t)
+{
+	while (t->n) {
+		t->n--;
+		t->t[t->n].cb(t->t[t->n].arg);
+	}
+}
+
 int fz_guest_memfd(size_t size, uint8_t **map)
 {
 	static uint8_t *mem;

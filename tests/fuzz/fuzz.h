@@ -82,6 +82,23 @@ void fz_fds_mark(void);
 void fz_fds_check(void);
 
 /*
+ * The bus's timers (pci_transport.defer, with .bus = a struct fz_timers):
+ * callbacks run when the input says time passed, all of them at the end.
+ */
+#define FZ_MAX_TIMERS 64
+
+struct fz_timers {
+	struct {
+		void (*cb)(void *);
+		void *arg;
+	} t[FZ_MAX_TIMERS];
+	unsigned int n;
+};
+
+int fz_defer(void *timers, uint64_t us, void (*cb)(void *), void *arg);
+void fz_run_timers(struct fz_timers *timers);
+
+/*
  * Guest memory: one memfd of @size bytes for the whole run, mapped at
  * *@map, created at the first call; each later call zeroes it.
  */

@@ -21,15 +21,9 @@
 #define MEM 0x20000u		/* 128 KiB of guest memory */
 #define QN 64u			/* admin queue size */
 #define DATA (GPA + 0x1000)	/* buffers from here to the end */
-#define MAX_TIMERS 64
 
 /* A global: ASan still sees accesses past its end, and no page faults. */
 static uint8_t guest_ram[MEM] __attribute__((aligned(4096)));
-
-struct timer {
-	void (*cb)(void *);
-	void *arg;
-};
 
 struct env {
 	struct topology *t;
@@ -39,8 +33,7 @@ struct env {
 	uint8_t *mem;
 	struct fz_ring ring;
 	struct fault_set faults;
-	struct timer timers[MAX_TIMERS];
-	unsigned int ntimers;
+	struct fz_timers timers;
 	unsigned int msis;
 };
 
@@ -49,27 +42,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	log_max_level = LOG_ERR;
 	return 0;
-}
-
-/* The bus's timers: callbacks run when the input says time passed. */
-static int defer(void *bus, uint64_t us, void (*cb)(void *), void *arg)
-{
-	struct env *e = bus;
-
-	(void)us;
-	if (e->ntimers == MAX_TIMERS)
-		return -1;
-	e->timers[e->ntimers++] = (struct timer){ cb, arg };
-	return 0;
-}
-
-static void run_timers(struct env *e)
-{
-	while (e->ntimers) {
-		struct timer t = e->timers[--e->ntimers];
-
-		t.cb(t.arg);
-	}
 }
 
 static int send_msi(void *ctx, uint64_t addr, uint32_t data)
@@ -86,8 +58,8 @@ static void attach(struct env *e, struct pci_func *fn)
 	fn->tp.mem = &e->gm;
 	fn->tp.send_msi = send_msi;
 	fn->tp.ctx = e;
-	fn->tp.defer = defer;
-	fn->tp.bus = e;
+	fn->tp.defer = fz_defer;
+	fn->tp.bus = &e->timers;
 	fn->faults = &e->faults;
 }
 
@@ -254,7 +226,7 @@ static void run(struct env *e, struct fz *f)
 			notify(e);
 			break;
 		case 3:
-			run_timers(e);
+			fz_run_timers(&e->timers);
 			break;
 		case 4:
 			arm(e, f);
@@ -298,7 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	driver_init(&e, fz_u8(&f));
 	sriov_set(&e, e.nvfs);
 	run(&e, &f);
-	run_timers(&e);		/* what bus_stop() does */
+	fz_run_timers(&e.timers);		/* what bus_stop() does */
 	topology_destroy(e.t);
 	return 0;
 }

@@ -25,12 +25,6 @@
 #define QN 32u
 #define DATA 0x1000
 #define EVT_DATA 0xc000
-#define MAX_TIMERS 64
-
-struct timer {
-	void (*cb)(void *);
-	void *arg;
-};
 
 struct env {
 	struct topology *t;
@@ -39,8 +33,7 @@ struct env {
 	uint8_t *mem;
 	struct fz_ring req, evt;
 	struct fault_set faults;
-	struct timer timers[MAX_TIMERS];
-	unsigned int ntimers;
+	struct fz_timers timers;
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -49,26 +42,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_max_level = LOG_ERR;
 	fz_guest_memfd(MEM, &(uint8_t *){ NULL });	/* before fz_fds_mark() */
 	return 0;
-}
-
-static int defer(void *bus, uint64_t us, void (*cb)(void *), void *arg)
-{
-	struct env *e = bus;
-
-	(void)us;
-	if (e->ntimers == MAX_TIMERS)
-		return -1;
-	e->timers[e->ntimers++] = (struct timer){ cb, arg };
-	return 0;
-}
-
-static void run_timers(struct env *e)
-{
-	while (e->ntimers) {
-		struct timer t = e->timers[--e->ntimers];
-
-		t.cb(t.arg);
-	}
 }
 
 static void handle(struct env *e, struct vu_msg *m, int *fds,
@@ -180,7 +153,7 @@ static void run(struct env *e, struct fz *f)
 			event_buffers(e, f);
 			break;
 		case 5:
-			run_timers(e);
+			fz_run_timers(&e->timers);
 			break;
 		case 6:
 			arm(e, f);
@@ -212,12 +185,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pf = topology_func(e.t, 0);
 	fault_set_init(&e.faults, fz_u64(&f));
 	pcidev_init(&e.dev, pf);
-	pf->tp.defer = defer;
-	pf->tp.bus = &e;
+	pf->tp.defer = fz_defer;
+	pf->tp.bus = &e.timers;
 	pf->faults = &e.faults;
 	connect(&e);
 	run(&e, &f);
-	run_timers(&e);
+	fz_run_timers(&e.timers);
 	pcidev_free(&e.dev);
 	topology_destroy(e.t);
 	fz_fds_check();

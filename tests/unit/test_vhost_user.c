@@ -573,24 +573,36 @@ static void mem_table(struct conn *c, int memfd, uint64_t gpa, uint64_t size,
  * but not the descriptor table.  The ring is checked again and stopped;
  * polling it finds nothing to do instead of a NULL descriptor table.
  */
-START_TEST(test_second_mem_table_revalidates_rings)
+/*
+ * Queue 0 of 8 entries running at gpa 0 (descriptors 0, avail 0x80, used
+ * 0xa0) in a region of @size bytes of a 64 KiB memfd; returns the memfd.
+ */
+static int start_queue0(struct conn *c, uint64_t size)
 {
 	struct vu_msg m = msg(VU_SET_VRING_ADDR, sizeof(m.addr));
 	int memfd = memfd_create("unit-vu", 0), kick = eventfd(0, 0);
+
+	ck_assert_int_eq(ftruncate(memfd, 0x10000), 0);
+	conn_open(c);
+	mem_table(c, memfd, 0, size, 0, 0);
+	set_state(c, VU_SET_VRING_NUM, 0, 8);
+	m.addr = (struct vu_vring_addr){ .index = 0, .desc = 0, .avail = 0x80,
+					 .used = 0xa0 };
+	ck_assert_int_eq(handle(c, &m, NULL, 0), 0);
+	m = msg(VU_SET_VRING_KICK, 8);
+	ck_assert_int_eq(handle(c, &m, &kick, 1), 0);
+	ck_assert(vu_queue_ready(&c->d, 0));
+	return memfd;
+}
+
+START_TEST(test_second_mem_table_revalidates_rings)
+{
+	struct vu_msg m;
 	struct vring_chain ch;
 	uint16_t head = 0, idx = 1;
 	struct conn c;
+	int memfd = start_queue0(&c, 0x10000);
 
-	ck_assert_int_eq(ftruncate(memfd, 0x10000), 0);
-	conn_open(&c);
-	mem_table(&c, memfd, 0, 0x10000, 0, 0);
-	set_state(&c, VU_SET_VRING_NUM, 0, 8);
-	m.addr = (struct vu_vring_addr){ .index = 0, .desc = 0, .avail = 0x80,
-					 .used = 0xa0 };
-	ck_assert_int_eq(handle(&c, &m, NULL, 0), 0);
-	m = msg(VU_SET_VRING_KICK, 8);
-	ck_assert_int_eq(handle(&c, &m, &kick, 1), 0);
-	ck_assert(vu_queue_ready(&c.d, 0));
 	/* One request pending: avail ring[0] = 0, avail idx = 1. */
 	ck_assert_int_eq(pwrite(memfd, &head, 2, 0x84), 2);
 	ck_assert_int_eq(pwrite(memfd, &idx, 2, 0x82), 2);
@@ -611,19 +623,9 @@ END_TEST
 /* A running ring that stays inside the new table keeps its position. */
 START_TEST(test_mem_table_keeps_ring_position)
 {
-	struct vu_msg m = msg(VU_SET_VRING_ADDR, sizeof(m.addr));
-	int memfd = memfd_create("unit-vu", 0), kick = eventfd(0, 0);
 	struct conn c;
+	int memfd = start_queue0(&c, 0x8000);
 
-	ck_assert_int_eq(ftruncate(memfd, 0x10000), 0);
-	conn_open(&c);
-	mem_table(&c, memfd, 0, 0x8000, 0, 0);
-	set_state(&c, VU_SET_VRING_NUM, 0, 8);
-	m.addr = (struct vu_vring_addr){ .index = 0, .desc = 0, .avail = 0x80,
-					 .used = 0xa0 };
-	ck_assert_int_eq(handle(&c, &m, NULL, 0), 0);
-	m = msg(VU_SET_VRING_KICK, 8);
-	ck_assert_int_eq(handle(&c, &m, &kick, 1), 0);
 	c.d.q[0].vr.last_avail_idx = 5;
 	c.d.q[0].vr.used_idx = 4;
 	mem_table(&c, memfd, 0, 0x10000, 0, 0);
