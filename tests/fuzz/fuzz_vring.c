@@ -133,15 +133,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t used = GPA + fz_u16(&f) % MEM;
 	uint8_t flags = fz_u8(&f);
 	uint16_t start = fz_u16(&f);
-	size_t n;
 	const uint8_t *img;
+	uint8_t *buf;
+	size_t n;
 
 	/*
 	 * Where the host sees guest memory: UML's mmap_offset is arbitrary.
 	 * Exactly sized, so ASan sees any access past the region.
 	 */
-	uint8_t *buf = calloc(1, (flags >> 4) + MEM);
-
+	buf = calloc(1, (flags >> 4) + MEM);
 	if (!buf)
 		abort();
 	e.hva = buf + (flags >> 4);

@@ -24,7 +24,7 @@ __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv)
 static int replay_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
+	uint8_t *buf = NULL, *in;
 	size_t len = 0, cap = 0, n;
 
 	if (!f) {
@@ -45,8 +45,7 @@ static int replay_file(const char *path)
 	fclose(f);
 	fprintf(stderr, "replay: %s (%zu bytes)\n", path, len);
 	/* An exact-size copy: ASan sees reads past the input's end. */
-	uint8_t *in = malloc(len ? len : 1);
-
+	in = malloc(len ? len : 1);
 	if (!in)
 		abort();
 	memcpy(in, buf, len);
