@@ -511,9 +511,10 @@ static bool match_alt(const struct ctx *c, const struct word *w, int n,
 					 c->step, a, usage);
 			return false;
 		}
-		if (w[pos].rest)
-			return check_arg(c, &w[pos],
-					 join(i, argc, argv, rest, sizeof(rest)));
+		if (w[pos].rest) {
+			join(i, argc, argv, rest, sizeof(rest));
+			return check_arg(c, &w[pos], rest);
+		}
 		if (!check_arg(c, &w[pos++], a))
 			return false;
 	}
@@ -535,23 +536,25 @@ static bool alt_valid(const struct word *w, int n, char *why, size_t len)
 	bool optional = false;
 
 	for (int i = 0; i < n; i++) {
-		if (w[i].key[0] && (!w[i].optional || !w[i].kind || w[i].rest)) {
-			snprintf(why, len, "'%s=' must be [%s=KIND]", w[i].key,
-				 w[i].key);
+		const struct word *k = &w[i];
+
+		if (k->key[0] && (!k->optional || !k->kind || k->rest)) {
+			snprintf(why, len, "'%s=' must be [%s=KIND]", k->key,
+				 k->key);
 			return false;
 		}
-		if (w[i].rest && i != n - 1) {
-			snprintf(why, len, "'%s...' must be last", w[i].label);
+		if (k->rest && i != n - 1) {
+			snprintf(why, len, "'%s...' must be last", k->label);
 			return false;
 		}
-		if (w[i].key[0])
+		if (k->key[0])
 			continue;
-		if (optional && !w[i].optional) {
+		if (optional && !k->optional) {
 			snprintf(why, len, "required %s after an optional word",
-				 w[i].label);
+				 k->label);
 			return false;
 		}
-		optional |= w[i].optional;
+		optional |= k->optional;
 	}
 	return true;
 }

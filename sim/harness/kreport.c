@@ -150,7 +150,7 @@ static bool repeated_hung_task(const char *line, struct seen *seen)
 	char *key = hung_task_key(line), **task;
 
 	if (!key)
-		return false;	/* no memory: report it again rather than lose it */
+		return false;	/* no memory: report again, lose nothing */
 	for (size_t i = 0; i < seen->n; i++)
 		if (!strcmp(seen->task[i], key)) {
 			free(key);

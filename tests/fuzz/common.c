@@ -119,7 +119,7 @@ const char *fz_tmpdir(void)
 	if (!tmpdir[0]) {
 		const char *base = getenv("TMPDIR");
 
-		/* Files are written per input: memory, not a disk, if we can. */
+		/* Files are written per input: memory, not disk, if we can. */
 		if (!access("/dev/shm", W_OK))
 			base = "/dev/shm";
 		snprintf(tmpdir, sizeof(tmpdir), "%s/vfsim-fuzz-XXXXXX",

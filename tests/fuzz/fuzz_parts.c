@@ -80,21 +80,23 @@ static void driver_setup(struct virtio_net *pf)
 	pci_func_cfg_write(&pf->fn, cap + PCI_SRIOV_NUM_VF, 2, 2);
 	pci_func_cfg_write(&pf->fn, cap + PCI_SRIOV_CTRL, 2,
 			   PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
-	exec(pf, VIRTIO_ADMIN_CMD_LIST_QUERY, SRIOV, false, NULL, 0, out, 8, NULL);
+	exec(pf, VIRTIO_ADMIN_CMD_LIST_QUERY, SRIOV, false, NULL, 0, out, 8,
+	     NULL);
 	memcpy(&all, out, 8);
-	exec(pf, VIRTIO_ADMIN_CMD_LIST_USE, SRIOV, false, &all, 8, NULL, 0, NULL);
-	exec(pf, VIRTIO_ADMIN_CMD_DRIVER_CAP_SET, SELF, false, set, sizeof(set),
-	     NULL, 0, NULL);
+	exec(pf, VIRTIO_ADMIN_CMD_LIST_USE, SRIOV, false, &all, 8, NULL, 0,
+	     NULL);
+	exec(pf, VIRTIO_ADMIN_CMD_DRIVER_CAP_SET, SELF, false, set,
+	     sizeof(set), NULL, 0, NULL);
 	obj[4] = 0;		/* id 0: GET */
 	obj[16] = VIRTIO_RESOURCE_OBJ_DEV_PARTS_TYPE_GET;
-	exec(pf, VIRTIO_ADMIN_CMD_RESOURCE_OBJ_CREATE, SRIOV, true, obj, 24, NULL,
-	     0, NULL);
+	exec(pf, VIRTIO_ADMIN_CMD_RESOURCE_OBJ_CREATE, SRIOV, true, obj, 24,
+	     NULL, 0, NULL);
 	obj[4] = 1;		/* id 1: SET */
 	obj[16] = VIRTIO_RESOURCE_OBJ_DEV_PARTS_TYPE_SET;
-	exec(pf, VIRTIO_ADMIN_CMD_RESOURCE_OBJ_CREATE, SRIOV, true, obj, 24, NULL,
-	     0, NULL);
-	if (exec(pf, VIRTIO_ADMIN_CMD_DEV_MODE_SET, SRIOV, true, &stop, 1, NULL, 0,
-		 NULL))
+	exec(pf, VIRTIO_ADMIN_CMD_RESOURCE_OBJ_CREATE, SRIOV, true, obj, 24,
+	     NULL, 0, NULL);
+	if (exec(pf, VIRTIO_ADMIN_CMD_DEV_MODE_SET, SRIOV, true, &stop, 1,
+		 NULL, 0, NULL))
 		abort();
 }
 
@@ -114,8 +116,8 @@ static void check_round_trip(struct virtio_net *pf, struct virtio_net *vf,
 	virtio_net_save(vf, &self);
 	fz_assert(!dev_parts_decode(blob, len, &self, &in, err, sizeof(err)),
 		  "accepted by DEV_PARTS_SET, refused by the decoder: %s", err);
-	if (!exec(pf, VIRTIO_ADMIN_CMD_DEV_PARTS_GET, SRIOV, true, get, 16, res,
-		  cap, &got)) {
+	if (!exec(pf, VIRTIO_ADMIN_CMD_DEV_PARTS_GET, SRIOV, true, get, 16,
+		  res, cap, &got)) {
 		fz_assert(!dev_parts_decode(res, got, &self, &back, err,
 					    sizeof(err)),
 			  "the device's own context does not decode: %s", err);
@@ -139,8 +141,8 @@ static void parts_set(struct virtio_net *pf, struct virtio_net *vf,
 	d[0] = VIRTIO_RESOURCE_OBJ_DEV_PARTS;
 	d[4] = 1;
 	memcpy(d + 8, blob, len);
-	if (!exec(pf, VIRTIO_ADMIN_CMD_DEV_PARTS_SET, SRIOV, true, d, 8 + len, NULL,
-		  0, NULL))
+	if (!exec(pf, VIRTIO_ADMIN_CMD_DEV_PARTS_SET, SRIOV, true, d,
+		  8 + len, NULL, 0, NULL))
 		check_round_trip(pf, vf, blob, len);
 	free(d);
 }

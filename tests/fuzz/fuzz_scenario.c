@@ -54,7 +54,8 @@ static int write_files(const uint8_t *data, size_t size, char names[][20])
 		for (len = 0; s + 5 + len < end && len <= 16 &&
 		     strchr(NAME_CHARS, s[5 + len]) && s[5 + len]; len++)
 			;
-		if (!len || len > 16 || s + 5 + len >= end || s[5 + len] != '\n' ||
+		if (!len || len > 16 || s + 5 + len >= end ||
+		    s[5 + len] != '\n' ||
 		    !strncmp((const char *)s + 5, ".", len) ||
 		    !strncmp((const char *)s + 5, "..", len))
 			continue;

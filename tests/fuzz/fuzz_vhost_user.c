@@ -47,7 +47,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc, (void)argv;
 	log_max_level = LOG_ERR;
-	fz_guest_memfd(MEM, &(uint8_t *){ NULL });	/* before fz_fds_mark() */
+	/* Made before fz_fds_mark() sees the fds open at start. */
+	fz_guest_memfd(MEM, &(uint8_t *){ NULL });
 	/* As on the bus thread (sim/bus/bus.c). */
 	sigemptyset(&pipe);
 	sigaddset(&pipe, SIGPIPE);

@@ -59,11 +59,11 @@ static void copy_streams(struct env *e, const struct vring_chain *c,
 			 struct fz *f)
 {
 	static uint8_t buf[4096];
-	uint64_t off = fz_u16(f), n = fz_u16(f) % sizeof(buf), got;
+	uint64_t off = fz_u16(f), n = fz_u16(f) % sizeof(buf), got, left;
 
 	got = vring_chain_read(&e->vq, c, off, buf, n);
-	fz_assert(got <= n && (off >= c->read_len ||
-			       got == (n < c->read_len - off ? n : c->read_len - off)),
+	left = off < c->read_len ? c->read_len - off : 0;
+	fz_assert(got == (n < left ? n : left),
 		  "read %llu of %llu at %llu from %llu",
 		  (unsigned long long)got, (unsigned long long)n,
 		  (unsigned long long)off, (unsigned long long)c->read_len);
