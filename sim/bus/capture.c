@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "log.h"
@@ -52,7 +53,7 @@ static FILE *file_of(const char *stream, const char *fn)
 			return files[i].f;
 	if (i == MAX_FILES)
 		return NULL;
-	snprintf(path, sizeof(path), "%s/%s.bin", dir, name);
+	snprintf(path, sizeof(path), "%s/%s-%d.bin", dir, name, (int)getpid());
 	files[i].f = fopen(path, "ab");
 	snprintf(files[i].name, sizeof(files[i].name), "%s", name);
 	return files[i].f;

@@ -2,8 +2,9 @@
 /*
  * Recording what a guest sends, for the fuzzers' seed corpora (tests/fuzz,
  * doc/fuzzing.md).  With VFSIM_CAPTURE=DIR in the environment, the bus
- * appends each unit a front end sends to DIR/<stream>-<function>.bin as
- * records [le32 length][bytes]:
+ * appends each unit a front end sends to DIR/<stream>-<function>-<pid>.bin
+ * (one set per vfsim process: scenarios run in parallel) as records
+ * [le32 length][bytes]:
  *
  *	vu	a vhost-user message: [u8 nfds][nfds fd kinds][header+payload]
  *		(kinds: 'm' memory file, 'e' eventfd, 'p' pipe, 's' socket)

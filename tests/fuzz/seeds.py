@@ -77,14 +77,14 @@ def vu_adapt(msg, base):
 
 
 def vhost_user(capdir, tag):
-    for path in sorted(glob.glob(os.path.join(capdir, "vu-*.bin")))[:1]:
+    for path in sorted(glob.glob(os.path.join(capdir, "vu-pf-*.bin")))[:1]:
         base, out = [None], b""
         for r in records(path):
             n = r[0]
             kinds = bytes(FD_KIND.get(k, 2) for k in r[1:1 + n])
             msg = vu_adapt(r[1 + n:], base)
             out += bytes([0, n]) + kinds + struct.pack("<H", len(msg)) + msg
-        put("vhost_user", f"{tag}-{os.path.basename(path)[3:-4]}", out)
+        put("vhost_user", f"{tag}-pf", out)
 
 
 # --- pcidev: the PF's requests, processed as UML polls them ---------------
@@ -96,9 +96,15 @@ def request_op(r):
             bytes([0]) + body + bytes([3]))
 
 
+def capture(capdir, stream):
+    """The capture file of the PF's @stream (sim/bus/capture.h), or None."""
+    found = sorted(glob.glob(os.path.join(capdir, f"{stream}-pf-*.bin")))
+    return found[0] if found else None
+
+
 def pcidev(capdir, tag):
-    path = os.path.join(capdir, "req-pf.bin")
-    if not os.path.exists(path):
+    path = capture(capdir, "req")
+    if not path:
         return
     header = bytes([2]) + bytes(8) + bytes([4, 7, 16])  # vfs, seed, events
     ops = [request_op(r) for r in records(path)]
@@ -109,8 +115,8 @@ def pcidev(capdir, tag):
 # --- admin: the PF driver's admin commands, each notified -----------------
 
 def admin(capdir, tag, vfs):
-    path = os.path.join(capdir, "admin-pf.bin")
-    if not os.path.exists(path):
+    path = capture(capdir, "admin")
+    if not path:
         return
     # parts_obj_limit 15 as vfsim's default, 64 context bytes, vfs, seed,
     # admin queue vector 3.
@@ -128,8 +134,8 @@ def admin(capdir, tag, vfs):
 # --- vring: real requests in a ring as UML lays it out --------------------
 
 def vring(capdir, tag):
-    path = os.path.join(capdir, "req-pf.bin")
-    if not os.path.exists(path):
+    path = capture(capdir, "req")
+    if not path:
         return
     reqs = records(path)[:8]
     num, desc, avail, used = 16, 0x0, 0x100, 0x140
@@ -157,8 +163,8 @@ def vring(capdir, tag):
 # --- parts: saved migration streams and DEV_PARTS_SET contexts ------------
 
 def parts_from_admin(capdir, tag):
-    path = os.path.join(capdir, "admin-pf.bin")
-    if not os.path.exists(path):
+    path = capture(capdir, "admin")
+    if not path:
         return
     for i, r in enumerate(records(path)):
         body = r[4:]
@@ -223,10 +229,11 @@ def main(argv):
         argv, runs = argv[:i], argv[i + 1:]
     for capdir in argv:
         tag = os.path.basename(os.path.normpath(capdir))
-        vfs = 2 if glob.glob(os.path.join(capdir, "req-vf1.bin")) else 1
+        vfs = len({re.sub(r"-\d+\.bin$", "", p) for p in
+                   glob.glob(os.path.join(capdir, "req-vf*.bin"))})
         vhost_user(capdir, tag)
         pcidev(capdir, tag)
-        admin(capdir, tag, max(vfs, len(glob.glob(os.path.join(capdir, "req-vf*.bin")))))
+        admin(capdir, tag, max(vfs, 1))
         vring(capdir, tag)
         parts_from_admin(capdir, tag)
     for rundir in runs:
