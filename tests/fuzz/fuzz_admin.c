@@ -91,12 +91,15 @@ static void driver_init(struct env *e, uint8_t vector)
 			   PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	pci_func_cfg_write(fn, fn->msix.cap + PCI_MSIX_FLAGS, 2,
 			   PCI_MSIX_FLAGS_ENABLE);
+	/* Each vector's data, unmasked (the table starts masked). */
 	for (unsigned int v = 0; v < fn->msix.nvec; v++) {
 		uint64_t ent = fn->msix.table_off + v * PCI_MSIX_ENTRY_SIZE;
-		uint8_t b[4] = { v, 0, 0, 0 };
+		uint8_t b[4] = { v, 0, 0, 0 }, unmask[4] = { 0 };
 
 		pci_func_bar_write(fn, fn->msix.bar, ent + PCI_MSIX_ENTRY_DATA,
 				   b, 4);
+		pci_func_bar_write(fn, fn->msix.bar,
+				   ent + PCI_MSIX_ENTRY_VECTOR_CTRL, unmask, 4);
 	}
 	bar_wr(fn, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	bar_wr(fn, VIRTIO_PCI_COMMON_STATUS, 1,
