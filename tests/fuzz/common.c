@@ -207,6 +207,16 @@ void fz_ring_post(struct fz_ring *r, const uint8_t *rd, size_t have,
 	put_le(at(r, r->avail + 2), 2, r->avail_idx);
 }
 
+void fz_ring_post_input(struct fz_ring *r, struct fz *f)
+{
+	uint16_t rlen = fz_u16(f), wlen = fz_u16(f);
+	uint8_t split = fz_u8(f);
+	size_t n;
+	const uint8_t *p = fz_bytes(f, rlen, &n);
+
+	fz_ring_post(r, p, n, rlen, wlen, split);
+}
+
 uint16_t fz_ring_used_idx(const struct fz_ring *r)
 {
 	const uint8_t *p = at(r, r->used + 2);

@@ -133,6 +133,12 @@ void fz_ring_init(struct fz_ring *r, uint8_t *mem, uint64_t gpa,
 void fz_ring_post(struct fz_ring *r, const uint8_t *rd, size_t have,
 		  uint32_t rlen, uint32_t wlen, uint8_t split);
 
+/*
+ * Post one chain described by the input: [u16 readable][u16 writable]
+ * [u8 split][readable bytes], as fz_ring_post() takes them.
+ */
+void fz_ring_post_input(struct fz_ring *r, struct fz *f);
+
 /* Used entries the device has returned so far. */
 uint16_t fz_ring_used_idx(const struct fz_ring *r);
 

@@ -140,17 +140,6 @@ static void sriov_set(struct env *e, unsigned int n)
 			   PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
 }
 
-/* One command: [u16 readable][u16 writable][u8 split][readable bytes]. */
-static void post(struct env *e, struct fz *f)
-{
-	uint16_t rlen = fz_u16(f), wlen = fz_u16(f);
-	uint8_t split = fz_u8(f);
-	size_t n;
-	const uint8_t *p = fz_bytes(f, rlen, &n);
-
-	fz_ring_post(&e->ring, p, n, rlen, wlen, split);
-}
-
 static void notify(struct env *e)
 {
 	bar_wr(&e->pf->fn, VDEV_NOTIFY_OFF +
@@ -223,7 +212,7 @@ static void run(struct env *e, struct fz *f)
 		switch (op) {
 		case 0:
 		case 1:
-			post(e, f);
+			fz_ring_post_input(&e->ring, f);
 			break;
 		case 2:
 			notify(e);

@@ -105,17 +105,6 @@ static void connect(struct env *e)
 	}
 }
 
-/* One request: [u16 readable][u16 writable][u8 split][readable bytes]. */
-static void request(struct env *e, struct fz *f)
-{
-	uint16_t rlen = fz_u16(f), wlen = fz_u16(f);
-	uint8_t split = fz_u8(f);
-	size_t n;
-	const uint8_t *p = fz_bytes(f, rlen, &n);
-
-	fz_ring_post(&e->req, p, n, rlen, wlen, split);
-}
-
 static void event_buffers(struct env *e, struct fz *f)
 {
 	unsigned int k = fz_u8(f) % 8;
@@ -145,7 +134,7 @@ static void run(struct env *e, struct fz *f)
 		case 0:
 		case 1:
 		case 2:
-			request(e, f);
+			fz_ring_post_input(&e->req, f);
 			break;
 		case 3:
 			pcidev_process(&e->dev);
