@@ -30,31 +30,49 @@ void fz_fail(const char *file, int line, const char *fmt, ...)
 #define FZ_SLACK 16	/* new fds take the lowest numbers free */
 
 static bool fd_open[FZ_MAX_FD];
-static int fd_top;	/* fds above it were all closed at the mark */
+static int fd_top = FZ_MAX_FD;	/* fds above it were closed at the mark */
 
+/*
+ * Marked before every input: fds may open between inputs that are not
+ * the input's doing (the sanitizer starts its symbolizer, with pipes,
+ * when libFuzzer prints a newly covered function).  The first call scans
+ * every number, later ones the numbers a new fd can have taken.
+ */
 void fz_fds_mark(void)
 {
-	static bool marked;
+	int end = fd_top + FZ_SLACK < FZ_MAX_FD ? fd_top + FZ_SLACK : FZ_MAX_FD;
 
-	if (marked)
-		return;		/* an input leaves the set as it found it */
-	marked = true;
-	for (int fd = 0; fd < FZ_MAX_FD; fd++) {
+	fd_top = 0;
+	for (int fd = 0; fd < end; fd++) {
 		fd_open[fd] = fcntl(fd, F_GETFD) >= 0;
 		if (fd_open[fd])
 			fd_top = fd;
 	}
 }
 
+/* What an fd is, for the report: "anon_inode:[eventfd]", a path... */
+static const char *fd_what(int fd, char *buf, size_t len)
+{
+	char link[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	buf[n < 0 ? 0 : n] = 0;
+	return buf;
+}
+
 /* A leaked fd has one of the lowest free numbers: look just above. */
 void fz_fds_check(void)
 {
 	int end = fd_top + FZ_SLACK < FZ_MAX_FD ? fd_top + FZ_SLACK : FZ_MAX_FD;
+	char what[128];
 
 	for (int fd = 0; fd < end; fd++)
 		fz_assert((fcntl(fd, F_GETFD) >= 0) == fd_open[fd],
-			  "fd %d %s by this input", fd,
-			  fd_open[fd] ? "closed" : "leaked");
+			  "fd %d %s by this input (%s)", fd,
+			  fd_open[fd] ? "closed" : "leaked",
+			  fd_what(fd, what, sizeof(what)));
 }
 
 int fz_defer(void *timers, uint64_t us, void (*cb)(void *), void *arg)

@@ -75,8 +75,8 @@ void fz_fail(const char *file, int line, const char *fmt, ...)
 
 /*
  * Every fd the code under test received must be kept or closed: call
- * fz_fds_mark() before an input (the first call records the fds open)
- * and fz_fds_check() after its teardown.
+ * fz_fds_mark() before each input (it records the fds open) and
+ * fz_fds_check() after its teardown.
  */
 void fz_fds_mark(void);
 void fz_fds_check(void);
