@@ -39,8 +39,7 @@ fi
 
 echo "== fuzz corpora and crash reproducers, replayed (ASan/UBSan)"
 "$ROOT/tests/fuzz/replay.sh" 2>&1 | tee "$BUILD/fuzz-replay.log"
-passed=$((passed + $(grep -c '^ok ' "$BUILD/fuzz-replay.log")))
-failed=$((failed + $(grep -c '^not ok ' "$BUILD/fuzz-replay.log")))
+tally "$BUILD/fuzz-replay.log"
 grep -q '^1\.\.' "$BUILD/fuzz-replay.log" || failed=$((failed + 1))
 
 echo "== tools: help vs docs, kernel profiles and patch series, bug corpus"
