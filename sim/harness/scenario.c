@@ -51,7 +51,10 @@ struct parser {
 	/* The open parallel block; moved into items at its `end`. */
 	bool in_block;
 	struct sc_item block;
-	int block_cap, items_cap, expects_cap, files_cap;
+	/* The open thread of that block; moved into its children at `end`. */
+	bool in_thread;
+	struct sc_item thread;
+	int block_cap, thread_cap, items_cap, expects_cap, files_cap;
 };
 
 /* --- errors and memory -------------------------------------------------- */
@@ -285,13 +288,23 @@ static const char *keep_file(struct parser *p, const char *path)
 	return files[sc->nfiles++];
 }
 
-/* A zeroed slot at the end of the open block, or else of the items. */
+/*
+ * A zeroed slot at the end of the open thread, or else of the open block,
+ * or else of the items.
+ */
 static struct sc_item *new_item(struct parser *p)
 {
 	struct scenario *sc = p->sc;
 	struct sc_item *arr;
 
-	if (p->in_block) {
+	if (p->in_thread) {
+		arr = grow(p, p->thread.children, p->thread.nchildren,
+			   &p->thread_cap, sizeof(*arr));
+		if (!arr)
+			return NULL;
+		p->thread.children = arr;
+		arr += p->thread.nchildren++;
+	} else if (p->in_block) {
 		arr = grow(p, p->block.children, p->block.nchildren,
 			   &p->block_cap, sizeof(*arr));
 		if (!arr)
@@ -310,11 +323,16 @@ static struct sc_item *new_item(struct parser *p)
 	return arr;
 }
 
+static bool block_full(struct parser *p, const struct loc *at);
+
 static void add_item(struct parser *p, const struct loc *at,
 		     enum sc_kind kind, const char *words)
 {
-	struct sc_item *it = new_item(p);
+	struct sc_item *it;
 
+	if (p->in_block && !p->in_thread && block_full(p, at))
+		return;
+	it = new_item(p);
 	if (!it)
 		return;
 	it->kind = kind;
@@ -339,6 +357,13 @@ static void add_expect(struct parser *p, const struct loc *at,
 	e->file = at->file;
 	e->line = at->line;
 	e->after_item = sc->nitems - 1;
+	e->thread = e->after_child = -1;
+	if (p->in_thread) {
+		/* The indices the block and the thread get at their `end`. */
+		e->after_item = sc->nitems;
+		e->thread = p->block.nchildren;
+		e->after_child = p->thread.nchildren - 1;
+	}
 }
 
 static void free_items(struct sc_item *it, int n)
@@ -699,26 +724,58 @@ static const char *const finding_kinds[] = {
 
 static const char *const item_names[] = {
 	[SC_STEP] = "step", [SC_FAULT] = "fault",
-	[SC_PARALLEL] = "parallel block",
+	[SC_PARALLEL] = "parallel block", [SC_THREAD] = "thread",
 };
+
+/*
+ * "N" or, for errno, "N|M|...": the outcomes a racing step may have (0:
+ * it succeeded).
+ */
+static bool result_values(const char *kind, char *arg)
+{
+	unsigned long long max = strcmp(kind, "errno") ? 255 : 4095, n;
+	char *bar;
+
+	for (;;) {
+		bar = strchr(arg, '|');
+		if (bar && !strcmp(kind, "errno"))
+			*bar = 0;
+		if (!parse_range(arg, 0, max, &n))
+			return false;
+		if (!bar || strcmp(kind, "errno"))
+			return true;
+		arg = bar + 1;
+	}
+}
 
 /* status and errno: of the step just before. */
 static bool ex_result(struct parser *p, const struct loc *at,
 		      const char *kind, char *arg)
 {
-	unsigned long long max = strcmp(kind, "errno") ? 255 : 4095, n;
 	const struct sc_item *prev;
+	char copy[SC_MAX_LINE + 1];
 
-	if (!parse_range(arg, 0, max, &n)) {
-		err(p, at, "'expect %s' wants a number 0..%llu, got '%s'",
-		    kind, max, arg);
+	snprintf(copy, sizeof(copy), "%s", arg);
+	if (!result_values(kind, copy)) {
+		if (strcmp(kind, "errno"))
+			err(p, at, "'expect %s' wants a number 0..255, got '%s'",
+			    kind, arg);
+		else
+			err(p, at, "'expect %s' wants a number 0..4095, or several as N|M (0: success), got '%s'",
+			    kind, arg);
 		return false;
 	}
-	if (!p->sc->nitems) {
+	if (p->in_thread && !p->thread.nchildren) {
+		err(p, at, "'expect %s' needs a preceding step in its thread (line %d)",
+		    kind, p->thread.line);
+		return false;
+	}
+	if (!p->in_thread && !p->sc->nitems) {
 		err(p, at, "'expect %s' needs a preceding step", kind);
 		return false;
 	}
-	prev = &p->sc->items[p->sc->nitems - 1];
+	prev = p->in_thread ? &p->thread.children[p->thread.nchildren - 1] :
+			      &p->sc->items[p->sc->nitems - 1];
 	if (prev->kind != SC_STEP) {
 		err(p, at, "'expect %s' needs a preceding step, not a %s (%s:%d)",
 		    kind, item_names[prev->kind], prev->file, prev->line);
@@ -861,8 +918,8 @@ static void do_expect(struct parser *p, const struct loc *at, char *rest)
 	char *arg = split_word(rest);
 	int i;
 
-	if (p->in_block) {
-		err(p, at, "'expect' inside a 'parallel' block (put it after 'end')");
+	if (p->in_block && !p->in_thread) {
+		err(p, at, "'expect' inside a 'parallel' block but outside a 'thread' (put it in a thread, or after 'end')");
 		return;
 	}
 	note_first(p, at, "expect line");
@@ -948,38 +1005,52 @@ static void do_fault(struct parser *p, const struct loc *at, char *rest)
 		add_item(p, at, SC_FAULT, rest);
 }
 
+static unsigned int block_jitter(struct parser *p, const struct loc *at,
+				 char *rest);
+
 static void do_parallel(struct parser *p, const struct loc *at, char *rest)
 {
+	if (p->in_thread) {
+		err(p, at, "'parallel' inside a 'thread' (opened at line %d): parallel blocks do not nest",
+		    p->thread.line);
+		return;
+	}
 	if (p->in_block) {
 		err(p, at, "nested 'parallel' (the block opened at line %d is still open)",
 		    p->block.line);
 		return;
 	}
-	if (*rest)
-		err(p, at, "'parallel' takes no arguments");
 	note_first(p, at, "parallel block");
 	memset(&p->block, 0, sizeof(p->block));
 	p->block.kind = SC_PARALLEL;
 	p->block.file = at->file;
 	p->block.line = at->line;
+	p->block.jitter_ms = block_jitter(p, at, rest);
 	p->block_cap = 0;
 	p->in_block = true;
 }
 
+static void drop_thread(struct parser *p);
+
 static void drop_block(struct parser *p)
 {
+	drop_thread(p);
 	free_items(p->block.children, p->block.nchildren);
 	memset(&p->block, 0, sizeof(p->block));
 	p->in_block = false;
 }
+
+static bool end_thread(struct parser *p, const struct loc *at, char *rest);
 
 static void do_end(struct parser *p, const struct loc *at, char *rest)
 {
 	struct loc open;
 	struct sc_item *it;
 
+	if (end_thread(p, at, rest))
+		return;
 	if (!p->in_block) {
-		err(p, at, "'end' without 'parallel'");
+		err(p, at, "'end' without 'parallel' or 'thread'");
 		return;
 	}
 	if (*rest)
@@ -1006,6 +1077,111 @@ static void do_end(struct parser *p, const struct loc *at, char *rest)
 	}
 	*it = p->block;
 	memset(&p->block, 0, sizeof(p->block));
+}
+
+/* --- threads: the branches of a parallel block ------------------------- */
+
+/* "jitter=MS" or nothing: the words after `parallel`. */
+static unsigned int block_jitter(struct parser *p, const struct loc *at,
+				 char *rest)
+{
+	char *extra = split_word(rest);
+	unsigned long long ms = 0;
+
+	if (!*rest)
+		return 0;
+	if (*extra || strncmp(rest, "jitter=", 7)) {
+		err(p, at, "'parallel' takes only jitter=MS, got '%s'",
+		    *extra && !strncmp(rest, "jitter=", 7) ? extra : rest);
+		return 0;
+	}
+	if (!parse_range(rest + 7, 0, SC_MAX_JITTER_MS, &ms))
+		err(p, at, "'parallel' jitter wants 0..%d (ms), got '%s'",
+		    SC_MAX_JITTER_MS, rest + 7);
+	return ms;
+}
+
+/* Refuse one more branch in a full block (the agent's limit). */
+static bool block_full(struct parser *p, const struct loc *at)
+{
+	if (p->block.nchildren < SC_MAX_BRANCHES)
+		return false;
+	err(p, at, "more than %d branches in the parallel block opened at line %d",
+	    SC_MAX_BRANCHES, p->block.line);
+	return true;
+}
+
+static void drop_thread(struct parser *p)
+{
+	if (!p->in_thread)
+		return;
+	free(p->thread.text);
+	free_items(p->thread.children, p->thread.nchildren);
+	memset(&p->thread, 0, sizeof(p->thread));
+	p->in_thread = false;
+}
+
+static void do_thread(struct parser *p, const struct loc *at, char *rest)
+{
+	char *extra = split_word(rest);
+
+	if (p->in_thread) {
+		err(p, at, "nested 'thread' (the thread opened at line %d is still open; 'end' closes it)",
+		    p->thread.line);
+		return;
+	}
+	if (!p->in_block) {
+		err(p, at, "'thread' outside a 'parallel' block (a thread is one branch of a parallel block)");
+		return;
+	}
+	/* One too many is still read to its `end`, then dropped. */
+	block_full(p, at);
+	if (*extra)
+		err(p, at, "'thread' takes at most a NAME, got also '%s'", extra);
+	/* Thread names use the characters of profile names. */
+	if (*rest && !is_profile(rest))
+		err(p, at, "thread name wants a-z, 0-9, '_' and '-', got '%s'",
+		    rest);
+	memset(&p->thread, 0, sizeof(p->thread));
+	p->thread.kind = SC_THREAD;
+	p->thread.file = at->file;
+	p->thread.line = at->line;
+	p->thread.text = *rest ? sdup(p, rest) : NULL;
+	p->thread_cap = 0;
+	p->in_thread = true;
+}
+
+/* `end` of the open thread, if any: into its block's branches. */
+static bool end_thread(struct parser *p, const struct loc *at, char *rest)
+{
+	struct sc_item *arr;
+	struct loc open;
+
+	if (!p->in_thread)
+		return false;
+	if (*rest)
+		err(p, at, "'end' takes no arguments");
+	if (!p->thread.nchildren) {
+		open = (struct loc){ p->thread.file, p->thread.line };
+		err(p, &open, "empty thread (closed at line %d)", at->line);
+		drop_thread(p);
+		return true;
+	}
+	if (p->block.nchildren >= SC_MAX_BRANCHES) {
+		drop_thread(p);		/* do_thread() said so */
+		return true;
+	}
+	arr = grow(p, p->block.children, p->block.nchildren, &p->block_cap,
+		   sizeof(*arr));
+	if (!arr) {
+		drop_thread(p);
+		return true;
+	}
+	p->block.children = arr;
+	arr[p->block.nchildren++] = p->thread;
+	memset(&p->thread, 0, sizeof(p->thread));
+	p->in_thread = false;
+	return true;
 }
 
 static void parse_file(struct parser *p, const struct loc *at,
@@ -1058,6 +1234,7 @@ static const struct directive {
 	{ "fault", do_fault },
 	{ "expect", do_expect },
 	{ "parallel", do_parallel },
+	{ "thread", do_thread },
 	{ "end", do_end },
 };
 
@@ -1105,6 +1282,10 @@ static void parse_text(struct parser *p, const char *file, const char *text,
 			parse_line(p, &at, line);
 		}
 		s = nl ? nl + 1 : end;
+	}
+	if (p->in_thread) {
+		at.line = p->thread.line;
+		err(p, &at, "'thread' not closed (opened here)");
 	}
 	if (p->in_block) {
 		at.line = p->block.line;
@@ -1241,6 +1422,24 @@ static void parse_file(struct parser *p, const struct loc *at,
 }
 
 /* --- entry points ------------------------------------------------------- */
+
+const struct sc_item *scenario_expect_item(const struct scenario *sc,
+					   const struct sc_expect *x)
+{
+	const struct sc_item *it;
+
+	if (x->after_item < 0 || x->after_item >= sc->nitems)
+		return NULL;
+	it = &sc->items[x->after_item];
+	if (x->thread < 0)
+		return it;
+	if (it->kind != SC_PARALLEL || x->thread >= it->nchildren)
+		return NULL;
+	it = &it->children[x->thread];
+	if (x->after_child < 0 || x->after_child >= it->nchildren)
+		return NULL;
+	return &it->children[x->after_child];
+}
 
 void scenario_free(struct scenario *sc)
 {
