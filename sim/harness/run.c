@@ -174,6 +174,11 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 		 */
 		ARG("sysctl.kernel.hung_task_timeout_secs=0");
 	}
+	/* SMP UML runs user space only under seccomp, not ptrace. */
+	if (r->o->cpus > 1)
+		ARG("ncpus=%u", r->o->cpus);
+	if (r->o->seccomp)
+		ARG("seccomp=on");
 	/*
 	 * virtio_pcidev gives up on a reply after max_delay_us polls (40 ms
 	 * by default); a busy host can deschedule the bus thread that long,
@@ -188,6 +193,8 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 	/* Under time-travel a polling agent would never let the guest idle. */
 	if (r->cover.on && r->o->tt == TT_OFF)
 		ARG("VFSIM_GCOV_POLL=1");
+	/* The agent draws parallel branches' start delays from it. */
+	ARG("VFSIM_SEED=%llu", (unsigned long long)r->o->seed);
 	if (r->o->cmdline) {
 		char *save, *tok, copy[1024];
 

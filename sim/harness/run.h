@@ -58,6 +58,8 @@ struct run_opts {
 	unsigned int trace_mask;
 	uint64_t seed;			/* all randomness (faults) */
 	enum time_travel tt;
+	unsigned int cpus;		/* > 1: UML's ncpus= (an SMP kernel) */
+	bool seccomp;			/* UML's seccomp=on (SMP needs it) */
 	bool echo;			/* copy the console to stdout */
 	bool allow_findings;		/* kernel reports do not fail the run */
 };
