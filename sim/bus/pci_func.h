@@ -56,6 +56,15 @@ struct pci_transport {
 	/* Run @cb(@arg) on the bus thread after @us microseconds. */
 	int (*defer)(void *bus, uint64_t us, void (*cb)(void *), void *arg);
 	void *bus;
+	/*
+	 * Optional: serve the requests the guest has already queued for
+	 * this function (@ctx is the one above).  The transport posts
+	 * writes without waiting and each function has its own queue, so
+	 * a write to one function can be served before an earlier posted
+	 * write to another; a change that makes a function stop decoding
+	 * (VF Enable) first flushes it, and the guest's program order holds.
+	 */
+	void (*flush)(void *ctx);
 };
 
 struct pci_func {

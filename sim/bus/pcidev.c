@@ -11,6 +11,11 @@
 
 static int send_msi(void *ctx, uint64_t addr, uint32_t data);
 
+static void flush(void *ctx)
+{
+	pcidev_process(ctx);
+}
+
 void pcidev_init(struct pcidev *p, struct pci_func *fn)
 {
 	memset(p, 0, sizeof(*p));
@@ -18,6 +23,7 @@ void pcidev_init(struct pcidev *p, struct pci_func *fn)
 	p->fn = fn;
 	fn->tp.mem = NULL;
 	fn->tp.send_msi = send_msi;
+	fn->tp.flush = flush;
 	fn->tp.ctx = p;
 }
 

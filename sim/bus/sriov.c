@@ -126,10 +126,19 @@ static void vf_bars_writable(struct sriov *s, bool writable)
 	}
 }
 
+/* Requests the guest queued for the VFs before this change come first. */
+static void flush_vfs(struct sriov *s)
+{
+	for (unsigned int i = 0; i < SRIOV_MAX_VFS; i++)
+		if (s->vf[i] && s->vf[i]->tp.flush)
+			s->vf[i]->tp.flush(s->vf[i]->tp.ctx);
+}
+
 static void apply_enable(struct sriov *s, bool enable)
 {
 	uint16_t wm = enable ? 0 : 0xffff;
 
+	flush_vfs(s);
 	s->enabled = enable;
 	s->num_vfs = pci_cfg_get16(&s->pf->cfg, s->cap + PCI_SRIOV_NUM_VF);
 	/* NumVFs and the VF BARs are frozen while VFs exist. */
