@@ -270,19 +270,35 @@ static struct pci_func *func_by_name(struct run *r, const char *name)
 	return NULL;
 }
 
+/* A fault about a function's registers must find them there. */
+static int fault_applies(struct run *r, const struct fault *f, char *err,
+			 size_t len)
+{
+	struct pci_func *fn = func_by_name(r, f->target);
+
+	if (f->kind != FAULT_CAP_NEXT || !fn)
+		return 0;
+	if (f->ext ? fn->cfg.last_ext : fn->cfg.last_cap)
+		return 0;
+	snprintf(err, len, "%s has no %s capability list", fn->name,
+		 f->ext ? "extended" : "standard");
+	return -EINVAL;
+}
+
 /* Device-side requests the simulator core answers itself. */
 static void sim_rpc_on_bus(void *arg)
 {
 	struct rpc_call *c = arg;
 	struct pci_func *fn = func_by_name(c->r, c->a);
+	int kind = fault_kind_by_name(c->a);
 	struct fault f;
 	char err[160];
 
 	if (!strcmp(c->cmd, "fault")) {
-		if (!strcmp(c->b, "off") &&
-		    !fault_parse(c->a, &f, err, sizeof(err)))
-			fault_disarm(&c->r->faults, f.kind);
+		if (!strcmp(c->b, "off") && kind >= 0)
+			fault_disarm(&c->r->faults, kind);
 		else if (fault_parse(c->rest, &f, err, sizeof(err)) ||
+			 fault_applies(c->r, &f, err, sizeof(err)) ||
 			 fault_arm(&c->r->faults, &f))
 			goto bad;
 		snprintf(c->out, sizeof(c->out), "differences=0\n");

@@ -20,7 +20,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_FILE_SIZE (4 << 20)	/* scenarios are small: refuse blobs */
-#define MAX_KEYS 4		/* KEY=VALUE keys a fault accepts */
+#define MAX_KEYS 6		/* KEY=VALUE keys a fault accepts */
 #define NAMES_LEN 512		/* "expected one of: ..." lists */
 
 /* Where a line comes from; line 0 stands for the whole file. */
@@ -234,6 +234,29 @@ static bool parse_prob(const char *s)
 			return false;
 	}
 	return true;
+}
+
+/* Decimal as parse_range(), or 0x hex: a register offset or value. */
+static bool parse_num(const char *s, unsigned long long min,
+		      unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return parse_range(s, min, max, out);
+	if (!s[2] || strlen(s + 2) > 8)
+		return false;
+	for (s += 2; *s; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' :
+			*s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
+			*s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : -1;
+
+		if (d < 0)
+			return false;
+		v = v * 16 + d;
+	}
+	*out = v;
+	return v >= min && v <= max;
 }
 
 /* -1 for "pf", N for "vfN" (0..6), -2 for anything else. */
@@ -537,7 +560,7 @@ static void do_topology(struct parser *p, const struct loc *at, char *rest)
 
 /* --- faults ------------------------------------------------------------- */
 
-enum val_type { V_OP, V_FN, V_VF, V_UINT, V_PROB };
+enum val_type { V_OP, V_FN, V_VF, V_UINT, V_PROB, V_NUM, V_PTR };
 
 struct fault_key {
 	const char *name;
@@ -570,7 +593,15 @@ static const struct fault_spec {
 	{ "msi-drop", { K_FN, K_NTH, K_N("count") }, false },
 	{ "msi-delay", { K_FN, K_MS, K_NTH }, false },
 	{ "msi-dup", { K_FN, K_NTH }, false },
-	{ "cfg-ones", { K_FN }, false },
+	{ "cfg-ones", { K_FN, K_N("count") }, false },
+	/* Config registers that read wrong (an enumeration-time VF fault). */
+	{ "cfg-value",
+	  { K_FN, { "off", V_NUM, 0, 4095, true },
+	    { "val", V_NUM, 0, 0xffffffff, true },
+	    { "len", V_NUM, 1, 4, false }, K_N("count") }, false },
+	{ "cap-next",
+	  { K_FN, { "ptr", V_PTR, 0, 4095, true },
+	    { "ext", V_UINT, 0, 1, false }, K_N("count") }, false },
 	{ "slow-reply", { K_FN, { "us", V_UINT, 1, 100000000, true } }, false },
 	{ "unplug", { K_FN }, false },
 	{ "flr", { { "fn", V_VF, 0, 0, true } }, false },
@@ -584,6 +615,14 @@ static const struct fault_spec {
 #undef K_MS
 #undef K_N
 };
+
+/* Device faults that last until `fault NAME off`. */
+static const char *const off_faults[] = { "cfg-value", "cap-next" };
+
+static bool can_off(const struct fault_spec *f)
+{
+	return FIND(off_faults, f->name) >= 0;
+}
 
 static const char *const admin_ops[] = {
 	"LIST_QUERY", "LIST_USE", "CAP_ID_LIST_QUERY", "DEVICE_CAP_GET",
@@ -616,6 +655,23 @@ static bool check_value(struct parser *p, const struct loc *at,
 		err(p, at, "fault '%s': %s wants %llu..%llu, got %s", f->name,
 		    k->name, k->min, k->max, *v ? v : "nothing");
 		return false;
+	case V_PTR:
+		if (!strcmp(v, "first") || !strcmp(v, "self"))
+			return true;
+		__attribute__((fallthrough));	/* a number */
+	case V_NUM:
+		if (parse_num(v, k->min, k->max, &n) &&
+		    (strcmp(k->name, "len") || n == 1 || n == 2 || n == 4))
+			return true;
+		if (!strcmp(k->name, "len"))
+			err(p, at, "fault '%s': len wants 1, 2 or 4, got %s",
+			    f->name, *v ? v : "nothing");
+		else
+			err(p, at, "fault '%s': %s wants %s%llu..%#llx (decimal or 0x hex), got %s",
+			    f->name, k->name,
+			    k->type == V_PTR ? "first, self or " : "",
+			    k->min, k->max, *v ? v : "nothing");
+		return false;
 	case V_PROB:
 		if (parse_prob(v))
 			return true;
@@ -634,6 +690,11 @@ static bool fault_word(struct parser *p, const struct loc *at,
 	char buf[NAMES_LEN];
 	int i;
 
+	if (can_off(f) && !strcmp(w, "off")) {
+		err(p, at, "fault '%s': 'off' stands alone ('fault %s off')",
+		    f->name, f->name);
+		return false;
+	}
 	if (!eq) {
 		err(p, at, "fault '%s': '%s' is not KEY=VALUE", f->name, w);
 		return false;
@@ -671,6 +732,25 @@ static bool check_agent_fault(struct parser *p, const struct loc *at,
 	return false;
 }
 
+/* cfg-value's register lies within one naturally aligned access. */
+static bool cfg_value_aligned(struct parser *p, const struct loc *at,
+			      const char *text)
+{
+	unsigned long long off = 0, len = 4;
+	const char *o = strstr(text, " off="), *l = strstr(text, " len=");
+	char word[16];
+
+	if (o && sscanf(o + 5, "%15s", word) == 1)
+		parse_num(word, 0, 4095, &off);
+	if (l && sscanf(l + 5, "%15s", word) == 1)
+		parse_num(word, 1, 4, &len);
+	if (!(off % len))
+		return true;
+	err(p, at, "fault 'cfg-value': off=%#llx is not aligned to len=%llu",
+	    off, len);
+	return false;
+}
+
 static bool check_fault(struct parser *p, const struct loc *at,
 			const char *text)
 {
@@ -692,6 +772,8 @@ static bool check_fault(struct parser *p, const struct loc *at,
 	f = &faults[i];
 	if (f->agent_step)
 		return check_agent_fault(p, at, text);
+	if (can_off(f) && !strcmp(next, "off"))
+		return true;
 	for (w = next; *w; w = next) {
 		next = split_word(w);
 		ok &= fault_word(p, at, f, w, seen);
@@ -710,6 +792,8 @@ static bool check_fault(struct parser *p, const struct loc *at,
 		    f->name);
 		ok = false;
 	}
+	if (ok && !strcmp(f->name, "cfg-value"))
+		ok = cfg_value_aligned(p, at, text);
 	return ok;
 }
 
@@ -1062,12 +1146,6 @@ static void do_end(struct parser *p, const struct loc *at, char *rest)
 		drop_block(p);
 		return;
 	}
-	if (p->block.nchildren > AGENT_MAX_PARALLEL) {
-		err(p, &open, "parallel block of %d steps and faults (at most %d run together)",
-		    p->block.nchildren, AGENT_MAX_PARALLEL);
-		drop_block(p);
-		return;
-	}
 	p->in_block = false;
 	it = new_item(p);
 	if (!it) {
@@ -1100,6 +1178,9 @@ static unsigned int block_jitter(struct parser *p, const struct loc *at,
 		    SC_MAX_JITTER_MS, rest + 7);
 	return ms;
 }
+
+_Static_assert(SC_MAX_BRANCHES == AGENT_MAX_PARALLEL,
+	       "a parallel block has as many branches as the agent runs");
 
 /* Refuse one more branch in a full block (the agent's limit). */
 static bool block_full(struct parser *p, const struct loc *at)

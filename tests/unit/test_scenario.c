@@ -291,13 +291,13 @@ START_TEST(test_thread_blocks)
 
 	parse_ok("purpose p\n"
 		 "topology vfs=2\n"
-		 "step one\n"
+		 "step list\n"
 		 "parallel jitter=250\n"
 		 "  thread disabler\n"
 		 "    step sriov-disable 0000:00:00.0\n"
 		 "    expect errno 16\n"
 		 "  end\n"
-		 "  step bare\n"
+		 "  step uptime\n"
 		 "  thread\n"
 		 "    expect sysfs /sys/x at-start\n"
 		 "    step vfio-req-wait 0000:00:01.0\n"
@@ -346,29 +346,6 @@ START_TEST(test_thread_blocks)
 	ck_assert_int_eq(x->thread, -1);
 	ck_assert_ptr_eq(scenario_expect_item(&sc, x), b);
 	scenario_free(&sc);
-}
-END_TEST
-
-/* The agent runs at most SC_MAX_BRANCHES threads per block. */
-START_TEST(test_branch_limit)
-{
-	char text[4096] = "purpose p\nparallel\n";
-	struct scenario sc;
-	char *errors;
-	int rc;
-
-	for (int i = 0; i < SC_MAX_BRANCHES; i++)
-		strcat(text, i % 2 ? "step a\n" : "thread\nstep b\nend\n");
-	strcat(text, "end\n");
-	parse_ok(text, &sc);
-	ck_assert_int_eq(sc.items[0].nchildren, SC_MAX_BRANCHES);
-	scenario_free(&sc);
-	text[strlen(text) - 4] = 0;
-	strcat(text, "thread\nstep c\nend\nend\n");
-	rc = scenario_parse_string("x.vfs", text, &sc, &errors);
-	parse_bad(rc, &sc, errors, "x.vfs:35: more than 16 branches in the parallel block opened at line 2\n");
-	ck_assert_int_eq(count_lines(errors), 1);
-	free(errors);
 }
 END_TEST
 
@@ -434,8 +411,16 @@ START_TEST(test_fault_forms)
 		 "fault unplug fn=pf\n"
 		 "fault failslab prob=0.5 interval=10 times=3\n"
 		 "fault failslab off\n"
-		 "fault fail-page-alloc\n", &sc);
-	ck_assert_int_eq(sc.nitems, 14);
+		 "fault fail-page-alloc\n"
+		 "fault cfg-ones fn=vf6 count=4\n"
+		 "fault cfg-value fn=vf0 off=0xe len=1 val=0x7f count=2\n"
+		 "fault cfg-value fn=pf off=292 val=4026531852\n"
+		 "fault cfg-value off\n"
+		 "fault cap-next fn=vf1 ptr=first ext=0\n"
+		 "fault cap-next fn=pf ptr=0xffc ext=1\n"
+		 "fault cap-next fn=vf2 ptr=self\n"
+		 "fault cap-next off\n", &sc);
+	ck_assert_int_eq(sc.nitems, 22);
 	ck_assert_str_eq(sc.items[12].text, "failslab off");
 	scenario_free(&sc);
 }
@@ -512,6 +497,17 @@ static const struct {
 	{ "fault failslab off prob=0.1", "x.vfs:2: fault 'failslab': too many arguments from 'prob=0.1' (usage: failslab off | [prob=PROB] [interval=COUNT] [times=COUNT])" },
 	{ "fault fail-page-alloc times=0", "x.vfs:2: fault 'fail-page-alloc': times wants a decimal number 1..2147483647, got '0'" },
 	{ "fault failslab prob=0.1 colour=red", "x.vfs:2: fault 'failslab' has no key 'colour'" },
+	{ "topology vfs=1\nfault cfg-value fn=vf0 off=0xd len=2 val=1", "x.vfs:3: fault 'cfg-value': off=0xd is not aligned to len=2" },
+	{ "fault cfg-value fn=pf off=0x1000 val=1", "x.vfs:2: fault 'cfg-value': off wants 0..0xfff (decimal or 0x hex), got 0x1000" },
+	{ "fault cfg-value fn=pf off=0 val=0x100000000", "x.vfs:2: fault 'cfg-value': val wants 0..0xffffffff (decimal or 0x hex), got 0x100000000" },
+	{ "fault cfg-value fn=pf off=0 val=1 len=3", "x.vfs:2: fault 'cfg-value': len wants 1, 2 or 4, got 3" },
+	{ "fault cfg-value fn=pf val=1", "x.vfs:2: fault 'cfg-value' needs off=..." },
+	{ "fault cfg-value fn=pf off=0xg val=1", "x.vfs:2: fault 'cfg-value': off wants" },
+	{ "fault cap-next fn=pf", "x.vfs:2: fault 'cap-next' needs ptr=..." },
+	{ "fault cap-next fn=pf ptr=last", "x.vfs:2: fault 'cap-next': ptr wants first, self or 0..0xfff (decimal or 0x hex), got last" },
+	{ "fault cap-next fn=pf ptr=1 ext=2", "x.vfs:2: fault 'cap-next': ext wants 0..1, got 2" },
+	{ "fault cfg-ones fn=pf count=0", "x.vfs:2: fault 'cfg-ones': count wants 1..1000000, got 0" },
+	{ "fault cfg-value fn=pf off=0 val=1 off", "x.vfs:2: fault 'cfg-value': 'off' stands alone ('fault cfg-value off')" },
 	{ "step", "x.vfs:2: 'step' needs an agent step" },
 	{ "topology vfs=2\nstep sriov-enabel 0000:00:00.0 2", "x.vfs:3: unknown step 'sriov-enabel' (did you mean 'sriov-enable'? 'vfsim help steps' lists them)" },
 	{ "step sriov-enable 0000:00:00.0", "x.vfs:2: step 'sriov-enable' is missing NUMVFS (usage: sriov-enable PF NUMVFS)" },
@@ -585,9 +581,10 @@ END_TEST
 /* The agent runs at most AGENT_MAX_PARALLEL steps of a block together. */
 START_TEST(test_parallel_block_limit)
 {
-	char text[64 + 16 * (AGENT_MAX_PARALLEL + 1)];
+	char text[64 + 16 * (AGENT_MAX_PARALLEL + 3)], *errors;
 	struct scenario sc;
 	size_t n;
+	int rc;
 
 	n = snprintf(text, sizeof(text), "purpose p\nparallel\n");
 	for (int i = 0; i < AGENT_MAX_PARALLEL; i++)
@@ -597,7 +594,13 @@ START_TEST(test_parallel_block_limit)
 	ck_assert_int_eq(sc.items[0].nchildren, AGENT_MAX_PARALLEL);
 	scenario_free(&sc);
 	snprintf(text + n, sizeof(text) - n, "step list\nend\n");
-	assert_error(text, "x.vfs:2: parallel block of 17 steps and faults (at most 16 run together)");
+	assert_error(text, "x.vfs:19: more than 16 branches in the parallel block opened at line 2\n");
+	/* A thread too many is read to its end: one error, not one a line. */
+	snprintf(text + n, sizeof(text) - n, "thread\nstep list\nend\nend\n");
+	rc = scenario_parse_string("x.vfs", text, &sc, &errors);
+	parse_bad(rc, &sc, errors, "x.vfs:19: more than 16 branches in the parallel block opened at line 2\n");
+	ck_assert_int_eq(count_lines(errors), 1);
+	free(errors);
 }
 END_TEST
 
@@ -911,7 +914,6 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, test_topology_overrides_and_limits);
 	tcase_add_test(tc, test_parallel_blocks);
 	tcase_add_test(tc, test_thread_blocks);
-	tcase_add_test(tc, test_branch_limit);
 	tcase_add_test(tc, test_expect_after_item);
 	tcase_add_test(tc, test_comments_and_blanks);
 	tcase_add_test(tc, test_fault_forms);
