@@ -69,6 +69,8 @@ int step_sriov_cycles(const struct step *s);
 int step_expect_vfs(const struct step *s);
 int step_bind(const struct step *s);
 int step_unbind(const struct step *s);
+int step_pci_remove(const struct step *s);
+int step_pci_rescan(const struct step *s);
 int step_vfio_noiommu(const struct step *s);
 int step_vfio_open(const struct step *s);
 int step_vfio_config(const struct step *s);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* SR-IOV and driver binding steps, all through sysfs. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -203,4 +204,43 @@ int step_unbind(const struct step *s)
 	dev_attr_write(s->argv[1], "driver_override", "\n");
 	result("unbound=%s", drv);
 	return 0;
+}
+
+/*
+ * pci-remove BDF: hot-remove the function through sysfs (its `remove`
+ * attribute): the PCI core unbinds its driver, and for a PF disables
+ * SR-IOV first (the VFs and their users go), under the rescan/remove lock.
+ */
+int step_pci_remove(const struct step *s)
+{
+	double t0 = agent_now_s();
+	int err = dev_attr_write(s->argv[1], "remove", "1");
+
+	result("took_s=%.3f", agent_now_s() - t0);
+	return err ? fail_errno("remove", err) : 0;
+}
+
+static int count_functions(void)
+{
+	DIR *d = opendir(SYS_PCI);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* pci-rescan [BDF]: rescan the bus (/sys/bus/pci/rescan) or below BDF. */
+int step_pci_rescan(const struct step *s)
+{
+	double t0 = agent_now_s();
+	int err = s->argc > 1 ? dev_attr_write(s->argv[1], "rescan", "1") :
+		  write_text("/sys/bus/pci/rescan", "1");
+
+	result("took_s=%.3f functions=%d", agent_now_s() - t0,
+	       count_functions());
+	return err ? fail_errno("rescan", err) : 0;
 }
