@@ -282,7 +282,12 @@ static int judge_expects(const struct scenario *sc, const struct plan *p,
 			continue;
 		if (!strcmp(x->kind, "errno")) {
 			*expected_fail = true;
-			if (!errno_listed(x->arg, o.ok ? 0 : o.err))
+			/* 0 is success, not a failure without an errno. */
+			if (!o.ok && !o.err)
+				MISS("%s:%d: expected errno %s, the step "
+				     "failed without one", x->file, x->line,
+				     x->arg);
+			else if (!errno_listed(x->arg, o.ok ? 0 : o.err))
 				MISS("%s:%d: expected errno %s, got %d",
 				     x->file, x->line, x->arg,
 				     o.ok ? 0 : o.err);
@@ -349,13 +354,44 @@ static int judge_inline(const struct plan *p, const char *dir, bool hung,
 	return bad;
 }
 
+/* Is @word one of the '|'-separated words of @list? */
+static bool listed(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *s = list; s; s = strchr(s, '|') ? strchr(s, '|') + 1 :
+							   NULL)
+		if (!strncmp(s, word, n) && (s[n] == '|' || !s[n]))
+			return true;
+	return false;
+}
+
+/* `expect finding A|B|none`: a report of kind A or B is expected. */
 static bool finding_expected(const struct scenario *sc, const char *kind)
 {
 	for (int e = 0; e < sc->nexpects; e++)
 		if (!strcmp(sc->expects[e].kind, "finding") &&
-		    !strcmp(sc->expects[e].arg, kind))
+		    listed(sc->expects[e].arg, kind))
 			return true;
 	return false;
+}
+
+/* One of the kinds of @list is in findings.txt. */
+static bool found_one_of(const char *dir, const char *list)
+{
+	char prefix[64];
+	const char *s = list;
+
+	for (;;) {
+		size_t n = strcspn(s, "|");
+
+		snprintf(prefix, sizeof(prefix), "%.*s:", (int)n, s);
+		if (file_has(dir, "findings.txt", prefix, true))
+			return true;
+		if (!s[n])
+			return false;
+		s += n + 1;
+	}
 }
 
 static int judge_findings(const struct scenario *sc, const char *dir,
@@ -367,12 +403,10 @@ static int judge_findings(const struct scenario *sc, const char *dir,
 
 	for (int e = 0; e < sc->nexpects; e++) {
 		const struct sc_expect *x = &sc->expects[e];
-		char prefix[64];
 
-		if (strcmp(x->kind, "finding"))
+		if (strcmp(x->kind, "finding") || listed(x->arg, "none"))
 			continue;
-		snprintf(prefix, sizeof(prefix), "%s:", x->arg);
-		if (!file_has(dir, "findings.txt", prefix, true))
+		if (!found_one_of(dir, x->arg))
 			MISS("%s:%d: expected a %s report, none found",
 			     x->file, x->line, x->arg);
 	}
@@ -443,6 +477,36 @@ static int judge(const struct scenario *sc, const struct plan *p,
 	return bad;
 }
 
+/* "findings=KIND,KIND" (each kind once, in order of appearance), if any. */
+static void outcome_findings(FILE *out, const char *dir)
+{
+	char path[PATH_MAX + 16], line[1024], kinds[512] = "";
+	size_t used = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/findings.txt", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char kind[64], word[66];
+
+		if (sscanf(line, "%63[^:]", kind) != 1)
+			continue;
+		snprintf(word, sizeof(word), ",%s,", kind);
+		if (used && strstr(kinds, word))
+			continue;
+		used += snprintf(kinds + used, sizeof(kinds) - used, "%s%s,",
+				 used ? "" : ",", kind);
+		if (used >= sizeof(kinds))
+			break;
+	}
+	if (f)
+		fclose(f);
+	if (used) {
+		kinds[strlen(kinds) - 1] = 0;
+		fprintf(out, "findings=%s", kinds + 1);
+	}
+}
+
 /*
  * outcome.txt: how the steps of the parallel blocks ended, one word each
  * ("12=ok", "13=ENOENT", "14=-" for one that did not run; LINE of the
@@ -479,6 +543,7 @@ static void write_outcome(const struct scenario *sc, const struct plan *p,
 			fprintf(f, "%d=E%d ", it->line, o.err);
 	}
 	if (f) {
+		outcome_findings(f, dir);
 		fputc('\n', f);
 		fclose(f);
 	}
@@ -685,10 +750,12 @@ static int parse_all(char **files, int nfiles, struct scenario *sc)
 	return failed;
 }
 
+/* A report is required (not only allowed, as with `... |none`). */
 static bool expects_finding(const struct scenario *sc)
 {
 	for (int i = 0; i < sc->nexpects; i++)
-		if (!strcmp(sc->expects[i].kind, "finding"))
+		if (!strcmp(sc->expects[i].kind, "finding") &&
+		    !listed(sc->expects[i].arg, "none"))
 			return true;
 	return false;
 }
