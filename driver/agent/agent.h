@@ -86,6 +86,7 @@ int step_vfio_req_wait(const struct step *s);
 
 int step_mig_info(const struct step *s);
 int step_mig_state(const struct step *s);
+int step_expect_mig_state(const struct step *s);
 int step_mig_save(const struct step *s);
 int step_mig_load(const struct step *s);
 int step_mig_corrupt(const struct step *s);
