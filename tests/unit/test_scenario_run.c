@@ -16,6 +16,7 @@
 
 #include <check.h>
 
+#include "sim/harness/kconfig.h"
 #include "sim/harness/scenario_run.h"
 
 Suite *scenario_run_suite(void);
@@ -98,7 +99,10 @@ static int fake_guest(struct run_opts *o, const struct sc_topology *t)
 	return RUN_PASS;
 }
 
-/* Runs @file (in tmpdir) and returns its TAP output (static). */
+/*
+ * Runs @file (in tmpdir) and returns its TAP output (static).  The kernel
+ * is tmpdir/linux: its .config (if a test wrote one) says what it has.
+ */
 static const char *run(const char *file, unsigned int repeat,
 		       uint64_t seed, int *ret)
 {
@@ -226,6 +230,58 @@ START_TEST(test_finding_alternatives)
 }
 END_TEST
 
+/* kconfig.c reads what the kernel beside it was built with. */
+START_TEST(test_kconfig)
+{
+	char kernel[512], v[16];
+
+	snprintf(kernel, sizeof(kernel), "%s/linux", tmpdir);
+	ck_assert_int_eq(kconfig_get(kernel, "CONFIG_SMP", v, sizeof(v)),
+			 -ENOENT);
+	ck_assert(kconfig_enabled(kernel, "CONFIG_SMP", true));
+	ck_assert(!kconfig_enabled(kernel, "CONFIG_SMP", false));
+	put(".config", "CONFIG_SMP=y\nCONFIG_NR_CPUS=4\n"
+	    "# CONFIG_UML_TIME_TRAVEL_SUPPORT is not set\n"
+	    "CONFIG_SMP_ISH=y\n");
+	ck_assert_int_eq(kconfig_get(kernel, "CONFIG_NR_CPUS", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "4");
+	ck_assert(kconfig_enabled(kernel, "CONFIG_SMP", false));
+	ck_assert(!kconfig_enabled(kernel, "CONFIG_UML_TIME_TRAVEL_SUPPORT",
+				   true));
+	ck_assert_int_eq(kconfig_get(kernel, "CONFIG_SM", v, sizeof(v)), 0);
+	snprintf(kernel, sizeof(kernel), "%s/.config", tmpdir);
+	remove(kernel);
+}
+END_TEST
+
+/*
+ * What a kernel lacks skips what needs it: time-travel on an SMP kernel;
+ * a report only allowed (|none) is no reason to skip on a fast kernel.
+ */
+START_TEST(test_skips)
+{
+	char config[512];
+	const char *t;
+	int ret;
+
+	put(".config", "CONFIG_SMP=y\nCONFIG_PROVE_LOCKING=y\n");
+	put("tt.vfs", "purpose TT\ntopology time-travel=inf-cpu\n"
+	    "step mark ok\n");
+	t = run("tt.vfs", 1, 1, &ret);
+	ck_assert_int_eq(ret, 0);
+	HAS(t, "ok 1 - ");
+	HAS(t, "# SKIP needs time-travel; this kernel has none");
+	put(".config", "CONFIG_UML_TIME_TRAVEL_SUPPORT=y\n");
+	put("maybe.vfs", "purpose M\nstep mark report\n"
+	    "expect finding kasan|none\n");
+	t = run("maybe.vfs", 1, 1, &ret);	/* ran: no report at seed 1 */
+	ck_assert_int_eq(ret, 0);
+	ck_assert_ptr_null(strstr(t, "SKIP"));
+	snprintf(config, sizeof(config), "%s/.config", tmpdir);
+	remove(config);
+}
+END_TEST
+
 Suite *scenario_run_suite(void)
 {
 	Suite *s = suite_create("scenario_run");
@@ -237,6 +293,8 @@ Suite *scenario_run_suite(void)
 	tcase_add_test(tc, test_repeat_outcomes);
 	tcase_add_test(tc, test_repeat_stops_at_failure);
 	tcase_add_test(tc, test_finding_alternatives);
+	tcase_add_test(tc, test_kconfig);
+	tcase_add_test(tc, test_skips);
 	suite_add_tcase(s, tc);
 	return s;
 }
