@@ -457,7 +457,8 @@ static bool expects(const struct scenario *sc, const char *kind)
 }
 
 static int judge(const struct scenario *sc, const struct plan *p,
-		 const char *dir, int verdict, FILE *out)
+		 const char *dir, int verdict, unsigned int timeout_s,
+		 FILE *out)
 {
 	bool hang_ok = finding_expected(sc, "hung-task") ||
 		       expects(sc, "timeout");
@@ -466,7 +467,7 @@ static int judge(const struct scenario *sc, const struct plan *p,
 	if (expects(sc, "timeout") && verdict != RUN_TIMEOUT)
 		MISS("expected the run to hang until its timeout; it ended");
 	if (verdict == RUN_TIMEOUT && !hang_ok)
-		MISS("timeout after %u s", sc->topo.timeout_s);
+		MISS("timeout after %u s", timeout_s);
 	else if (verdict == RUN_ERROR || verdict == RUN_INTERRUPTED)
 		MISS("the run did not complete (%s)",
 		     verdict == RUN_ERROR ? "error" : "interrupted");
@@ -594,7 +595,7 @@ static int child(const struct scenario *sc, const struct sr_opts *so,
 	out = fopen(path, "w");
 	if (!out)
 		return 2;
-	bad = judge(sc, &p, dir, verdict, out);
+	bad = judge(sc, &p, dir, verdict, o.timeout_s, out);
 	fclose(out);
 	write_outcome(sc, &p, dir);
 	free_plan(&p);
