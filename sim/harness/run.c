@@ -28,6 +28,7 @@
 
 #define MAX_ARGS 64
 #define MAX_MARKS 32
+#define STOP_GRACE_S 3	/* for the rest of a report to be printed */
 
 struct mark {
 	char name[32];
@@ -55,6 +56,9 @@ struct run {
 	char stats[4200];	/* from the models, for summary.txt */
 	struct fault_set faults;
 	struct run_cover cover;	/* gcov data of a cover kernel */
+	double deadline;	/* now_s() time the run is killed at */
+	double stop_at;		/* the run's verdict is certain: end it then */
+	bool stopped;		/* ended at stop_at, not at its timeout */
 };
 
 static double now_s(void)
@@ -437,12 +441,33 @@ static void ctl_serve(struct run *r, int lfd)
 	close(fd);
 }
 
+/*
+ * The timeout counts from the agent's start, so a slower kernel's boot
+ * (KPROFILE=smp) does not eat the steps' time; the boot gets as long.
+ * A report of the kind the caller waits for (a hang it expects) ends the
+ * run a little later: waiting for the timeout would change nothing.
+ */
+static void watch_line(struct run *r, const char *line)
+{
+	const char *kind;
+
+	if (strstr(line, "vfsim-agent: started at uptime") &&
+	    r->verdict == RUN_PASS)
+		r->deadline = now_s() + r->o->timeout_s;
+	if (!r->o->stop_on_report || r->stop_at)
+		return;
+	kind = kreport_classify(line);
+	if (kind && !strcmp(kind, r->o->stop_on_report))
+		r->stop_at = now_s() + STOP_GRACE_S;
+}
+
 static void on_line(struct run *r, const char *line)
 {
 	const char *m = strstr(line, "vfsim-mark ");
 	const char *rpc = strstr(line, "vfsim-rpc ");
 	struct mark *mk;
 
+	watch_line(r, line);
 	if (rpc)
 		on_rpc(r, rpc + 10);
 	if (!r->t_report && kreport_classify(line))
@@ -479,20 +504,38 @@ static void kill_uml(struct run *r)
 		kill(-r->pid, SIGKILL);
 }
 
+/* The expected report came (watch_line()): end as a hang would. */
+static void stop_early(struct run *r)
+{
+	vlog(LOG_INFO, NULL, "the expected %s report came: ending the run",
+	     r->o->stop_on_report);
+	r->stop_at = 0;
+	r->stopped = true;
+	r->deadline = now_s();	/* from here, as at the timeout */
+}
+
 /* Returns when UML closed its console; sets r->verdict on timeout/signal. */
 static void supervise(struct run *r, int cfd)
 {
-	double deadline = r->t0 + r->o->timeout_s;
 	int lfd = ctl_open(r);
 	struct pollfd pfd[3] = { { cfd, POLLIN, 0 }, { r->sfd, POLLIN, 0 },
 				 { lfd, POLLIN, 0 } };
 	char buf[8192];
 	unsigned int grace;
 
+	r->deadline = r->t0 + r->o->timeout_s;
 	for (;;) {
-		double left = deadline - now_s();
+		double left = r->deadline - now_s();
 		int ret;
 
+		if (r->stop_at && now_s() >= r->stop_at &&
+		    r->verdict == RUN_PASS) {
+			stop_early(r);
+			continue;
+		}
+		if (r->stop_at && r->verdict == RUN_PASS &&
+		    r->stop_at - now_s() < left)
+			left = r->stop_at - now_s();
 		if (r->cover.asked && r->verdict == RUN_PASS && left > 0 &&
 		    run_cover_saved(&r->cover, r->dir))
 			left = 0;	/* the coverage data is out */
@@ -500,15 +543,16 @@ static void supervise(struct run *r, int cfd)
 		    (grace = run_cover_ask(&r->cover, r->dir))) {
 			vlog(LOG_WARN, NULL, "timeout after %u s: saving the "
 			     "coverage data first", r->o->timeout_s);
-			deadline = now_s() + grace;
+			r->deadline = now_s() + grace;
 			continue;
 		}
 		if (left <= 0 && r->verdict == RUN_PASS) {
-			vlog(LOG_ERR, NULL, "timeout after %u s: killing UML",
-			     r->o->timeout_s);
+			if (!r->stopped)
+				vlog(LOG_ERR, NULL, "timeout after %u s: "
+				     "killing UML", r->o->timeout_s);
 			r->verdict = RUN_TIMEOUT;
 			kill_uml(r);
-			deadline = now_s() + 5;	/* drain what is left */
+			r->deadline = now_s() + 5;	/* drain what is left */
 			continue;
 		}
 		if (left <= 0)
@@ -527,7 +571,7 @@ static void supervise(struct run *r, int cfd)
 				vlog(LOG_WARN, NULL, "interrupted: tearing down");
 				r->verdict = RUN_INTERRUPTED;
 				kill_uml(r);
-				deadline = now_s() + 5;
+				r->deadline = now_s() + 5;
 			}
 		}
 		if (lfd >= 0 && (pfd[2].revents & POLLIN))

@@ -307,7 +307,7 @@ static int judge_expects(const struct scenario *sc, const struct plan *p,
 static int judge_steps(const struct scenario *sc, const struct plan *p,
 		       const char *dir, bool hung, FILE *out)
 {
-	int bad = 0;
+	int bad = 0, ran = 0;
 
 	for (int k = 0; k < p->nsteps; k++) {
 		const struct sc_item *it = p->src[k];
@@ -317,6 +317,7 @@ static int judge_steps(const struct scenario *sc, const struct plan *p,
 		if (!it)
 			continue;
 		o = step_outcome(dir, agent_number(p, k + 1));
+		ran += o.ran;
 		bad += judge_expects(sc, p, k, o, &expected_fail, out);
 		if (!o.ran && hung)
 			continue;	/* the step that hung, and what follows */
@@ -327,6 +328,10 @@ static int judge_steps(const struct scenario *sc, const struct plan *p,
 			MISS("%s:%d: step failed (errno %d): %s", it->file,
 			     it->line, o.err, it->text);
 	}
+	/* A hang proves something only once the steps began. */
+	if (hung && !ran && p->nsteps)
+		MISS("no step ran: the guest did not get as far as its first "
+		     "step");
 	return bad;
 }
 
@@ -588,6 +593,9 @@ static int child(const struct scenario *sc, const struct sr_opts *so,
 	build_plan(sc, &p);
 	o.steps = p.steps;
 	o.nsteps = p.nsteps;
+	/* An expected hang, once reported, is the verdict: no need to wait. */
+	if (finding_expected(sc, "hung-task"))
+		o.stop_on_report = "hung-task";
 	if (!freopen("/dev/null", "w", stdout))
 		return 2;
 	verdict = fn(&o, &sc->topo);
