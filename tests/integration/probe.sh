@@ -67,7 +67,7 @@ test_timeout() {
 	local left
 	left=$(leftovers "$DIR")
 	if [ "$RC" -eq 3 ] && [ -z "$left" ]; then
-		pass "timeout: run killed at 3 s, nothing left behind"
+		pass "timeout: run killed 3 s after the agent started, nothing left behind"
 	else
 		fail "timeout: run killed, nothing left behind" "exit $RC" "$left"
 	fi
