@@ -2,7 +2,6 @@
 /* The scenario language: good scenarios, and every error a user can make. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <check.h>
 
 #include "driver/agent/step_spec.h"
+#include "helpers.h"
 #include "sim/harness/scenario.h"
 #include "sim/harness/scenario_run.h"
 
@@ -24,20 +24,12 @@ static char tmpdir[] = "/tmp/vfsim-scenario-XXXXXX";
 
 static void tmp_setup(void)
 {
-	strcpy(tmpdir + strlen(tmpdir) - 6, "XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
+	tmpdir_make(tmpdir);
 }
 
 static void tmp_teardown(void)
 {
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 }
 
 /* @rel under the temp dir, into @buf. */
@@ -805,14 +797,7 @@ END_TEST
 
 static void write_file(const char *name, const char *text)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	put_file(tmpdir, name, text);
 }
 
 /* Never called: every scenario of the test is skipped before it runs. */

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include <check.h>
 
+#include "helpers.h"
 #include "sim/harness/kconfig.h"
 #include "sim/harness/scenario_run.h"
 
@@ -25,41 +25,25 @@ static char tmpdir[] = "/tmp/vfsim-runner-XXXXXX";
 
 static void tmp_setup(void)
 {
-	strcpy(tmpdir + strlen(tmpdir) - 6, "XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
+	tmpdir_make(tmpdir);
 }
 
 static void tmp_teardown(void)
 {
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 }
 
 static void put(const char *name, const char *text)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	put_file(tmpdir, name, text);
 }
 
 /*
  * The fake guest runs every step of the steps file in order and writes
  * agent.log as the agent would.  Steps are `mark WHAT`: "fail" fails with
- * ENOENT
- * ("failbare": without an errno);
- * "racy" fails with ENOENT on odd seeds; "report" leaves a lockdep
- * report when the seed is a multiple of 3.
+ * ENOENT ("failbare": without an errno), "racy" with ENOENT on odd
+ * seeds; "report" leaves a lockdep report when the seed is a multiple
+ * of 3.
  */
 static int fake_guest(struct run_opts *o, const struct sc_topology *t)
 {
