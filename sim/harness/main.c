@@ -63,7 +63,7 @@ static const char usage_run[] =
 "  -a, --agent PATH       in-guest agent (default: next to vfsim)\n"
 "  -o, --run-dir DIR      where results go (default: build/runs/<time>)\n"
 "  -t, --timeout SEC      kill the run SEC seconds after the agent started\n"
-"                         (default 120; the boot gets as long again)\n"
+"                         (default 120; the boot gets as long, >= 60 s)\n"
 "  -m, --mem MB           guest memory (default 256)\n"
 "      --time-travel MODE off, basic or inf-cpu (default off)\n"
 "      --trace CLASSES    all, none, or a list of cfg,bar,irq,admin,vu,dev\n"

@@ -29,6 +29,7 @@
 #define MAX_ARGS 64
 #define MAX_MARKS 32
 #define STOP_GRACE_S 3	/* for the rest of a report to be printed */
+#define BOOT_MIN_S 60	/* the boot's budget is at least this */
 
 struct mark {
 	char name[32];
@@ -443,7 +444,8 @@ static void ctl_serve(struct run *r, int lfd)
 
 /*
  * The timeout counts from the agent's start, so a slower kernel's boot
- * (KPROFILE=smp) does not eat the steps' time; the boot gets as long.
+ * (KPROFILE=smp: 15 s and more on a loaded machine) does not eat the
+ * steps' time; the boot gets as long, and at least BOOT_MIN_S.
  * A report of the kind the caller waits for (a hang it expects) ends the
  * run a little later: waiting for the timeout would change nothing.
  */
@@ -523,7 +525,9 @@ static void supervise(struct run *r, int cfd)
 	char buf[8192];
 	unsigned int grace;
 
-	r->deadline = r->t0 + r->o->timeout_s;
+	/* Until the agent starts (watch_line()), the boot's budget. */
+	r->deadline = r->t0 + (r->o->timeout_s > BOOT_MIN_S ?
+			       r->o->timeout_s : BOOT_MIN_S);
 	for (;;) {
 		double left = r->deadline - now_s();
 		int ret;

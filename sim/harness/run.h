@@ -13,7 +13,8 @@
  *	steps		the agent's steps, one per line
  *
  * Contract: run_uml() returns the verdict (RUN_PASS, RUN_FAIL, ...).
- * timeout_s counts from the agent's start (the boot gets as long again);
+ * timeout_s counts from the agent's start (the boot gets as long again,
+ * at least 60 s);
  * with stop_on_report, a report of that kind ends the run a few seconds
  * later with RUN_TIMEOUT, as the hang it shows would have.
  * Sockets and UML's own files live in a private 0700 directory under
