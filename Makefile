@@ -45,7 +45,7 @@ AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
 .PHONY: all deps kernel headers unit integration check demo bench clean scenarios \
-	bugs cover distclean help
+	bugs cover races distclean help
 
 all: $(VFSIM) $(AGENT)
 
@@ -60,6 +60,8 @@ help:
 	@echo "make bugs         prove each bug of scenarios/bugs/ is caught"
 	@echo "make cover        the library on the gcov kernel: which driver lines"
 	@echo "                  ran (KPATCHES=DIR: diff coverage; doc/coverage.md)"
+	@echo "make races        try each race of scenarios/races/ RACE_TRIES times"
+	@echo "                  and count its outcomes (KPROFILE=smp: more likely)"
 	@echo "make deps         install host packages (as root)"
 
 deps:
@@ -126,6 +128,13 @@ distclean:
 scenarios: all kernel
 	@$(B)/bin/vfsim run -j 2 --kernel $(KERNEL) --junit $(B)/scenarios.xml \
 		scenarios/*/*.vfs
+
+# The races (scenarios/races/), each tried RACE_TRIES times with seeds S..S+N-1
+# (doc/scenarios.md, Races): how often each outcome came, and when first.
+RACE_TRIES ?= 20
+races: all kernel
+	@$(B)/bin/vfsim run -j 2 --repeat $(RACE_TRIES) --kernel $(KERNEL) \
+		scenarios/races/*.vfs
 
 # The bug corpus (scenarios/bugs/): each patch is built and must be caught.
 bugs: all
