@@ -54,7 +54,7 @@ help:
 	@echo "make check        unit tests (ASan/UBSan) + integration tests"
 	@echo "make bench        print speed and CPU figures"
 	@echo "make kernel       obtain and build the UML kernel (KSRC=, KDEB=,"
-	@echo "                  KPROFILE=debug|fast, KPATCHES=DIR, KSERIES=off;"
+	@echo "                  KPROFILE=debug|fast|smp, KPATCHES=DIR, KSERIES=off;"
 	@echo "                  doc/kernel.md)"
 	@echo "make scenarios    run the scenario library (on KPATCHES= too)"
 	@echo "make bugs         prove each bug of scenarios/bugs/ is caught"
