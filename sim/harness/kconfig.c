@@ -46,3 +46,19 @@ bool kconfig_enabled(const char *kernel, const char *sym, bool unknown)
 		return unknown;
 	return ret == 1 && !strcmp(v, "y");
 }
+
+int kconfig_version(const char *kernel)
+{
+	FILE *f = kconfig_open_beside(kernel, ".config");
+	int major, minor, ret = -ENOENT;
+	char line[256];
+
+	for (int i = 0; f && i < 5 && fgets(line, sizeof(line), f); i++)
+		if (sscanf(line, "# Linux/um %d.%d", &major, &minor) == 2) {
+			ret = major * 100 + minor;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return ret;
+}

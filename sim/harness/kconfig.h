@@ -30,4 +30,10 @@ int kconfig_get(const char *kernel, const char *sym, char *val, size_t len);
 /* @sym is "=y"; @unknown when there is no .config to tell. */
 bool kconfig_enabled(const char *kernel, const char *sym, bool unknown);
 
+/*
+ * The kernel's version from the .config header ("# Linux/um 7.3.4 Kernel
+ * Configuration") as major * 100 + minor (703), or -ENOENT.
+ */
+int kconfig_version(const char *kernel);
+
 #endif

@@ -224,7 +224,10 @@ START_TEST(test_kconfig)
 			 -ENOENT);
 	ck_assert(kconfig_enabled(kernel, "CONFIG_SMP", true));
 	ck_assert(!kconfig_enabled(kernel, "CONFIG_SMP", false));
-	put(".config", "CONFIG_SMP=y\nCONFIG_NR_CPUS=4\n"
+	ck_assert_int_eq(kconfig_version(kernel), -ENOENT);
+	put(".config", "#\n# Automatically generated file; DO NOT EDIT.\n"
+	    "# Linux/um 7.3.4 Kernel Configuration\n"
+	    "CONFIG_SMP=y\nCONFIG_NR_CPUS=4\n"
 	    "# CONFIG_UML_TIME_TRAVEL_SUPPORT is not set\n"
 	    "CONFIG_SMP_ISH=y\n");
 	ck_assert_int_eq(kconfig_get(kernel, "CONFIG_NR_CPUS", v, sizeof(v)), 1);
@@ -233,6 +236,7 @@ START_TEST(test_kconfig)
 	ck_assert(!kconfig_enabled(kernel, "CONFIG_UML_TIME_TRAVEL_SUPPORT",
 				   true));
 	ck_assert_int_eq(kconfig_get(kernel, "CONFIG_SM", v, sizeof(v)), 0);
+	ck_assert_int_eq(kconfig_version(kernel), 703);
 	snprintf(kernel, sizeof(kernel), "%s/.config", tmpdir);
 	remove(kernel);
 }
