@@ -678,6 +678,9 @@ static void count_outcome(struct outcomes *oc, const char *dir, int try)
 		oc->first[i] = try;
 		oc->n++;
 	}
+	/* Tries run -j at a time: a later one can end first. */
+	if (try < oc->first[i])
+		oc->first[i] = try;
 	oc->count[i]++;
 }
 
