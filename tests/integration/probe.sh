@@ -93,16 +93,17 @@ test_interrupt() {
 test_ctl() {
 	local pid out rc=0
 	rm -rf "$RUNS/ctl"
-	"$VFSIM" run -q -o "$RUNS/ctl" -t 60 probe "sleep 4" >/dev/null 2>&1 &
+	"$VFSIM" run -q -o "$RUNS/ctl" -t 60 probe "sleep 8" >/dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 50); do [ -e "$RUNS/ctl/ctl" ] && break; sleep 0.1; done
 	# The control socket exists from the start, before UML has booted and
 	# probed the PF (about a second, more on a busy machine): ask until the
-	# probe's five admin commands show, while the run lasts.
-	for _ in $(seq 30); do
+	# probe's five admin commands show, for up to 10 s of the 8 s run's
+	# life after the agent starts.
+	for _ in $(seq 40); do
 		out=$("$VFSIM" ctl "$RUNS/ctl" stats 2>&1)
 		[[ $out == *"pf.admin_commands=5"* ]] && break
-		sleep 0.1
+		sleep 0.25
 	done
 	"$VFSIM" ctl "$RUNS/ctl" fault admin-fial op=LIST_USE >/dev/null 2>&1 || rc=$?
 	wait "$pid"
