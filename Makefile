@@ -4,7 +4,7 @@
 
 BUILD ?= build
 KPROFILE ?= debug
-export BUILD KPROFILE KSRC KDEB KPATCHES KSERIES
+export BUILD KPROFILE KSRC KDEB KPATCHES KSERIES KVER
 
 B := $(BUILD)
 UAPI := $(B)/uapi/include
@@ -13,7 +13,11 @@ UAPI_STAMP := $(UAPI)/linux/virtio_pcidev.h
 # KSERIES=off one without the profile's kernel series (driver/kseries/).
 NOSERIES := $(if $(and $(filter off,$(KSERIES)),$(wildcard driver/kconfig/$(KPROFILE).series)),+noseries)
 KERNEL := $(B)/kernel/$(KPROFILE)$(NOSERIES)$(if $(KPATCHES),+patches)/linux
-ifneq ($(KPATCHES)$(NOSERIES)$(filter-out debug,$(KPROFILE)),)
+# KVER=6.12|7.2|7.3: that series' kernel (its own directory, doc/kernel.md).
+ifneq ($(KVER),)
+KERNEL := $(shell driver/kernel.sh path)
+endif
+ifneq ($(KPATCHES)$(NOSERIES)$(KVER)$(filter-out debug,$(KPROFILE)),)
 # vfsim, the integration tests and the bench then run that kernel.
 export VFSIM_KERNEL := $(abspath $(KERNEL))
 endif
@@ -45,7 +49,7 @@ AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
 .PHONY: all deps kernel headers unit integration check demo bench clean scenarios \
-	bugs cover races distclean help
+	bugs cover races distclean help matrix
 
 all: $(VFSIM) $(AGENT)
 
@@ -62,6 +66,8 @@ help:
 	@echo "                  ran (KPATCHES=DIR: diff coverage; doc/coverage.md)"
 	@echo "make races        try each race of scenarios/races/ RACE_TRIES times"
 	@echo "                  and count its outcomes (KPROFILE=smp: more likely)"
+	@echo "make matrix       build every kernel series (6.12, 7.2, 7.3) and"
+	@echo "                  run the library on each: one table"
 	@echo "make deps         install host packages (as root)"
 
 deps:
@@ -144,3 +150,7 @@ bugs: all
 # the library on it, the merged report in build/cover/.
 cover: all
 	@tests/cover.sh
+
+# Every supported kernel series (doc/kernel.md), built, the library on each.
+matrix: all
+	@tests/matrix.sh

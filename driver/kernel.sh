@@ -18,11 +18,16 @@ commands:
             print the copy's path
   path      print the path of the kernel 'build' makes (builds nothing)
   version   print $BUILD/kernel-version (what source picked)
+  series    print the kernel series 'make matrix' builds and tests
 
 options (each may also be given as the environment variable named):
   -b, --build DIR      BUILD     build directory (default: <repo>/build)
   -s, --ksrc DIR       KSRC      use your own kernel tree (left untouched)
   -d, --kdeb FILE      KDEB      use a linux-source-*.deb you already have
+  -V, --kver SERIES    KVER      a kernel series from the Debian archive:
+                                 6.12, 7.2, 7.3 (or linux-source-6.12);
+                                 one other than the default builds into
+                                 $BUILD/kernel/$KPROFILE-SERIES
   -p, --profile NAME   KPROFILE  config profile: debug (default), fast, cover;
                                  adds driver/kconfig/NAME.config
   -P, --patches PATH   KPATCHES  apply a patch series (a directory of git
@@ -38,8 +43,9 @@ options (each may also be given as the environment variable named):
                                  (after you touched files in the tree)
   -h, --help
 
-Without KSRC or KDEB, the newest linux-source-7.N (N >= 2) that the Debian
-archive configured on this machine serves (sid, trixie-backports) is used.
+Without KSRC, KDEB or KVER, the newest linux-source-7.N (N >= 2) that the
+Debian archive configured on this machine serves (sid, trixie-backports,
+trixie) is used: the default series.
 Profiles: debug (lockdep, KASAN, UBSAN, debug objects, ...), fast (no
 debugging) and cover (debug plus gcov); each builds into its own
 directory.  A profile's series
@@ -51,7 +57,11 @@ EOF
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$HERE")
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-APT_SUITES=(sid trixie-backports)
+# trixie: linux-source-6.12, the LTS series (KVER=6.12).
+APT_SUITES=(sid trixie-backports trixie)
+# What 'make matrix' builds and runs the library on (KVER values); the
+# newest 7.N is the default series and need not be listed.
+MATRIX_SERIES=(6.12 7.2)
 PROGRESS_EVERY=20     # seconds between build progress lines
 LISTS_MAX_AGE=1440    # minutes before the private apt lists are refreshed
 
@@ -131,7 +141,7 @@ parse_args() {
 	COMMAND=
 	while (($# > 0)); do
 		case $1 in
-		-b | --build | -s | --ksrc | -d | --kdeb | -p | --profile | -j | --jobs | -P | --patches)
+		-b | --build | -s | --ksrc | -d | --kdeb | -p | --profile | -j | --jobs | -P | --patches | -V | --kver)
 			[[ -n ${2:-} ]] || die "option $1 needs a value"
 			;;
 		esac
@@ -142,6 +152,7 @@ parse_args() {
 		-p | --profile) KPROFILE=$2; shift ;;
 		-j | --jobs) JOBS=$2; shift ;;
 		-P | --patches) KPATCHES=$2; shift ;;
+		-V | --kver) KVER=$2; shift ;;
 		-S | --no-series) KSERIES=off ;;
 		-f | --force) FORCE=1 ;;
 		-h | --help) usage; exit 0 ;;
@@ -175,15 +186,25 @@ setup_env() {
 	KPROFILE=${KPROFILE:-debug}
 	KPATCHES=${KPATCHES:-}
 	KSERIES=${KSERIES:-on}
+	# The user's KVER is a kernel series; KVER itself is reused below for
+	# the version of the tree picked (make kernelversion).
+	KV_SERIES=${KVER:-}
+	KV_SERIES=${KV_SERIES#linux-source-}
+	KVER=
 	JOBS=${JOBS:-$(nproc)}
 	[[ $KSERIES == on || $KSERIES == off ]] || die "bad KSERIES '$KSERIES' (want on or off)"
 	[[ $KPROFILE =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad KPROFILE '$KPROFILE'"
 	[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "bad JOBS '$JOBS' (want a number)"
 	[[ -z $KSRC || -z $KDEB ]] || die "set KSRC or KDEB, not both"
+	[[ -z $KV_SERIES || $KV_SERIES =~ ^[0-9]+\.[0-9]+$ ]] ||
+		die "bad KVER '$KV_SERIES' (want a series like 6.12 or 7.3, or linux-source-6.12)"
+	[[ -z $KV_SERIES || -z $KSRC$KDEB ]] || die "KVER picks a Debian package: set KVER or KSRC/KDEB, not both"
 	# Absolute paths: kbuild runs from other directories, and we cd for apt.
 	mkdir -p "$BUILD"
 	BUILD=$(cd "$BUILD" && pwd)
-	OUT=$BUILD/kernel/$KPROFILE
+	SUFFIX=
+	[[ -z $KV_SERIES ]] || series_suffix
+	OUT=$BUILD/kernel/$KPROFILE$SUFFIX
 	FRAGMENTS=("$HERE/kconfig/vfsim.config")
 	[[ -f ${FRAGMENTS[0]} ]] || die "missing ${FRAGMENTS[0]}"
 	[[ $KPROFILE != vfsim && -f $HERE/kconfig/$KPROFILE.config ]] ||
@@ -329,7 +350,7 @@ setup_private_apt() {
 	if [[ ! -f $dir/etc/sources.list || $(<"$dir/etc/sources.list") != "${list%$'\n'}" ]]; then
 		printf '%s' "$list" >"$dir/etc/sources.list"
 		rm -f "$dir/lists/.vfsim-updated"   # other sources: lists are stale
-		rm -f "$dir/lists/.vfsim-pick"
+		rm -f "$dir"/lists/.vfsim-pick*
 	fi
 	APT_OPTS=(
 		-o "Dir::Etc=$dir/etc"
@@ -358,7 +379,7 @@ update_lists() {
 	if apt-get "${APT_OPTS[@]}" -q --error-on=any update >"$log" 2>&1; then
 		grep -E '^(W|E):' "$log" | sed 's/^/kernel: apt: /' >&2 || true
 		touch "$stamp"
-		rm -f "$BUILD/apt/lists/.vfsim-pick"
+		rm -f "$BUILD"/apt/lists/.vfsim-pick*
 	elif [[ -f $stamp ]]; then
 		say "warning: apt-get update failed (see $log); using lists from $(date -r "$stamp" '+%F %R')"
 	else
@@ -367,21 +388,46 @@ update_lists() {
 	fi
 }
 
-# Prints "PACKAGE VERSION": the highest linux-source-7.N (N >= 2), at the
-# version apt would pick (its candidate). Cached until the lists change, as
-# each apt-cache call takes over a second.
+# Prints "PACKAGE VERSION" for series $1 (linux-source-$1), or without $1
+# the highest linux-source-7.N (N >= 2), the default series; at the version
+# apt would pick (its candidate). Cached until the lists change, as each
+# apt-cache call takes over a second.
 pick_package() {
-	local pkg ver cache=$BUILD/apt/lists/.vfsim-pick
+	local series=${1:-} pkg ver cache=$BUILD/apt/lists/.vfsim-pick${1:+-$1}
 	if [[ -s $cache ]]; then
 		cat "$cache"
 		return
 	fi
-	pkg=$(apt-cache "${APT_OPTS[@]}" pkgnames linux-source-7. |
-		awk -F. '/^linux-source-7\.[0-9]+$/ && $2 >= 2' | sort -V | tail -n 1)
-	[[ -n $pkg ]] || die "the archive serves no linux-source-7.N with N >= 2 (${APT_SUITES[*]})"
+	if [[ -n $series ]]; then
+		pkg=linux-source-$series
+		apt-cache "${APT_OPTS[@]}" pkgnames "$pkg" | grep -qx "$pkg" ||
+			die "KVER=$series: the archive serves no $pkg (${APT_SUITES[*]}; series it serves: $(apt-cache "${APT_OPTS[@]}" pkgnames linux-source- | sed 's/linux-source-//' | sort -V | tr '\n' ' '))"
+	else
+		pkg=$(apt-cache "${APT_OPTS[@]}" pkgnames linux-source-7. |
+			awk -F. '/^linux-source-7\.[0-9]+$/ && $2 >= 2' | sort -V | tail -n 1)
+		[[ -n $pkg ]] || die "the archive serves no linux-source-7.N with N >= 2 (${APT_SUITES[*]})"
+	fi
 	ver=$(apt-cache "${APT_OPTS[@]}" policy "$pkg" | awk '$1 == "Candidate:" { print $2 }')
 	[[ -n $ver && $ver != "(none)" ]] || die "apt has no candidate version of $pkg"
 	echo "$pkg $ver" | tee "$cache"
+}
+
+# The private apt state, with lists no older than a day.
+apt_ready() {
+	need_tools apt-get apt-cache dpkg-deb
+	ARCHIVE=$(archive_uri)
+	setup_private_apt "$ARCHIVE"
+	update_lists
+}
+
+# Sets SUFFIX for KVER: "" if it names the default series, else "-SERIES",
+# so each series builds into its own directory (and keeps its own records).
+series_suffix() {
+	local pick def
+	apt_ready
+	pick=$(pick_package "$KV_SERIES")
+	def=$(pick_package)
+	[[ ${pick% *} == "${def% *}" ]] || SUFFIX=-$KV_SERIES
 }
 
 # Downloads PKG=VER into $BUILD/apt/debs unless there already; sets DEB.
@@ -402,20 +448,18 @@ download_deb() {
 }
 
 use_debian() {
-	need_tools apt-get apt-cache dpkg-deb
-	local uri pick
-	uri=$(archive_uri)
-	setup_private_apt "$uri"
-	update_lists
-	pick=$(pick_package)
+	local pick
+	apt_ready
+	pick=$(pick_package "$KV_SERIES")
 	download_deb "${pick% *}" "${pick#* }"
 	extract_deb "$DEB"
 	ORIGIN=debian
 	KVER=$(make -s -C "$SRC" kernelversion)
-	say "using $PKG $PKGVER (debian archive, $uri)"
+	say "using $PKG $PKGVER (debian archive, $ARCHIVE)"
 }
 
-# Sets SRC ORIGIN KVER PKG PKGVER DEB and records them in $BUILD/kernel-version.
+# Sets SRC ORIGIN KVER PKG PKGVER DEB and records them in
+# $BUILD/kernel-version (the default series) or kernel-version-SERIES.
 resolve_source() {
 	need_tools make tar xz
 	lock "$BUILD/.source.lock"
@@ -434,7 +478,7 @@ packageversion=$PKGVER
 kernelversion=$KVER
 deb=$DEB
 EOF
-	mv "$BUILD/kernel-version.tmp" "$BUILD/kernel-version"
+	mv "$BUILD/kernel-version.tmp" "$BUILD/kernel-version$SUFFIX"
 	# Released so "headers" need not wait for a running "build".
 	unlock
 }
@@ -518,10 +562,52 @@ series_label() {
 	fi
 }
 
+# The oldest kernel series (X.Y) driver/kseries/$1 applies to: its file
+# 'since' (one line, e.g. 7.2), or nothing for a series without a bound.
+series_since() {
+	local f=$HERE/kseries/$1/since v
+	[[ -f $f ]] || return 0
+	v=$(sed -n '/^[[:space:]]*[^#[:space:]]/{s/[[:space:]]//g;p;q}' "$f")
+	[[ $v =~ ^[0-9]+\.[0-9]+$ ]] || die "driver/kseries/$1/since: want a series like 7.2 (got '$v')"
+	echo "$v"
+}
+
+# Leaves out of PROFILE_SERIES the series whose 'since' is newer than the
+# tree picked ($KVER), saying so: under KVER=6.12 the debug profile builds
+# without the lock-detector series, and the scenarios that need them are
+# skipped (vfsim-series does not list them).  Recomputes the hash.
+series_for_version() {
+	local name since have=${KVER%.*} keep=() p
+	((${#PROFILE_SERIES[@]})) || return 0
+	[[ $KVER =~ ^[0-9]+\.[0-9]+ ]] && have=${BASH_REMATCH[0]}
+	for name in "${PROFILE_SERIES[@]}"; do
+		since=$(series_since "$name")
+		if [[ -n $since && $(printf '%s\n%s\n' "$since" "$have" | sort -V | head -n1) != "$since" ]]; then
+			say "series $name left out: it applies to $since and later (driver/kseries/$name/since), this is $KVER"
+			continue
+		fi
+		keep+=("$name")
+	done
+	((${#keep[@]} != ${#PROFILE_SERIES[@]})) || return 0
+	PROFILE_SERIES=("${keep[@]}") PROFILE_PATCHES=()
+	shopt -s nullglob
+	for name in "${keep[@]}"; do
+		for p in "$HERE/kseries/$name"/*.patch; do PROFILE_PATCHES+=("$p"); done
+	done
+	shopt -u nullglob
+	PROFILE_HASH=''
+	((${#keep[@]})) && PROFILE_HASH=$({
+		printf '%s\n' "${PROFILE_SERIES[@]}"
+		cat "${PROFILE_PATCHES[@]}"
+	} | sha256sum | cut -c1-16)
+	return 0
+}
+
 # Applies the profile's series, then KPATCHES, each to its own hard-link
 # copy of the tree below it; SRC ends as the tree to build.
 apply_layers() {
 	PRISTINE=$SRC LAYERS=() BASE_EXTRA=''
+	series_for_version
 	if ((${#SERIES_OFF[@]})); then
 		say "series off (KSERIES=off): not applying ${SERIES_OFF[*]}; building into $OUT"
 	fi
@@ -529,9 +615,9 @@ apply_layers() {
 		# The series tree is also the profile's own build's: under KPATCHES,
 		# not while that build applies it.
 		local fd
-		[[ -z $KPATCHES ]] || { exec {fd}>"$BUILD/kernel/$KPROFILE.lock" && flock "$fd"; }
+		[[ -z $KPATCHES ]] || { exec {fd}>"$BUILD/kernel/$KPROFILE$SUFFIX.lock" && flock "$fd"; }
 		apply_layer "$KPROFILE" "series $(series_label)" "$PROFILE_HASH" \
-			"$BUILD/kernel/series-$KPROFILE.log" "${PROFILE_PATCHES[@]}"
+			"$BUILD/kernel/series-$KPROFILE$SUFFIX.log" "${PROFILE_PATCHES[@]}"
 		[[ -z $KPATCHES ]] || exec {fd}>&-
 		BASE_EXTRA=" series=$PROFILE_HASH"
 	fi
@@ -811,6 +897,16 @@ fmt_option() {
 	if [[ $2 == n ]]; then echo "# $1 is not set"; else echo "$1=$2"; fi
 }
 
+# A fragment option the tree does not define at all is no error on another
+# series than the default (CONFIG_VIRTIO_VFIO_PCI_ADMIN_LEGACY came in
+# 6.13; on 6.12 its code is part of VIRTIO_VFIO_PCI) nor on your own tree;
+# on the default series it is a typo.
+absent_ok() {
+	local sym=${1#CONFIG_}
+	[[ -n $SUFFIX || $ORIGIN != debian ]] || return 1
+	! grep -rqsE --include='Kconfig*' "^[[:space:]]*(menu)?config[[:space:]]+$sym[[:space:]]*\$" "$SRC"
+}
+
 # kconfig silently drops options whose dependencies are off; like kunit_tool,
 # fail on every fragment line that did not make it into .config.
 verify_config() {
@@ -827,6 +923,10 @@ verify_config() {
 	for sym in "${order[@]}"; do
 		val=${got[$sym]:-n}
 		[[ $val == "${want[$sym]}" ]] && continue
+		if ! [[ -v "got[$sym]" ]] && absent_ok "$sym"; then
+			say "note: $sym is not an option of $KVER: skipped"
+			continue
+		fi
 		[[ $val == n ]] && val="not set"
 		bad+=("  $(fmt_option "$sym" "${want[$sym]}") (got: $val)")
 	done
@@ -925,7 +1025,10 @@ cmd_source() {
 	echo "$SRC"
 }
 
+# The agent and simulator are built once, against the default series'
+# headers (or KSRC's, or KDEB's): they run on every kernel of the matrix.
 cmd_headers() {
+	KV_SERIES= SUFFIX=
 	resolve_source
 	lock "$BUILD/.uapi.lock"
 	install_headers
@@ -976,16 +1079,24 @@ cmd_path() {
 }
 
 cmd_version() {
-	[[ -f $BUILD/kernel-version ]] ||
-		die "no kernel picked yet in $BUILD; run 'driver/kernel.sh source'"
-	cat "$BUILD/kernel-version"
+	[[ -f $BUILD/kernel-version$SUFFIX ]] ||
+		die "no kernel picked yet in $BUILD${KV_SERIES:+ for KVER=$KV_SERIES}; run 'driver/kernel.sh${KV_SERIES:+ --kver $KV_SERIES} source'"
+	cat "$BUILD/kernel-version$SUFFIX"
+}
+
+cmd_series() {
+	local def
+	apt_ready
+	def=$(pick_package)
+	def=${def% *}
+	echo "${MATRIX_SERIES[*]} ${def#linux-source-}"
 }
 
 main() {
 	parse_args "$@"
 	setup_env
 	case $COMMAND in
-	source | headers | config | build | patch | path | version) "cmd_$COMMAND" ;;
+	source | headers | config | build | patch | path | version | series) "cmd_$COMMAND" ;;
 	*) die "unknown command '$COMMAND' (see --help)" ;;
 	esac
 }

@@ -39,6 +39,7 @@ struct topology *topology_create(const struct topology_opts *o)
 		.name = "pf",
 		.admin_vq = true,
 		.indirect = o->pf_indirect,
+		.legacy = o->pf_legacy,
 		.total_vfs = o->vfs,
 		.parts_get_limit = o->parts_obj_limit,
 		.parts_set_limit = o->parts_obj_limit,
@@ -174,6 +175,13 @@ static void stats(struct topology *t, char *out, size_t len)
 				 v->fn.name,
 				 (unsigned long long)v->contexts_loaded,
 				 v->fn.name, (unsigned long long)v->fn.blocked);
+		used += snprintf(out + used, used < len ? len - used : 0,
+				 "%s.tx_packets=%llu\n%s.legacy_accesses=%llu\n"
+				 "%s.legacy_notifies=%llu\n", v->fn.name,
+				 (unsigned long long)v->tx_packets, v->fn.name,
+				 (unsigned long long)v->legacy_accesses,
+				 v->fn.name,
+				 (unsigned long long)v->vdev.doorbells);
 	}
 }
 

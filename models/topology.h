@@ -19,6 +19,7 @@ struct topology_opts {
 	unsigned int vfs;		/* 0: no SR-IOV capability */
 	uint8_t mac[6];			/* PF; VF n gets the last byte + 1 + n */
 	bool pf_indirect;
+	bool pf_legacy;			/* legacy interface for the VFs */
 	uint32_t context_extra;		/* opaque bytes in each VF context */
 	uint8_t parts_obj_limit;	/* DEV_PARTS resource objects */
 };

@@ -73,6 +73,18 @@ void admin_dev_set_members(struct admin_dev *a,
 			BIT64(VIRTIO_ADMIN_CMD_DEV_MODE_SET);
 }
 
+void admin_dev_set_legacy(struct admin_dev *a)
+{
+	if (!a->mops || !a->mops->legacy_read || !a->mops->legacy_write ||
+	    !a->mops->legacy_notify)
+		return;
+	a->supported |= BIT64(VIRTIO_ADMIN_CMD_LEGACY_COMMON_CFG_WRITE) |
+			BIT64(VIRTIO_ADMIN_CMD_LEGACY_COMMON_CFG_READ) |
+			BIT64(VIRTIO_ADMIN_CMD_LEGACY_DEV_CFG_WRITE) |
+			BIT64(VIRTIO_ADMIN_CMD_LEGACY_DEV_CFG_READ) |
+			BIT64(VIRTIO_ADMIN_CMD_LEGACY_NOTIFY_INFO);
+}
+
 int admin_parse(const uint8_t *req, size_t len, struct admin_cmd *cmd)
 {
 	memset(cmd, 0, sizeof(*cmd));
@@ -356,6 +368,99 @@ static void mode_set(struct admin_dev *a, struct admin_cmd *cmd)
 			  (1u << VIRTIO_ADMIN_CMD_DEV_MODE_F_STOPPED));
 }
 
+/* ---- legacy interface (virtio 1.3, 2.12.1.3) ---- */
+
+/* LEGACY_COMMON_CFG_WRITE, LEGACY_DEV_CFG_WRITE: offset, reserved, bytes. */
+static void legacy_write(struct admin_dev *a, struct admin_cmd *cmd,
+			 bool device)
+{
+	void *m = member_of(a, cmd, ADMIN_LEGACY_WR_HDR + 1);
+
+	if (!m)
+		return;
+	for (unsigned int i = 1; i < ADMIN_LEGACY_WR_HDR; i++)
+		if (cmd->data[i]) {
+			fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+			return;
+		}
+	if (cmd->data_len - ADMIN_LEGACY_WR_HDR > 255 ||
+	    a->mops->legacy_write(m, device, cmd->data[0],
+				  cmd->data + ADMIN_LEGACY_WR_HDR,
+				  cmd->data_len - ADMIN_LEGACY_WR_HDR))
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+}
+
+/* The READs: one offset byte; the result's room is the access size. */
+static void legacy_read(struct admin_dev *a, struct admin_cmd *cmd,
+			bool device)
+{
+	void *m = member_of(a, cmd, 1);
+
+	if (!m)
+		return;
+	if (cmd->data_len != 1) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_COMMAND);
+		return;
+	}
+	if (!cmd->result_cap || cmd->result_cap > 255 ||
+	    a->mops->legacy_read(m, device, cmd->data[0], cmd->result,
+				 cmd->result_cap)) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return;
+	}
+	cmd->result_len = cmd->result_cap;
+}
+
+/*
+ * One entry, the member's own doorbell (flags 2, "member device": Linux
+ * calls it VIRTIO_ADMIN_CMD_NOTIFY_INFO_FLAGS_OWNER_MEM), then the end of
+ * the list (flags 0).
+ */
+static void legacy_notify_info(struct admin_dev *a, struct admin_cmd *cmd)
+{
+	void *m = member_of(a, cmd, 0);
+	uint64_t off;
+	uint8_t bar;
+
+	if (!m)
+		return;
+	if (cmd->data_len) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_COMMAND);
+		return;
+	}
+	if (cmd->result_cap < ADMIN_NOTIFY_INFO_LEN) {
+		fail(cmd, ADMIN_STATUS_EINVAL, ADMIN_Q_INVALID_FIELD);
+		return;
+	}
+	a->mops->legacy_notify(m, &bar, &off);
+	memset(cmd->result, 0, ADMIN_NOTIFY_INFO_LEN);
+	cmd->result[0] = VIRTIO_ADMIN_CMD_NOTIFY_INFO_FLAGS_OWNER_MEM;
+	cmd->result[1] = bar;
+	put_le(cmd->result + 8, 8, off);
+	cmd->result_len = ADMIN_NOTIFY_INFO_LEN;
+}
+
+static void exec_legacy(struct admin_dev *a, struct admin_cmd *cmd)
+{
+	switch (cmd->opcode) {
+	case VIRTIO_ADMIN_CMD_LEGACY_COMMON_CFG_WRITE:
+		legacy_write(a, cmd, false);
+		break;
+	case VIRTIO_ADMIN_CMD_LEGACY_COMMON_CFG_READ:
+		legacy_read(a, cmd, false);
+		break;
+	case VIRTIO_ADMIN_CMD_LEGACY_DEV_CFG_WRITE:
+		legacy_write(a, cmd, true);
+		break;
+	case VIRTIO_ADMIN_CMD_LEGACY_DEV_CFG_READ:
+		legacy_read(a, cmd, true);
+		break;
+	case VIRTIO_ADMIN_CMD_LEGACY_NOTIFY_INFO:
+		legacy_notify_info(a, cmd);
+		break;
+	}
+}
+
 static bool usable(const struct admin_dev *a, uint16_t op)
 {
 	if (op >= 64 || !(a->supported & BIT64(op)))
@@ -407,6 +512,8 @@ void admin_exec(struct admin_dev *a, struct admin_cmd *cmd)
 		case VIRTIO_ADMIN_CMD_DEV_MODE_SET:
 			mode_set(a, cmd);
 			break;
+		default:
+			exec_legacy(a, cmd);
 		}
 	}
 	if (cmd->status)

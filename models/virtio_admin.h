@@ -7,7 +7,10 @@
  * - admin_parse() splits a command's device-readable stream into header
  *   and data; a stream shorter than the 24-byte header is malformed.
  * - admin_exec() validates group, member, data size and result space for
- *   the opcode, executes it, and sets status/qualifier.  Status values
+ *   the opcode, executes it, and sets status/qualifier.  The legacy-access
+ *   commands read as many bytes as the result has room for (that is how
+ *   Linux sizes them) and fail with EINVAL/INVALID_FIELD an access that is
+ *   not inside one register (virtio 1.3, 2.12.1.3.5).  Status values
  *   are errno numbers, as the Linux driver returns -status.  Opcodes not
  *   implemented answer EOPNOTSUPP; nothing is advertised that is not
  *   implemented (admin_dev.supported).
@@ -47,6 +50,10 @@
 #define ADMIN_MAX_DATA (80u << 20)
 #define ADMIN_MAX_RESULT (80u << 20)
 #define ADMIN_MAX_OBJECTS 256
+/* LEGACY_*_WRITE data: offset, reserved[7], then the register bytes. */
+#define ADMIN_LEGACY_WR_HDR 8
+/* LEGACY_NOTIFY_INFO result: 4 entries of 16 bytes. */
+#define ADMIN_NOTIFY_INFO_LEN 64
 
 /*
  * Group members (VFs, member id = VF index + 1) as the owner reaches them
@@ -60,6 +67,18 @@ struct admin_member_ops {
 	size_t (*parts_get)(void *member, uint8_t *buf, size_t cap);
 	int (*parts_set)(void *member, const uint8_t *buf, size_t len,
 			 char *err, size_t errlen);
+	/*
+	 * The legacy interface (models/virtio_pci_legacy.h), for
+	 * admin_dev_set_legacy(): @len bytes at @off of the legacy common
+	 * (@device false) or device-specific configuration; 0 or -EINVAL for
+	 * an access that is not inside one field.  legacy_notify gives the member's doorbell:
+	 * VF BAR number and offset.
+	 */
+	int (*legacy_read)(void *member, bool device, unsigned int off,
+			   uint8_t *buf, unsigned int len);
+	int (*legacy_write)(void *member, bool device, unsigned int off,
+			    const uint8_t *buf, unsigned int len);
+	void (*legacy_notify)(void *member, uint8_t *bar, uint64_t *off);
 };
 
 struct admin_obj {
@@ -104,6 +123,14 @@ struct admin_dev {
 /* Enable the device-parts commands for the owner's members. */
 void admin_dev_set_members(struct admin_dev *a,
 			   const struct admin_member_ops *ops, void *owner);
+
+/*
+ * Also offer the legacy-access commands (virtio 1.3, 2.12.1.3): the
+ * common and device configuration reads and writes and LEGACY_NOTIFY_INFO,
+ * all or none, as the spec asks.  Needs admin_dev_set_members() first
+ * with the legacy_* member ops.
+ */
+void admin_dev_set_legacy(struct admin_dev *a);
 
 /* Owner with LIST_QUERY/USE, CAP_ID_LIST_QUERY, DEVICE_CAP_GET, DRIVER_CAP_SET. */
 void admin_dev_init(struct admin_dev *a, const char *name, uint8_t get_limit,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/virtio_config.h>
@@ -8,6 +9,7 @@
 
 #include "sim/bus/trace.h"
 #include "virtio_net.h"
+#include "virtio_pci_legacy.h"
 
 #define VNET_CLASS_REV 0x02000001	/* Ethernet controller, rev 1 */
 
@@ -49,6 +51,15 @@ static void net_cfg_write(struct vdev *d, uint32_t off, const void *buf,
 		       "at 0x%x", len, off);
 }
 
+/* The header before each packet: 10 bytes for a legacy driver. */
+static uint64_t hdr_len(const struct vdev *d)
+{
+	if (virtio_pci_has_feature(d, VIRTIO_F_VERSION_1) ||
+	    virtio_pci_has_feature(d, VIRTIO_NET_F_MRG_RXBUF))
+		return sizeof(struct virtio_net_hdr_v1);
+	return sizeof(struct virtio_net_hdr);
+}
+
 static void tx(struct virtio_net *n)
 {
 	struct vdev_queue *q = &n->vdev.q[VNET_TXQ];
@@ -60,8 +71,8 @@ static void tx(struct virtio_net *n)
 		uint64_t len = c.read_len;
 
 		n->tx_packets++;
-		if (len > sizeof(struct virtio_net_hdr_v1))
-			n->tx_bytes += len - sizeof(struct virtio_net_hdr_v1);
+		if (len > hdr_len(&n->vdev))
+			n->tx_bytes += len - hdr_len(&n->vdev);
 		vring_push(&q->vr, c.head, 0);
 		done = true;
 	}
@@ -262,27 +273,95 @@ static int member_parts_set(void *m, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+/* The legacy device configuration (virtio 1.3, 5.1.4.3). */
+static const struct vlegacy_field net_fields[] = {
+	{ 0, 6, false, "mac" },		/* legacy drivers write it */
+	{ 6, 2, true, "status" },
+};
+
+static int legacy_device(struct virtio_net *n, bool write, unsigned int off,
+			 uint8_t *rbuf, const uint8_t *wbuf, unsigned int len)
+{
+	const struct vlegacy_field *f = vlegacy_field(net_fields, 2, off, len);
+	struct virtio_net_config c;
+
+	if (!f) {
+		pci_func_error(&n->fn, "legacy net config %s of %u bytes at %u: "
+			       "not inside one field of mac[6], status",
+			       write ? "write" : "read", len, off);
+		return -EINVAL;
+	}
+	if (!write) {
+		build_config(n, &c);
+		memcpy(rbuf, (uint8_t *)&c + off, len);
+		return 0;
+	}
+	trace_event(TRACE_DEV, n->fn.name, "legacy-write",
+		    "field=\"%s\" off=%u len=%u", f->name, off, len);
+	if (!f->ro)
+		memcpy(n->mac + off, wbuf, len);
+	return 0;
+}
+
+static int member_legacy_read(void *m, bool device, unsigned int off,
+			      uint8_t *buf, unsigned int len)
+{
+	struct virtio_net *n = m;
+
+	n->legacy_accesses++;
+	if (device)
+		return legacy_device(n, false, off, buf, NULL, len);
+	return vlegacy_common_read(&n->vdev, off, buf, len);
+}
+
+static int member_legacy_write(void *m, bool device, unsigned int off,
+			       const uint8_t *buf, unsigned int len)
+{
+	struct virtio_net *n = m;
+
+	n->legacy_accesses++;
+	if (device)
+		return legacy_device(n, true, off, NULL, buf, len);
+	return vlegacy_common_write(&n->vdev, off, buf, len);
+}
+
+static void member_legacy_notify(void *m, uint8_t *bar, uint64_t *off)
+{
+	struct virtio_net *n = m;
+
+	*bar = n->vdev.bar;
+	*off = VDEV_LEGACY_NOTIFY_OFF;
+}
+
 static const struct admin_member_ops member_ops = {
 	.member = member,
 	.mode_set = member_mode_set,
 	.parts_size = member_parts_size,
 	.parts_get = member_parts_get,
 	.parts_set = member_parts_set,
+	.legacy_read = member_legacy_read,
+	.legacy_write = member_legacy_write,
+	.legacy_notify = member_legacy_notify,
 };
 
+/* With the legacy interface VF BAR0 is hardwired to zero (2.12.1.3.5). */
 static int add_sriov(struct virtio_net *n, unsigned int total_vfs)
 {
+	int bar = n->legacy ? VDEV_NO_BAR0_BAR : VDEV_BAR;
+	int msix_bar = n->legacy ? VDEV_NO_BAR0_MSIX_BAR : VDEV_MSIX_BAR;
 	int ret = sriov_init(&n->sriov, &n->fn, total_vfs,
 			     VIRTIO_NET_VF_DEVICE_ID);
 
-	ret = ret ?: sriov_set_vf_bar(&n->sriov, VDEV_BAR, PCI_BAR_MEM64,
+	ret = ret ?: sriov_set_vf_bar(&n->sriov, bar, PCI_BAR_MEM64,
 				      VDEV_BAR_SIZE);
-	ret = ret ?: sriov_set_vf_bar(&n->sriov, VDEV_MSIX_BAR, PCI_BAR_MEM32,
+	ret = ret ?: sriov_set_vf_bar(&n->sriov, msix_bar, PCI_BAR_MEM32,
 				      VDEV_MSIX_BAR_SIZE);
 	/* Offered only with the capability: Linux drops it otherwise. */
 	n->vdev.host_features |= 1ull << VIRTIO_F_SR_IOV;
 	if (n->vdev.admin_num)
 		admin_dev_set_members(&n->admin, &member_ops, n);
+	if (n->vdev.admin_num && n->legacy)
+		admin_dev_set_legacy(&n->admin);
 	return ret;
 }
 
@@ -291,6 +370,8 @@ struct virtio_net *virtio_net_create(const struct virtio_net_params *p)
 	struct virtio_net *n;
 	unsigned int admin = p->admin_vq && !p->pf ? 1 : 0;
 	bool vf = p->pf != NULL;
+	unsigned int flags = (vf ? VDEV_VF : 0) |
+			     (vf && p->pf->legacy ? VDEV_NO_BAR0 : 0);
 
 	if (p->total_vfs > SRIOV_MAX_VFS || (vf && p->total_vfs))
 		return NULL;
@@ -300,6 +381,7 @@ struct virtio_net *virtio_net_create(const struct virtio_net_params *p)
 	pci_func_init(&n->fn, p->name);
 	memcpy(n->mac, p->mac, sizeof(n->mac));
 	n->context_extra = p->context_extra;
+	n->legacy = p->legacy && !vf;
 	memcpy(n->mac_filter, p->mac, 6);
 	n->link_status = VIRTIO_NET_S_LINK_UP;
 	admin_dev_init(&n->admin, n->fn.name, p->parts_get_limit,
@@ -321,7 +403,8 @@ struct virtio_net *virtio_net_create(const struct virtio_net_params *p)
 		n->vdev.host_features |= 1ull << VIRTIO_RING_F_INDIRECT_DESC;
 	/* One vector per queue plus one for config changes. */
 	if (virtio_pci_init(&n->vdev, &n->fn, VIRTIO_ID_NET, VNET_CLASS_REV,
-			    VNET_NQUEUES, admin, VNET_NQUEUES + admin + 1, vf) ||
+			    VNET_NQUEUES, admin, VNET_NQUEUES + admin + 1,
+			    flags) ||
 	    (p->total_vfs && add_sriov(n, p->total_vfs)) ||
 	    (vf && sriov_add_vf(&p->pf->sriov, &n->fn, p->vf_index))) {
 		free(n);

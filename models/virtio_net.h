@@ -7,7 +7,10 @@
  *
  * Contract: virtio_net_create() returns a ready pci_func for the bus;
  * virtio_net_destroy() frees it.  Transmitted packets are consumed and
- * counted; receive buffers are kept posted.
+ * counted; receive buffers are kept posted.  A VF of a PF made with
+ * .legacy also has the legacy interface, which its PF serves: the legacy
+ * device configuration is the MAC (6 bytes, writable there, as legacy
+ * drivers set it) and the link status (2 bytes, read-only).
  */
 #ifndef VFSIM_MODELS_VIRTIO_NET_H
 #define VFSIM_MODELS_VIRTIO_NET_H
@@ -29,6 +32,11 @@ struct virtio_net_params {
 	unsigned int vf_index;
 	bool admin_vq;		/* a PF with an admin virtqueue */
 	bool indirect;		/* offer VIRTIO_RING_F_INDIRECT_DESC */
+	/*
+	 * PF: serve the legacy interface of its VFs through the admin queue;
+	 * VF: of such a PF, so no BAR0 (models/virtio_pci_legacy.h).
+	 */
+	bool legacy;
 	uint32_t context_extra;	/* VF: opaque device-context bytes (tests) */
 	uint8_t parts_get_limit, parts_set_limit;
 };
@@ -40,6 +48,8 @@ struct virtio_net {
 	uint8_t mac[6];
 	uint16_t link_status;
 	uint64_t tx_packets, tx_bytes;
+	bool legacy;			/* PF: serves its VFs' legacy interface */
+	uint64_t legacy_accesses;	/* through the PF's legacy commands */
 	/* Device-internal state a driver cannot read back; migrated. */
 	uint32_t rx_mode;
 	uint8_t mac_filter[6];

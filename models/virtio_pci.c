@@ -29,8 +29,8 @@ bool virtio_pci_driver_ok(const struct vdev *d)
 	       !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
-static void add_vendor_cap(struct pci_func *fn, uint8_t type, uint32_t off,
-			   uint32_t len, bool notify)
+static void add_vendor_cap(struct pci_func *fn, uint8_t bar, uint8_t type,
+			   uint32_t off, uint32_t len, bool notify)
 {
 	uint8_t clen = notify ? sizeof(struct virtio_pci_notify_cap) :
 				sizeof(struct virtio_pci_cap);
@@ -38,7 +38,7 @@ static void add_vendor_cap(struct pci_func *fn, uint8_t type, uint32_t off,
 
 	pci_cfg_set8(&fn->cfg, cap + VIRTIO_PCI_CAP_LEN, clen);
 	pci_cfg_set8(&fn->cfg, cap + VIRTIO_PCI_CAP_CFG_TYPE, type);
-	pci_cfg_set8(&fn->cfg, cap + VIRTIO_PCI_CAP_BAR, VDEV_BAR);
+	pci_cfg_set8(&fn->cfg, cap + VIRTIO_PCI_CAP_BAR, bar);
 	pci_cfg_set32(&fn->cfg, cap + VIRTIO_PCI_CAP_OFFSET, off);
 	pci_cfg_set32(&fn->cfg, cap + VIRTIO_PCI_CAP_LENGTH, len);
 	if (notify)
@@ -48,13 +48,18 @@ static void add_vendor_cap(struct pci_func *fn, uint8_t type, uint32_t off,
 
 int virtio_pci_init(struct vdev *d, struct pci_func *fn, uint16_t virtio_id,
 		    uint32_t class_rev, unsigned int nqueues,
-		    unsigned int admin_num, unsigned int nvec, bool vf)
+		    unsigned int admin_num, unsigned int nvec,
+		    unsigned int flags)
 {
+	bool no_bar0 = flags & VDEV_NO_BAR0;
 	int ret;
 
 	if (nqueues + admin_num > VDEV_MAX_QUEUES)
 		return -EINVAL;
 	d->fn = fn;
+	d->bar = no_bar0 ? VDEV_NO_BAR0_BAR : VDEV_BAR;
+	d->msix_bar = no_bar0 ? VDEV_NO_BAR0_MSIX_BAR : VDEV_MSIX_BAR;
+	d->legacy_doorbell = no_bar0;
 	d->nqueues = nqueues;
 	d->admin_num = admin_num;
 	d->admin_index = nqueues;
@@ -62,26 +67,27 @@ int virtio_pci_init(struct vdev *d, struct pci_func *fn, uint16_t virtio_id,
 	pci_cfg_init(&fn->cfg, VIRTIO_PCI_VENDOR,
 		     VIRTIO_PCI_DEVICE_MODERN(virtio_id), class_rev,
 		     VIRTIO_PCI_VENDOR, virtio_id);
-	if (vf) {
+	if (flags & VDEV_VF) {
 		/* A VF's ids read all-ones; its BARs are the PF's VF BARs. */
 		pci_cfg_set32(&fn->cfg, 0, 0xffffffff);
 		ret = 0;
 	} else {
-		ret = pci_cfg_set_bar(&fn->cfg, VDEV_BAR, PCI_BAR_MEM64,
+		ret = pci_cfg_set_bar(&fn->cfg, d->bar, PCI_BAR_MEM64,
 				      VDEV_BAR_SIZE);
-		ret = ret ?: pci_cfg_set_bar(&fn->cfg, VDEV_MSIX_BAR,
+		ret = ret ?: pci_cfg_set_bar(&fn->cfg, d->msix_bar,
 					     PCI_BAR_MEM32, VDEV_MSIX_BAR_SIZE);
 	}
 	ret = ret ?: pci_func_add_pcie(fn, PCI_EXP_TYPE_ENDPOINT, true);
-	ret = ret ?: msix_init(fn, nvec, VDEV_MSIX_BAR, 0, VDEV_MSIX_PBA_OFF);
+	ret = ret ?: msix_init(fn, nvec, d->msix_bar, 0, VDEV_MSIX_PBA_OFF);
 	if (ret)
 		return ret;
-	add_vendor_cap(fn, VIRTIO_PCI_CAP_COMMON_CFG, VDEV_COMMON_OFF,
+	add_vendor_cap(fn, d->bar, VIRTIO_PCI_CAP_COMMON_CFG, VDEV_COMMON_OFF,
 		       VDEV_COMMON_LEN, false);
-	add_vendor_cap(fn, VIRTIO_PCI_CAP_ISR_CFG, VDEV_ISR_OFF, 4, false);
-	add_vendor_cap(fn, VIRTIO_PCI_CAP_DEVICE_CFG, VDEV_DEVCFG_OFF,
+	add_vendor_cap(fn, d->bar, VIRTIO_PCI_CAP_ISR_CFG, VDEV_ISR_OFF, 4,
+		       false);
+	add_vendor_cap(fn, d->bar, VIRTIO_PCI_CAP_DEVICE_CFG, VDEV_DEVCFG_OFF,
 		       VDEV_DEVCFG_LEN, false);
-	add_vendor_cap(fn, VIRTIO_PCI_CAP_NOTIFY_CFG, VDEV_NOTIFY_OFF,
+	add_vendor_cap(fn, d->bar, VIRTIO_PCI_CAP_NOTIFY_CFG, VDEV_NOTIFY_OFF,
 		       VDEV_NOTIFY_LEN, true);
 	virtio_pci_reset(d);
 	return 0;
@@ -228,7 +234,7 @@ static bool features_ok(const struct vdev *d)
 	       virtio_pci_has_feature(d, VIRTIO_F_VERSION_1);
 }
 
-static void set_status(struct vdev *d, uint8_t v)
+void virtio_pci_set_status(struct vdev *d, uint8_t v)
 {
 	uint8_t old = d->status;
 
@@ -258,33 +264,34 @@ static void set_status(struct vdev *d, uint8_t v)
 		d->ops->driver_ok(d);
 }
 
-static uint16_t valid_vector(const struct vdev *d, uint16_t v)
+uint16_t virtio_pci_valid_vector(const struct vdev *d, uint16_t v)
 {
 	return v < d->fn->msix.nvec ? v : VDEV_NO_VECTOR;
 }
 
-static void enable_queue(struct vdev *d, unsigned int qi)
+bool virtio_pci_enable_queue(struct vdev *d, unsigned int qi)
 {
 	struct vdev_queue *q = &d->q[qi];
 	int ret;
 
 	if (q->enabled)
-		return;
+		return true;
 	if (!d->fn->tp.mem) {
 		virtio_pci_device_error(d, "queue %u enabled with no guest "
 					"memory", qi);
-		return;
+		return false;
 	}
 	ret = vring_setup(&q->vr, d->fn->tp.mem, q->size, q->desc, q->driver,
 			  q->device,
 			  virtio_pci_has_feature(d, VIRTIO_RING_F_INDIRECT_DESC));
 	if (ret) {
 		virtio_pci_device_error(d, "queue %u: %s", qi, q->vr.err);
-		return;
+		return false;
 	}
 	q->enabled = true;
 	trace_event(TRACE_DEV, d->fn->name, "queue-enable",
 		    "queue=%u size=%u vector=%u", qi, q->size, q->vector);
+	return true;
 }
 
 static void set_queue_size(struct vdev *d, struct vdev_queue *q, uint16_t v)
@@ -311,11 +318,11 @@ static void apply_queue_field(struct vdev *d, unsigned int off,
 		set_queue_size(d, q, get_le(c + off, 2));
 		break;
 	case VIRTIO_PCI_COMMON_Q_MSIX:
-		q->vector = valid_vector(d, get_le(c + off, 2));
+		q->vector = virtio_pci_valid_vector(d, get_le(c + off, 2));
 		break;
 	case VIRTIO_PCI_COMMON_Q_ENABLE:
 		if (get_le(c + off, 2) == 1)
-			enable_queue(d, d->queue_select);
+			virtio_pci_enable_queue(d, d->queue_select);
 		break;
 	case VIRTIO_PCI_COMMON_Q_DESCLO:
 		if (!q->enabled)
@@ -345,10 +352,10 @@ static void apply_field(struct vdev *d, unsigned int off, const uint8_t *c)
 		set_guest_features(d, get_le(c + off, 4));
 		break;
 	case VIRTIO_PCI_COMMON_MSIX:
-		d->msix_config = valid_vector(d, get_le(c + off, 2));
+		d->msix_config = virtio_pci_valid_vector(d, get_le(c + off, 2));
 		break;
 	case VIRTIO_PCI_COMMON_STATUS:
-		set_status(d, c[off]);
+		virtio_pci_set_status(d, c[off]);
 		break;
 	case VIRTIO_PCI_COMMON_Q_SELECT:
 		d->queue_select = get_le(c + off, 2);
@@ -384,20 +391,10 @@ static void common_write(struct vdev *d, uint32_t off, const void *buf,
 	}
 }
 
-static void notify(struct vdev *d, uint64_t off, const void *buf,
-		   unsigned int len)
+void virtio_pci_queue_notify(struct vdev *d, unsigned int qi)
 {
-	unsigned int qi = off / VDEV_NOTIFY_MULT;
-	struct vdev_queue *q;
+	struct vdev_queue *q = &d->q[qi];
 
-	(void)buf;
-	(void)len;
-	if (off % VDEV_NOTIFY_MULT || qi >= virtio_pci_total_queues(d)) {
-		pci_func_error(d->fn, "notify at offset 0x%llx: no such queue",
-			       (unsigned long long)off);
-		return;
-	}
-	q = &d->q[qi];
 	q->notifies++;
 	if (!q->enabled || !virtio_pci_driver_ok(d))
 		return;
@@ -407,6 +404,35 @@ static void notify(struct vdev *d, uint64_t off, const void *buf,
 	}
 	if (d->ops && d->ops->queue_notify)
 		d->ops->queue_notify(d, qi);
+}
+
+static void notify(struct vdev *d, uint64_t off)
+{
+	unsigned int qi = off / VDEV_NOTIFY_MULT;
+
+	if (off % VDEV_NOTIFY_MULT || qi >= virtio_pci_total_queues(d)) {
+		pci_func_error(d->fn, "notify at offset 0x%llx: no such queue",
+			       (unsigned long long)off);
+		return;
+	}
+	virtio_pci_queue_notify(d, qi);
+}
+
+/* The legacy doorbell: a 16-bit queue index (virtio 1.3, 2.12.1.3.5). */
+static void doorbell(struct vdev *d, const void *buf, unsigned int len)
+{
+	uint16_t qi = len == 2 ? get_le(buf, 2) : 0xffff;
+
+	trace_event(TRACE_DEV, d->fn->name, "legacy-notify", "queue=%u len=%u",
+		    qi, len);
+	d->doorbells++;
+	if (qi >= d->nqueues) {
+		pci_func_error(d->fn, "legacy doorbell: %u-byte write of "
+			       "queue %u (the device has %u queues)", len,
+			       (unsigned int)qi, d->nqueues);
+		return;
+	}
+	virtio_pci_queue_notify(d, qi);
 }
 
 static bool in(uint64_t off, unsigned int len, uint32_t start, uint32_t size)
@@ -422,7 +448,7 @@ void virtio_pci_bar_read(struct pci_func *fn, int bar, uint64_t off,
 	uint8_t c[VDEV_COMMON_LEN];
 
 	memset(buf, 0, len);
-	if (bar != VDEV_BAR)
+	if (bar != d->bar)
 		return;
 	d->accesses++;
 	if (in(off, len, VDEV_COMMON_OFF, VDEV_COMMON_LEN)) {
@@ -444,16 +470,18 @@ void virtio_pci_bar_write(struct pci_func *fn, int bar, uint64_t off,
 {
 	struct vdev *d = fn->model;
 
-	if (bar != VDEV_BAR)
+	if (bar != d->bar)
 		return;
 	d->accesses++;
-	if (in(off, len, VDEV_COMMON_OFF, VDEV_COMMON_LEN))
+	if (d->legacy_doorbell && in(off, len, VDEV_LEGACY_NOTIFY_OFF, 2))
+		doorbell(d, buf, len);
+	else if (in(off, len, VDEV_COMMON_OFF, VDEV_COMMON_LEN))
 		common_write(d, off - VDEV_COMMON_OFF, buf, len);
 	else if (in(off, len, VDEV_DEVCFG_OFF, VDEV_DEVCFG_LEN)) {
 		if (d->ops && d->ops->cfg_write)
 			d->ops->cfg_write(d, off - VDEV_DEVCFG_OFF, buf, len);
 	} else if (in(off, len, VDEV_NOTIFY_OFF, VDEV_NOTIFY_LEN))
-		notify(d, off - VDEV_NOTIFY_OFF, buf, len);
+		notify(d, off - VDEV_NOTIFY_OFF);
 }
 
 void virtio_pci_set_stopped(struct vdev *d, bool stopped)

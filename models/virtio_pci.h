@@ -11,6 +11,10 @@
  *	0x2000 device-specific config
  *	0x3000 notifications, queue_notify_off = queue index, multiplier 4
  * BAR2 (32-bit memory, 4 KiB) holds the MSI-X table (0x0) and PBA (0x800).
+ * A VF whose owner serves the legacy interface has BAR0 hardwired to zero
+ * (virtio 1.3, 2.12.1.3.5): its structures are in BAR2 (64-bit) and its
+ * MSI-X in BAR4 (VDEV_NO_BAR0), and its structures BAR has the legacy
+ * doorbell (models/virtio_pci_legacy.h).
  *
  * Contract: the device model supplies queue handlers and config accessors
  * (struct virtio_dev_ops) and runs them on the bus thread.  A guest error
@@ -46,9 +50,17 @@
 #define VDEV_NOTIFY_OFF 0x3000
 #define VDEV_NOTIFY_LEN 0x1000
 #define VDEV_NOTIFY_MULT 4
+/* VDEV_NO_BAR0: write a 16-bit queue index here to notify it (legacy). */
+#define VDEV_LEGACY_NOTIFY_OFF 0x3800
 #define VDEV_MSIX_BAR 2
 #define VDEV_MSIX_BAR_SIZE 0x1000
 #define VDEV_MSIX_PBA_OFF 0x800
+#define VDEV_NO_BAR0_BAR 2
+#define VDEV_NO_BAR0_MSIX_BAR 4
+
+/* virtio_pci_init() flags. */
+#define VDEV_VF 0x1		/* a VF: no BAR registers, ids all-ones */
+#define VDEV_NO_BAR0 0x2	/* BAR0 hardwired to zero (legacy by owner) */
 
 struct vdev;
 
@@ -92,6 +104,9 @@ struct vdev {
 	unsigned int nqueues;		/* num_queues (admin queue excluded) */
 	unsigned int admin_index;	/* valid if admin_num */
 	unsigned int admin_num;
+	uint8_t bar, msix_bar;		/* where the structures and MSI-X are */
+	bool legacy_doorbell;		/* VDEV_NO_BAR0: has the legacy doorbell */
+	uint64_t doorbells;		/* legacy doorbell writes */
 	struct vdev_queue q[VDEV_MAX_QUEUES];
 	uint64_t resets;
 	uint64_t accesses;		/* BAR accesses: internal state that evolves */
@@ -113,12 +128,14 @@ void virtio_pci_set_stopped(struct vdev *d, bool stopped);
  * Build the PCI function: ids for virtio device @virtio_id, PCIe endpoint
  * capability with FLR, MSI-X with @nvec vectors, the vendor capabilities
  * and both BARs.  @nqueues device queues; @admin_num admin queues placed
- * right after them.  A @vf has no BAR registers and reads all-ones ids:
- * its BARs are declared by the PF (sriov_set_vf_bar()).
+ * right after them.  @flags: VDEV_VF, a VF, has no BAR registers and
+ * reads all-ones ids: its BARs are declared by the PF (sriov_set_vf_bar());
+ * VDEV_NO_BAR0 moves the BARs up (see above).  -EINVAL for too many queues.
  */
 int virtio_pci_init(struct vdev *d, struct pci_func *fn, uint16_t virtio_id,
 		    uint32_t class_rev, unsigned int nqueues,
-		    unsigned int admin_num, unsigned int nvec, bool vf);
+		    unsigned int admin_num, unsigned int nvec,
+		    unsigned int flags);
 
 /* Total queues including admin queues. */
 unsigned int virtio_pci_total_queues(const struct vdev *d);
@@ -138,6 +155,18 @@ void virtio_pci_device_error(struct vdev *d, const char *fmt, ...)
 
 /* Reset the virtio state (what writing status 0 does). */
 void virtio_pci_reset(struct vdev *d);
+
+/*
+ * For the legacy interface (models/virtio_pci_legacy.c), which shares the
+ * device's state: write device_status (0 resets), notify queue @qi as the
+ * notification area would, enable queue @qi at the addresses set in it
+ * (false, with DEVICE_NEEDS_RESET set, if the ring is unusable), and the
+ * vector the driver may set (@v, or VDEV_NO_VECTOR if out of range).
+ */
+void virtio_pci_set_status(struct vdev *d, uint8_t v);
+void virtio_pci_queue_notify(struct vdev *d, unsigned int qi);
+bool virtio_pci_enable_queue(struct vdev *d, unsigned int qi);
+uint16_t virtio_pci_valid_vector(const struct vdev *d, uint16_t v);
 
 /* BAR dispatch, for the model's pci_func_ops. */
 void virtio_pci_bar_read(struct pci_func *fn, int bar, uint64_t off,

@@ -161,6 +161,11 @@ for profile in debug fast cover smp; do
 		cold_build "$profile" "$BUILD/kernel/$profile/build-times"
 	fi
 done
+# The other kernel series of the matrix (make matrix, doc/kernel.md).
+for d in "$BUILD"/kernel/*-[0-9]*.[0-9]*; do
+	[[ -d $d && $d != *+* ]] || continue
+	cold_build "${d##*/}" "$d/build-times"
+done
 src=$(sed -n 's/^source=//p' "$BUILD/kernel-version")
 if [[ $(sed -n 's/^origin=//p' "$BUILD/kernel-version") == ksrc ]]; then
 	echo 'incremental rebuild:             skipped (KSRC: vfsim does not touch your tree)'
@@ -205,6 +210,13 @@ if [[ -f $BUILD/cover/figures ]]; then
 		sed -n '/^| file/,/^| \*\*total/p'
 else
 	echo 'make cover:                      not run yet (make cover, or BENCH_COVER=1 make bench)'
+fi
+# The last make matrix (doc/kernel.md): the library on each kernel series.
+if [[ -f $BUILD/matrix/summary ]]; then
+	echo "make matrix (the library per kernel; $(date -r "$BUILD/matrix/summary" '+%F %R')):"
+	sed 's/^/  /' "$BUILD/matrix/summary"
+else
+	echo 'make matrix:                     not run yet'
 fi
 if [[ ${BENCH_BUGS:-0} == 1 ]]; then
 	"$ROOT/tests/bugs.sh" >"$RUNS/bugs.log" 2>&1 || echo "bench: make bugs failed (see $RUNS/bugs.log)" >&2

@@ -52,7 +52,7 @@ ok "$([ -z "$bad" ]; echo $?)" "vfsim help run|ctl|lockmap|cover match doc/usage
 
 # Every kernel.sh option and variable is in doc/kernel.md.
 bad=
-for o in $("$KERNEL_SH" --help | grep -oE -- '--[a-z-]+|\b(BUILD|KSRC|KDEB|KPROFILE|KPATCHES|KSERIES|JOBS)\b' | sort -u); do
+for o in $("$KERNEL_SH" --help | grep -oE -- '--[a-z-]+|\b(BUILD|KSRC|KDEB|KPROFILE|KPATCHES|KSERIES|KVER|JOBS)\b' | sort -u); do
 	grep -qF -- "$o" "$ROOT/doc/kernel.md" || bad+=" $o"
 done
 echo "missing:$bad" >"$TMP/why"
@@ -191,6 +191,23 @@ echo "$out" >"$TMP/why"
 ok "$([ $rc -eq 1 ] && [[ $out == *"series: t2/0001-t2.patch does not apply"* ]] &&
 	[[ $out == *KSERIES=off* ]]; echo $?)" "a series patch that does not apply is named, with KSERIES=off"
 
+# A series whose 'since' is newer than the tree (7.3.0) is left out, said.
+echo 7.4 >"$T/driver/kseries/t2/since"
+T4=$(tks patch 2>"$TMP/err")
+rc=$?
+cat "$TMP/err" >"$TMP/why"
+ok "$([ $rc -eq 0 ] && [ "$T4" == "$TREES" ] && cmp -s "$FK/$mig" "$T4/$mig" &&
+	tail -n 1 "$T4/$iov" | grep -qF 'series t1' &&
+	grep -q 'series t2 left out: it applies to 7.4 and later' "$TMP/err"; echo $?)" \
+	"a series for newer kernels (since) is left out of an older tree, saying so"
+echo 7.3 >"$T/driver/kseries/t2/since"
+out=$(tks patch 2>&1)
+rc=$?
+echo "$out" >"$TMP/why"
+ok "$([ $rc -eq 1 ] && [[ $out == *"t2/0001-t2.patch does not apply"* ]]; echo $?)" \
+	"a series whose since the tree meets is applied (and must apply)"
+rm "$T/driver/kseries/t2/since"
+
 printf 't1\n\nnosuch\n' >"$T/driver/kconfig/$TP.series"
 out=$(tks path 2>&1)
 rc=$?
@@ -212,6 +229,38 @@ echo "pristine tree changed" >"$TMP/why"
 ok "$([ "$(cat "$SRC/$mig" "$SRC/$common" | sha256sum)" == "$sum0" ] &&
 	[ "$(cat "$FK/$iov" "$FK/$mig" | sha256sum)" == "$fsum0" ]; echo $?)" \
 	"the pristine source is never modified"
+
+# COMPILE_TEST unlocks the legacy I/O options on UML and must change
+# nothing else (driver/kconfig/vfsim.config, doc/legacy.md): configure the
+# default tree with and without it and compare.
+ct_config() {
+	local out=$TMP/ct-$1
+	mkdir -p "$out"
+	cp "$ROOT/driver/kconfig/vfsim.config" "$out/frag.config"
+	[ "$1" = on ] || sed -i 's/^CONFIG_COMPILE_TEST=y$/# CONFIG_COMPILE_TEST is not set/' \
+		"$out/frag.config"
+	make -s -C "$SRC" ARCH=um O="$out" defconfig >/dev/null 2>&1 &&
+		(cd "$out" && "$SRC/scripts/kconfig/merge_config.sh" -m -O "$out" \
+			"$out/.config" "$out/frag.config" \
+			"$ROOT/driver/kconfig/debug.config" >/dev/null 2>&1) &&
+		make -s -C "$SRC" ARCH=um O="$out" olddefconfig >/dev/null 2>&1
+}
+allowed=' COMPILE_TEST VIRTIO_PCI_ADMIN_LEGACY VIRTIO_VFIO_PCI_ADMIN_LEGACY VIRTIO_VFIO_PCI LOCALVERSION_AUTO PIC32_EVIC GENERIC_IRQ_CHIP UBSAN_ALIGNMENT '
+if ct_config off && ct_config on; then
+	changed=$(diff <(grep '^CONFIG_' "$TMP/ct-off/.config") \
+		<(grep '^CONFIG_' "$TMP/ct-on/.config") |
+		sed -n 's/^[<>] CONFIG_\([A-Za-z0-9_]*\)=.*/\1/p' | sort -u | tr '\n' ' ')
+	bad=
+	for sym in $changed; do
+		[[ $allowed == *" $sym "* ]] || bad+=" $sym"
+	done
+	echo "changed by COMPILE_TEST:" $changed "; not expected:$bad" >"$TMP/why"
+	ok "$([ -z "$bad" ] && [[ " $changed " == *" VIRTIO_PCI_ADMIN_LEGACY "* ]]; echo $?)" \
+		"COMPILE_TEST adds the legacy I/O options and nothing else ($(echo $changed | wc -w) options differ)"
+else
+	echo "configuring $SRC failed" >"$TMP/why"
+	ok 1 "COMPILE_TEST adds the legacy I/O options and nothing else"
+fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

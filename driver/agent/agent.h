@@ -101,6 +101,12 @@ int step_sim_evolve(const struct step *s);
 int step_sim_fault(const struct step *s);
 int step_sim_device(const struct step *s);
 
+int step_legacy_probe(const struct step *s);
+int step_legacy_tx(const struct step *s);
+int step_legacy_reset(const struct step *s);
+int step_legacy_stress(const struct step *s);
+int step_keep_drivers(const struct step *s);
+
 /*
  * Coverage (driver/agent/gcov.c): on a gcov kernel, gcov_start() readies
  * the copy of the counters into the run directory (and, with @poll, a
@@ -113,6 +119,8 @@ int gcov_save(const char *why);
 /* Release everything before power-off (shutdown waits for VFIO users). */
 void vfio_close_all(void);
 void mig_close_all(void);
+void legacy_close_all(void);
+void pci_unbind_for_poweroff(void);
 
 /* Helpers shared by steps. */
 int vfio_device_fd(const char *bdf);

@@ -423,9 +423,11 @@ int main(int argc, char **argv)
 	say("started at uptime %.3f s", uptime_s());
 	run_steps();
 	mig_close_all();
+	legacy_close_all();
 	vfio_close_all();
 	if (!keep_vfs)
 		sriov_disable_all();
+	pci_unbind_for_poweroff();
 	save_lockdep();
 	gcov_save("poweroff");
 	if (agent_log)

@@ -244,3 +244,42 @@ int step_pci_rescan(const struct step *s)
 	       count_functions());
 	return err ? fail_errno("rescan", err) : 0;
 }
+
+/*
+ * Up to 6.12 UML's PCI transport (arch/um/drivers/virt-pci.c) has no
+ * shutdown callback: device_shutdown() breaks and resets its virtqueues,
+ * then the power-off exitcall removes the PCI devices through them.  Every
+ * BAR read then returns all-ones and virtio_pci's vp_reset() polls
+ * device_status forever: power-off never ends (doc/findings.md).  7.2 and
+ * later give the transport a shutdown callback that keeps its queues.  On
+ * such a kernel (its module is still called virt_pci) unbind the PCI
+ * drivers first, unless a scenario asks to see the hang
+ * (keep-drivers-at-poweroff).
+ */
+static bool keep_drivers;
+
+int step_keep_drivers(const struct step *s)
+{
+	(void)s;
+	keep_drivers = true;
+	return 0;
+}
+
+void pci_unbind_for_poweroff(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char drv[64];
+
+	if (keep_drivers || access("/sys/module/virt_pci", F_OK))
+		return;
+	say("unbinding PCI drivers before power-off (virt-pci breaks its "
+	    "queues at shutdown; doc/findings.md)");
+	d = opendir("/sys/bus/pci/devices");
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' &&
+		    !pci_driver_of(e->d_name, drv, sizeof(drv)))
+			dev_attr_write(e->d_name, "driver/unbind", e->d_name);
+	if (d)
+		closedir(d);
+}

@@ -194,6 +194,29 @@ static uint32_t serve(struct pcidev *p, const struct vring_chain *c)
 
 static void flush_backlog(struct pcidev *p);
 
+/*
+ * Up to 6.12 UML's PCI transport (virt-pci.c) kmallocs every posted write
+ * and frees it only in its request-queue callback or while it polls for a
+ * read on the same device; with no read and no call, 256 completed writes
+ * fill the ring and the next write is dropped silently (a doorbell, so the
+ * driver waits forever).  7.2 and later turn a write into a polled one
+ * when their few write buffers are busy.  So: one call per
+ * PCIDEV_POSTED_SIGNAL posted writes in a row, which 7.x never reaches
+ * and which leaves 6.12 room to reap them.
+ */
+static void reap_posted(struct pcidev *p, const struct vring_chain *c)
+{
+	if (c->write_len) {
+		p->posted_run = 0;
+		return;
+	}
+	if (++p->posted_run < PCIDEV_POSTED_SIGNAL)
+		return;
+	p->posted_run = 0;
+	p->reap_signals++;
+	vu_queue_call(&p->vu, VU_Q_REQ);
+}
+
 struct late_reply {
 	struct pcidev *p;
 	uint16_t head;
@@ -270,12 +293,14 @@ int pcidev_process(struct pcidev *p)
 		 * waiting, a single flag that a nested access (an interrupt
 		 * handler touching the device during a poll, which time-travel
 		 * makes likely) clears too early, so the callback can steal
-		 * the outer access's reply and UML gives up on it.
+		 * the outer access's reply and UML gives up on it.  The one
+		 * exception is reap_posted()'s, for 6.12.
 		 */
 		if (vring_push(&q->vr, c.head, len)) {
 			broken(p, "used ring outside guest memory");
 			break;
 		}
+		reap_posted(p, &c);
 	}
 	return served;
 }

@@ -40,7 +40,12 @@ struct pcidev {
 	uint64_t epoch;			/* bumped at each disconnect */
 	uint64_t requests;		/* statistics */
 	uint64_t msis;
+	unsigned int posted_run;	/* posted writes since a read */
+	uint64_t reap_signals;		/* request-queue calls (see .c) */
 };
+
+/* Posted writes in a row after which the request queue is signalled. */
+#define PCIDEV_POSTED_SIGNAL 64
 
 void pcidev_init(struct pcidev *p, struct pci_func *fn);
 void pcidev_free(struct pcidev *p);
@@ -50,8 +55,10 @@ void pcidev_disconnect(struct pcidev *p);
 
 /*
  * Serve available requests and flush pending MSIs.  Returns the number of
- * requests served (0: nothing to do).  Completions are never signalled:
- * UML polls for them (see pcidev.c).
+ * requests served (0: nothing to do).  Completions are not signalled (UML
+ * polls for them, see pcidev.c), except once every PCIDEV_POSTED_SIGNAL
+ * posted writes in a row, so a front end that reaps those only in its
+ * queue callback (6.12's virt-pci) gets to.
  */
 int pcidev_process(struct pcidev *p);
 

@@ -18,7 +18,8 @@ uint64_t vu_offered_features(void)
 
 uint64_t vu_offered_protocol_features(void)
 {
-	return 1ull << VU_PROTOCOL_F_MQ | 1ull << VU_PROTOCOL_F_REPLY_ACK;
+	return 1ull << VU_PROTOCOL_F_MQ | 1ull << VU_PROTOCOL_F_REPLY_ACK |
+	       1ull << VU_PROTOCOL_F_BACKEND_REQ;
 }
 
 static void queue_init(struct vu_queue *q)
@@ -39,6 +40,7 @@ void vu_dev_init(struct vu_dev *d, const char *name)
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->conn_fd = -1;
+	d->backend_fd = -1;
 	for (i = 0; i < VU_NQUEUES; i++)
 		queue_init(&d->q[i]);
 }
@@ -55,6 +57,9 @@ void vu_dev_reset(struct vu_dev *d)
 		queue_init(&d->q[i]);
 	}
 	guest_mem_unmap(&d->mem);
+	if (d->backend_fd >= 0)
+		close(d->backend_fd);
+	d->backend_fd = -1;
 	d->features = 0;
 	d->protocol_features = 0;
 }
@@ -109,10 +114,35 @@ static int check_index(const struct vu_msg *m, uint32_t index, char *err,
 	return 0;
 }
 
+/*
+ * The payload sizes the protocol allows a message carrying an array and
+ * its count (QEMU docs/interop/vhost-user.rst): the front end may send
+ * its whole array, not only the entries the count uses.  Linux 6.12's
+ * UML front end sends SET_MEM_TABLE sized for its two-region array with
+ * one region in use; 7.2 sends exactly one; libvhost-user and DPDK take
+ * both.  So: the header, then @need entries at least and @cap at most, in
+ * whole entries.  The entries past the count are ignored.  Every other
+ * message has one fixed layout and must match it exactly (check_size()).
+ */
+static int check_array_size(const struct vu_msg *m, size_t head,
+			    size_t entry, uint32_t need, uint32_t cap,
+			    char *err, size_t errlen)
+{
+	size_t size = m->hdr.size;
+
+	if (size < head + need * entry || size > head + cap * entry ||
+	    (size - head) % entry)
+		return check_fail("%s of %u entries in %u bytes (%zu + %u to "
+				  "%u entries of %zu)", req_name(m->hdr.request),
+				  need, m->hdr.size, head, need, cap, entry);
+	return 0;
+}
+
 static int check_mem_table(const struct vu_msg *m, unsigned int nfds,
 			   char *err, size_t errlen)
 {
 	uint32_t n;
+	int ret;
 
 	if (m->hdr.size < 8)
 		return check_fail("SET_MEM_TABLE with %u payload bytes",
@@ -120,9 +150,10 @@ static int check_mem_table(const struct vu_msg *m, unsigned int nfds,
 	n = m->mem.num;
 	if (!n || n > VU_MAX_REGIONS)
 		return check_fail("SET_MEM_TABLE with %u regions", n);
-	if (m->hdr.size != 8 + n * sizeof(struct vu_mem_region))
-		return check_fail("SET_MEM_TABLE of %u regions in %u bytes", n,
-				  m->hdr.size);
+	ret = check_array_size(m, 8, sizeof(struct vu_mem_region), n,
+			       VU_MAX_REGIONS, err, errlen);
+	if (ret)
+		return ret;
 	if (nfds != n)
 		return check_fail("SET_MEM_TABLE of %u regions with %u fds", n,
 				  nfds);
@@ -163,6 +194,11 @@ int vu_msg_check(const struct vu_msg *m, unsigned int nfds, char *err,
 	case VU_SET_VRING_CALL:
 	case VU_SET_VRING_ERR:
 		return check_fd_msg(m, nfds, err, errlen);
+	case VU_SET_BACKEND_REQ_FD:
+		if (nfds != 1)
+			return check_fail("SET_BACKEND_REQ_FD with %u fds, "
+					  "expected 1", nfds);
+		return check_size(m, 0, err, errlen);
 	}
 	if (nfds)
 		return check_fail("%s with %u unexpected fds",
@@ -265,6 +301,10 @@ static int set_mem_table(struct vu_dev *d, const struct vu_msg *m, int *fds)
 		desc[i] = (struct guest_mem_desc){
 			m->mem.r[i].gpa, m->mem.r[i].size, m->mem.r[i].uaddr,
 			m->mem.r[i].mmap_offset };
+	if (m->hdr.size != 8 + m->mem.num * sizeof(struct vu_mem_region))
+		vlog(LOG_DEBUG, d->name, "SET_MEM_TABLE of %u regions in %u "
+		     "bytes (the front end's whole array); the rest is ignored",
+		     m->mem.num, m->hdr.size);
 	ret = guest_mem_map(&d->mem, desc, m->mem.num, fds);
 	close_fds(fds, m->mem.num);
 	if (ret) {
@@ -273,8 +313,9 @@ static int set_mem_table(struct vu_dev *d, const struct vu_msg *m, int *fds)
 		return ret;
 	}
 	trace_event(TRACE_VU, d->name, "vhost-user",
-		    "req=SET_MEM_TABLE regions=%u gpa=0x%llx size=0x%llx",
-		    m->mem.num, (unsigned long long)m->mem.r[0].gpa,
+		    "req=SET_MEM_TABLE regions=%u payload=%u gpa=0x%llx "
+		    "size=0x%llx", m->mem.num, m->hdr.size,
+		    (unsigned long long)m->mem.r[0].gpa,
 		    (unsigned long long)m->mem.r[0].size);
 	return 0;
 }
@@ -377,6 +418,11 @@ static int handle_set(struct vu_dev *d, const struct vu_msg *m, int *fds,
 		return 0;
 	case VU_SET_MEM_TABLE:
 		return set_mem_table(d, m, fds);
+	case VU_SET_BACKEND_REQ_FD:
+		if (d->backend_fd >= 0)
+			close(d->backend_fd);
+		d->backend_fd = fds[0];
+		return 0;
 	case VU_SET_VRING_KICK:
 	case VU_SET_VRING_CALL:
 	case VU_SET_VRING_ERR:

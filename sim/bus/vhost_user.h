@@ -52,6 +52,7 @@ enum vu_request {
 #define VU_F_PROTOCOL_FEATURES 30
 #define VU_PROTOCOL_F_MQ 0
 #define VU_PROTOCOL_F_REPLY_ACK 3
+#define VU_PROTOCOL_F_BACKEND_REQ 5
 #define VU_VRING_INDEX_MASK 0xffu
 #define VU_VRING_NOFD_MASK (1u << 8)
 #define VU_MAX_FDS 8
@@ -117,12 +118,19 @@ struct vu_dev {
 	int conn_fd;			/* -1 while nobody is connected */
 	uint64_t features;		/* acked by the front end */
 	uint64_t protocol_features;
+	int backend_fd;			/* SET_BACKEND_REQ_FD's, or -1 */
 	struct guest_mem mem;
 	struct vu_queue q[VU_NQUEUES];
 	unsigned int msgs;		/* messages handled, for the trace */
 };
 
-/* Features offered: VERSION_1 | PROTOCOL_FEATURES; protocol MQ, REPLY_ACK. */
+/*
+ * Features offered: VERSION_1 | PROTOCOL_FEATURES; protocol MQ, REPLY_ACK,
+ * BACKEND_REQ.  The back-end request channel is kept but never written:
+ * Linux 6.12's UML front end takes its interrupt line from that channel
+ * and without it requests IRQ 0 (the timer's) for its queues, which fails;
+ * 7.2 and later allocate one either way.
+ */
 uint64_t vu_offered_features(void);
 uint64_t vu_offered_protocol_features(void);
 

@@ -18,6 +18,7 @@
 #include "driver/agent/step_spec.h"
 #include "models/topology.h"
 #include "cover_cmd.h"
+#include "kcaps.h"
 #include "kconfig.h"
 #include "lockmap.h"
 #include "sim/bus/log.h"
@@ -42,6 +43,9 @@ static const char usage_main[] =
 "                            ordering, verdicts (Markdown, JSON, Graphviz)\n"
 "  cover RUN_DIR...          which lines of the drivers the runs executed\n"
 "                            (runs on a KPROFILE=cover kernel; lcov HTML)\n"
+"  caps [-k KERNEL] [REQ...] what the kernel can do under vfsim; with\n"
+"                            requirements (migration, legacy-io, ...),\n"
+"                            exit 1 and say which one it does not meet\n"
 "  help [COMMAND|steps]      show help; 'steps': the agent's steps\n"
 "  version                   print the version\n"
 "\n"
@@ -96,6 +100,9 @@ static const char usage_run[] =
 "      --cmdline ARGS     extra kernel command line arguments\n"
 "      --pf-indirect      PF offers VIRTIO_RING_F_INDIRECT_DESC (shows a\n"
 "                         sleep-in-atomic bug in Linux 7.2/7.3's admin queue)\n"
+"      --pf-legacy        PF serves its VFs' legacy interface (the legacy\n"
+"                         admin commands; VF BAR0 hardwired to zero), for\n"
+"                         virtio-vfio-pci's emulated I/O BAR0 (doc/legacy.md)\n"
 "      --allow-findings   kernel reports do not fail the run\n"
 "  -q, --quiet            do not copy the console to stdout\n"
 "  -v, --verbose          debug messages from the simulator\n"
@@ -256,6 +263,7 @@ static int parse_opt(int c, const char *arg, struct run_opts *o,
 	case 'C': o->cmdline = arg; return 0;
 	case 'F': o->allow_findings = true; return 0;
 	case 'I': t->pf_indirect = true; return 0;
+	case 'L': t->pf_legacy = true; return 0;
 	case 'q': o->echo = false; return 0;
 	case 'v': log_max_level = LOG_DEBUG; return 0;
 	case 'h': fputs(usage_run, stdout); exit(0);
@@ -299,6 +307,7 @@ static int run_scenario_topology(struct run_opts *o,
 		.mac = { 0x52, 0x54, 0x00, 0x56, 0x46, 0x00 },
 		.vfs = st->vfs,
 		.pf_indirect = st->pf_indirect,
+		.pf_legacy = st->pf_legacy,
 		.context_extra = st->context_size,
 		.parts_obj_limit = st->admin_limit,
 	};
@@ -419,6 +428,7 @@ static int cmd_run(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "allow-findings", no_argument, NULL, 'F' },
 		{ "pf-indirect", no_argument, NULL, 'I' },
+		{ "pf-legacy", no_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -632,6 +642,52 @@ static int cmd_lockmap(int argc, char **argv)
 	return 0;
 }
 
+static const char usage_caps[] =
+"usage: vfsim caps [-k KERNEL] [REQUIREMENT...]\n"
+"\n"
+"Print the kernel's version and capabilities as key=value lines, asked of\n"
+"the kernel itself (--showconfig and its symbols).  With requirements, as\n"
+"scenarios declare them (migration, legacy-io, detectors, kasan,\n"
+"kernel>=X.Y, kernel<X.Y), exit 1 and print 'unmet: REQ: why' for the\n"
+"first one not met (doc/scenarios.md).\n"
+"\n"
+"  -k, --kernel PATH   default: $VFSIM_KERNEL, else build/kernel/$KPROFILE/linux\n";
+
+/* vfsim caps: the kernel's capabilities, or whether it meets some. */
+static int cmd_caps(int argc, char **argv)
+{
+	char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
+	char err[300], why[300];
+	struct kcaps c;
+	int i = 1;
+
+	default_paths(kernel, agent, run_dir);
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage_caps, stdout);
+		return 0;
+	}
+	if (argc > 2 && (!strcmp(argv[1], "-k") || !strcmp(argv[1], "--kernel"))) {
+		snprintf(kernel, sizeof(kernel), "%s", argv[2]);
+		i = 3;
+	}
+	for (int k = i; k < argc; k++)
+		if (kcaps_check_word(argv[k], err, sizeof(err)))
+			return bad_arg("caps", argv[k], err);
+	if (kcaps_probe(kernel, &c, err, sizeof(err))) {
+		fprintf(stderr, "vfsim: error: %s\n", err);
+		return RUN_ERROR;
+	}
+	printf("kernel=%s\nversion=%s\nmigration=%d\nlegacy-io=%d\n"
+	       "detectors=%d\nkasan=%d\n", kernel, c.version, c.migration,
+	       c.legacy_io, c.detectors, c.kasan);
+	for (; i < argc; i++)
+		if (kcaps_unmet(&c, argv[i], why, sizeof(why))) {
+			printf("unmet: %s: %s\n", argv[i], why);
+			return RUN_FAIL;
+		}
+	return 0;
+}
+
 static const char usage_ctl[] =
 "usage: vfsim ctl RUN_DIR COMMAND [ARGS...]\n"
 "\n"
@@ -712,6 +768,8 @@ int main(int argc, char **argv)
 		return cmd_lockmap(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cover"))
 		return cover_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "caps"))
+		return cmd_caps(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vfsim %s\n", VFSIM_VERSION);
 		return 0;
@@ -723,6 +781,7 @@ int main(int argc, char **argv)
 		      argc > 2 && !strcmp(argv[2], "lockmap") ? usage_lockmap :
 		      argc > 2 && !strcmp(argv[2], "ctl") ? usage_ctl :
 		      argc > 2 && !strcmp(argv[2], "cover") ? cover_usage :
+		      argc > 2 && !strcmp(argv[2], "caps") ? usage_caps :
 		      usage_main, stdout);
 		return 0;
 	}

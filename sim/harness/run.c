@@ -166,6 +166,12 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 	ARG("ssl=null");
 	ARG("umid=vfsim");
 	ARG("uml_dir=%s", r->priv);
+	/*
+	 * A report while the PF probes at boot comes before UML's console
+	 * is up; 6.12's default log buffer (128 KiB) then drops the start of
+	 * a lockdep splat, its headline included, and the report is lost.
+	 */
+	ARG("log_buf_len=4M");
 	for (unsigned int i = 0; i < r->bus.nslots; i++)
 		ARG("virtio_uml.device=%s:%d", bus_socket_path(&r->bus, i),
 		    VFSIM_PCIDEV_VIRTIO_ID);
@@ -187,10 +193,14 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 	/*
 	 * virtio_pcidev gives up on a reply after max_delay_us polls (40 ms
 	 * by default); a busy host can deschedule the bus thread that long,
-	 * so allow more unless the user chose a value.
+	 * so allow more unless the user chose a value.  Up to 6.12 the
+	 * parameter is virt-pci's (arch/um/drivers/virt-pci.c); a kernel
+	 * ignores a parameter of a module it does not have.
 	 */
-	if (r->o->max_delay_us)
+	if (r->o->max_delay_us) {
 		ARG("virtio_pcidev.max_delay_us=%u", r->o->max_delay_us);
+		ARG("virt_pci.max_delay_us=%u", r->o->max_delay_us);
+	}
 	/* Unknown "KEY=value" arguments become init's environment. */
 	ARG("VFSIM_RUNDIR=%s", r->dir);
 	if (r->cover.on)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "driver/agent/step_spec.h"
+#include "kcaps.h"
 #include "scenario.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -55,6 +56,7 @@ struct parser {
 	bool in_thread;
 	struct sc_item thread;
 	int block_cap, thread_cap, items_cap, expects_cap, files_cap;
+	int requires_cap;
 };
 
 /* --- errors and memory -------------------------------------------------- */
@@ -416,7 +418,7 @@ static const struct topo_key {
 	const char *name;
 	enum topo_type type;
 	unsigned long long min, max;
-	size_t off;		/* T_UINT: of its unsigned int */
+	size_t off;		/* T_UINT, T_BOOL: of its field */
 } topo_keys[] = {
 #define U(name, min, max, field) \
 	{ name, T_UINT, min, max, offsetof(struct sc_topology, field) }
@@ -428,7 +430,8 @@ static const struct topo_key {
 	{ "cmdline", T_CMDLINE, 0, 0, 0 },
 	{ "profile", T_PROFILE, 0, 0, 0 },
 	{ "series", T_SERIES, 0, 0, 0 },
-	{ "pf-indirect", T_BOOL, 0, 1, 0 },
+	{ "pf-indirect", T_BOOL, 0, 1, offsetof(struct sc_topology, pf_indirect) },
+	{ "pf-legacy", T_BOOL, 0, 1, offsetof(struct sc_topology, pf_legacy) },
 	U("admin-limit", 1, 255, admin_limit),
 	{ "seed", T_SEED, 0, UINT32_MAX, 0 },
 #undef U
@@ -472,7 +475,7 @@ static void topo_number(struct parser *p, const struct loc *at,
 		return;
 	}
 	if (k->type == T_BOOL) {
-		t->pf_indirect = n;
+		*(bool *)((char *)t + k->off) = n;
 	} else if (k->type == T_SEED) {
 		t->seed = n;
 		t->seed_set = true;
@@ -628,7 +631,9 @@ static const char *const admin_ops[] = {
 	"LIST_QUERY", "LIST_USE", "CAP_ID_LIST_QUERY", "DEVICE_CAP_GET",
 	"DRIVER_CAP_SET", "RESOURCE_OBJ_CREATE", "RESOURCE_OBJ_DESTROY",
 	"DEV_PARTS_METADATA_GET", "DEV_PARTS_GET", "DEV_PARTS_SET",
-	"DEV_MODE_SET", "any",
+	"DEV_MODE_SET", "LEGACY_COMMON_CFG_WRITE", "LEGACY_COMMON_CFG_READ",
+	"LEGACY_DEV_CFG_WRITE", "LEGACY_DEV_CFG_READ", "LEGACY_NOTIFY_INFO",
+	"any",
 };
 
 static bool check_value(struct parser *p, const struct loc *at,
@@ -1321,6 +1326,94 @@ static void do_include(struct parser *p, const struct loc *at, char *rest)
 	free(path);
 }
 
+/* --- requires ----------------------------------------------------------- */
+
+static void do_requires(struct parser *p, const struct loc *at, char *rest)
+{
+	struct scenario *sc = p->sc;
+	char why[200], *w, *next;
+
+	if (p->first_what) {
+		err(p, at, "'requires' after the first %s (%s:%d)",
+		    p->first_what, p->first.file, p->first.line);
+		return;
+	}
+	if (!*rest) {
+		err(p, at, "'requires' needs what the kernel must have, e.g. 'requires migration'");
+		return;
+	}
+	for (w = rest; *w; w = next) {
+		char **grown;
+
+		next = split_word(w);
+		if (kcaps_check_word(w, why, sizeof(why))) {
+			err(p, at, "%s", why);
+			continue;
+		}
+		grown = grow(p, sc->requires, sc->nrequires, &p->requires_cap,
+			     sizeof(*sc->requires));
+		if (!grown)
+			return;
+		sc->requires = grown;
+		sc->requires[sc->nrequires] = sdup(p, w);
+		if (sc->requires[sc->nrequires])
+			sc->nrequires++;
+	}
+}
+
+static bool declared(const struct scenario *sc, const char *req)
+{
+	for (int i = 0; i < sc->nrequires; i++)
+		if (!strcmp(sc->requires[i], req))
+			return true;
+	return false;
+}
+
+/* What a step needs the kernel to have, or NULL. */
+static const char *step_needs(const char *text)
+{
+	if (!strncmp(text, "mig-", 4) || !strncmp(text, "sim-compare", 11))
+		return "migration";
+	if (!strncmp(text, "legacy-", 7))
+		return "legacy-io";
+	return NULL;
+}
+
+static void check_item_needs(struct parser *p, const struct sc_item *it)
+{
+	const struct loc at = { it->file, it->line };
+	const char *need;
+
+	for (int c = 0; c < it->nchildren; c++)
+		check_item_needs(p, &it->children[c]);
+	if (it->kind != SC_STEP || !(need = step_needs(it->text)))
+		return;
+	if (!declared(p->sc, need))
+		err(p, &at, "step '%.*s' needs 'requires %s' (kernels without "
+		    "it skip the scenario)", (int)strcspn(it->text, " "),
+		    it->text, need);
+	if (!strcmp(need, "legacy-io") && !p->sc->topo.pf_legacy)
+		err(p, &at, "step '%.*s' needs 'topology pf-legacy=1' (a PF "
+		    "that serves the legacy interface)",
+		    (int)strcspn(it->text, " "), it->text);
+}
+
+/* Every capability the steps need is declared (after the whole file). */
+static void check_requires(struct parser *p)
+{
+	const struct scenario *sc = p->sc;
+
+	for (int i = 0; i < sc->nitems && !full(p); i++)
+		check_item_needs(p, &sc->items[i]);
+	for (int e = 0; e < sc->nexpects && !full(p); e++) {
+		const struct sc_expect *x = &sc->expects[e];
+		const struct loc at = { x->file, x->line };
+
+		if (!strcmp(x->kind, "equal") && !declared(sc, "migration"))
+			err(p, &at, "'expect equal' needs 'requires migration'");
+	}
+}
+
 static const struct directive {
 	const char *name;
 	void (*run)(struct parser *p, const struct loc *at, char *rest);
@@ -1334,6 +1427,7 @@ static const struct directive {
 	{ "parallel", do_parallel },
 	{ "thread", do_thread },
 	{ "end", do_end },
+	{ "requires", do_requires },
 };
 
 /* --- lines and files ---------------------------------------------------- */
@@ -1555,6 +1649,9 @@ void scenario_free(struct scenario *sc)
 	for (int i = 0; i < sc->nfiles; i++)
 		free(sc->files[i]);
 	free(sc->files);
+	for (int i = 0; i < sc->nrequires; i++)
+		free(sc->requires[i]);
+	free(sc->requires);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -1576,6 +1673,8 @@ static int finish(struct parser *p, char **msgs, char **errors)
 	/* Only once the top file could be read: else that is the error. */
 	if (!p->purpose.file && sc->nfiles)
 		err(p, &top, "missing 'purpose' line");
+	if (!p->nerrs && !p->oom)
+		check_requires(p);
 	if (p->oom)
 		fprintf(p->errf, "%s: out of memory\n", sc->path ? sc->path : "?");
 	failed = p->nerrs || p->oom;

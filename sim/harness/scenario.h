@@ -9,6 +9,7 @@
  *	step AGENT-STEP WORDS...		passed verbatim to the agent
  *	fault FAULT KEY=VALUE ...		armed when reached
  *	expect KIND ARG...			checked after the run
+ *	requires WORD...			what the kernel must have
  *	parallel [jitter=MS] / end		its branches run concurrently
  *	thread [NAME] / end			inside parallel: one branch, a
  *						sequence of steps, faults and
@@ -22,7 +23,14 @@
  * On success *errors is NULL.  @errors may be NULL.  The caller frees
  * *errors with free() and @sc with scenario_free().
  *
- * Rules a reader might not guess: topology lines precede every step,
+ * `requires` words are kcaps_check_word()'s (sim/harness/kcaps.h):
+ * migration, legacy-io, detectors, kasan, kernel>=X.Y, kernel<X.Y.  A
+ * scenario whose steps need a capability must declare it: mig-* and
+ * sim-compare* steps and `expect equal` need migration; legacy-* steps
+ * need legacy-io and `topology pf-legacy=1`.
+ *
+ * Rules a reader might not guess: topology and requires lines precede
+ * every step,
  * fault, block and expect (later keys override earlier ones; cmdline=
  * takes the rest of the line); `expect status|errno` must follow a step
  * line, not a fault or a block (inside a thread: the thread's own step);
@@ -111,6 +119,7 @@ struct sc_topology {
 	char *profile;			/* kernel profile, default "debug" */
 	char *series;			/* kernel series it needs ("a,b"), or NULL */
 	bool pf_indirect;
+	bool pf_legacy;			/* the PF serves its VFs' legacy I/O */
 	uint32_t seed;
 	bool seed_set;
 };
@@ -125,6 +134,8 @@ struct scenario {
 	int nexpects;
 	char **files;
 	int nfiles;
+	char **requires;		/* `requires` words, in file order */
+	int nrequires;
 };
 
 int scenario_parse(const char *path, struct scenario *sc, char **errors);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kcaps.h"
 #include "kconfig.h"
 #include "kreport.h"
 #include "sim/bus/log.h"
@@ -625,7 +626,7 @@ struct tally {
 	int started, done, failed;
 	bool skipped, finished;
 	const char *skip_why;
-	char skip_buf[192];	/* skip_why, when it names something */
+	char skip_buf[300];	/* skip_why, when it names something */
 	int status;		/* of the first failed try, else of the last */
 	int try_shown;		/* its try number */
 	uint64_t seed;		/* its seed */
@@ -799,7 +800,8 @@ static bool kernel_has_series(const char *kernel, const char *names,
 		snprintf(want, sizeof(want), "\n%.*s\n", (int)l, n);
 		if (!strstr(have, want)) {
 			snprintf(why, len, "needs the kernel series %.*s, which "
-				 "this kernel was built without (KSERIES=off?)",
+				 "this kernel was built without (KSERIES=off, or a "
+				 "kernel older than the series; doc/kernel.md)",
 				 (int)l, n);
 			return false;
 		}
@@ -809,24 +811,35 @@ static bool kernel_has_series(const char *kernel, const char *names,
 }
 
 /*
- * Why @sc cannot pass on this kernel, or NULL (@buf, @len hold a reason
- * that names something): a scenario that expects a report needs
- * detectors (lockdep: KPROFILE=debug and smp have them; a kernel without
- * a .config beside it is assumed to), one that asks for time-travel needs
- * a kernel that has it (UML has none with SMP), one that names kernel
- * series needs a kernel built with them.
+ * Why @sc cannot pass on @kernel, whose capabilities are @caps, or NULL
+ * (the reason is written to @buf, @len): a `requires` word it does not
+ * meet, an expected report on a kernel without detectors, time-travel
+ * on a kernel without it (UML has none with SMP; the .config beside the
+ * kernel tells, a kernel without one is assumed to have it), or a kernel
+ * series (topology series=) it lacks.
  */
 static const char *skip_reason(const struct scenario *sc, const char *kernel,
-			       char *buf, size_t len)
+			       const struct kcaps *caps, char *buf, size_t len)
 {
-	if (expects_finding(sc) &&
-	    !kconfig_enabled(kernel, "CONFIG_PROVE_LOCKING", true))
-		return "expects a kernel report; this kernel has no detectors "
-		       "(KPROFILE=debug has)";
+	char why[200];
+
+	for (int i = 0; i < sc->nrequires; i++)
+		if (kcaps_unmet(caps, sc->requires[i], why, sizeof(why))) {
+			snprintf(buf, len, "requires %s: %s", sc->requires[i],
+				 why);
+			return buf;
+		}
+	if (caps->known && !caps->detectors && expects_finding(sc)) {
+		snprintf(buf, len, "expects a kernel report; this kernel has "
+			 "no detectors (KPROFILE=debug has)");
+		return buf;
+	}
 	if (sc->topo.time_travel &&
-	    !kconfig_enabled(kernel, "CONFIG_UML_TIME_TRAVEL_SUPPORT", true))
-		return "needs time-travel; this kernel has none (UML has no "
-		       "time-travel with SMP)";
+	    !kconfig_enabled(kernel, "CONFIG_UML_TIME_TRAVEL_SUPPORT", true)) {
+		snprintf(buf, len, "needs time-travel; this kernel has none "
+			 "(UML has no time-travel with SMP)");
+		return buf;
+	}
 	if (sc->topo.series &&
 	    !kernel_has_series(kernel, sc->topo.series, buf, len))
 		return buf;
@@ -839,8 +852,24 @@ static void print_skip(int n, const struct scenario *sc, const char *why,
 	printf("ok %d - %s: %s # SKIP %s\n", n, sc->path, sc->purpose, why);
 	if (junit)
 		fprintf(junit, "  <testcase classname=\"vfsim\" name=\"%s\">"
-			"<skipped/></testcase>\n", sc->path);
+			"<skipped message=\"%s\"/></testcase>\n", sc->path,
+			why);
 	fflush(stdout);
+}
+
+/* The kernel's version and capabilities, as a TAP comment. */
+static void probe_kernel(const char *kernel, struct kcaps *caps)
+{
+	char err[300];
+
+	if (kcaps_probe(kernel, caps, err, sizeof(err))) {
+		printf("# kernel: %s; running every scenario\n", err);
+		return;
+	}
+	printf("# kernel %s: migration=%s legacy-io=%s detectors=%s kasan=%s\n",
+	       caps->version, caps->migration ? "yes" : "no",
+	       caps->legacy_io ? "yes" : "no", caps->detectors ? "yes" : "no",
+	       caps->kasan ? "yes" : "no");
 }
 
 /* What scenario_run_all() keeps while it runs. */
@@ -854,6 +883,7 @@ struct runner {
 	int next;		/* the first selected one with tries to start */
 	int printed, passed, failed, skipped;
 	FILE *junit;
+	struct kcaps caps;	/* the kernel's, for skip reasons */
 };
 
 /* Try @try of selected scenario @k: the seed and the run directory. */
@@ -1020,9 +1050,16 @@ static void select_scenarios(struct runner *r, int nfiles)
 	for (int i = 0; i < nfiles; i++)
 		if (!so->shard_n || i % so->shard_n == so->shard_k - 1)
 			r->sel[r->nsel++] = i;
+}
+
+/* Which selected scenarios cannot pass on the kernel, and why. */
+static void find_skips(struct runner *r)
+{
+	const struct sr_opts *so = r->so;
+
 	for (int k = 0; k < r->nsel; k++) {
 		r->t[k].skip_why = skip_reason(&r->sc[r->sel[k]], so->kernel,
-					       r->t[k].skip_buf,
+					       &r->caps, r->t[k].skip_buf,
 					       sizeof(r->t[k].skip_buf));
 		r->t[k].skipped = r->t[k].skip_why != NULL;
 	}
@@ -1064,6 +1101,8 @@ int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
 	if (so->repeat > 1)
 		printf("# repeat %u: try K of a scenario has seed + K\n",
 		       so->repeat);
+	probe_kernel(so->kernel, &r.caps);
+	find_skips(&r);
 	fflush(stdout);
 	start_junit(&r);
 	sigaction(SIGINT, &sa, NULL);

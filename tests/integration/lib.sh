@@ -64,6 +64,30 @@ leftovers() {
 	if [ -n "$priv" ] && [ -e "$priv" ]; then echo "$priv"; fi
 }
 
+# What the kernel under test can do (vfsim caps; VFSIM_KERNEL or default).
+caps() {
+	"$VFSIM" caps ${VFSIM_KERNEL:+-k "$VFSIM_KERNEL"} "$@"
+}
+
+# has REQ...: the kernel meets every requirement (doc/scenarios.md).
+has() {
+	caps "$@" >/dev/null 2>&1
+}
+
+# requires TEST REQ...: run test function TEST if the kernel meets the
+# requirements; else one TAP skip line for it, with the reason.
+requires() {
+	local t=$1 why
+	shift
+	why=$(caps "$@" 2>&1 | sed -n 's/^unmet: //p')
+	if [ -z "$why" ]; then
+		"$t"
+		return
+	fi
+	TESTNO=$((TESTNO + 1))
+	echo "ok $TESTNO - ${t#test_} # SKIP $why"
+}
+
 summary() {
 	echo "1..$TESTNO"
 	echo "integration: $((TESTNO - FAILED)) passed, $FAILED failed"

@@ -133,12 +133,8 @@ test_lockmap() {
 	fi
 }
 
-test_vf_to_vf
-test_read_sizes
-test_precopy
-test_lockmap
-test_two_instances
-test_bad_streams
-test_cut_stream
-test_large_context
+for t in test_vf_to_vf test_read_sizes test_precopy test_lockmap \
+	test_two_instances test_bad_streams test_cut_stream test_large_context; do
+	requires "$t" migration
+done
 summary

@@ -85,7 +85,10 @@ test_pf_unbind() {
 		'^[0-9]+ pf sriov vf_enable=0'
 	other=$(grep -v 'drivers/pci/remove.c:128 at pci_stop_and_remove_bus_device' \
 		"$DIR/findings.txt")
-	if [ -s "$DIR/findings.txt" ] && [ -z "$other" ]; then
+	# 6.12 does not assert the lock there yet: no report at all.
+	if ! has 'kernel>=7.2' && [ ! -s "$DIR/findings.txt" ]; then
+		pass "PF unbind: no report (6.12 does not assert the rescan-remove lock)"
+	elif [ -s "$DIR/findings.txt" ] && [ -z "$other" ]; then
 		pass "PF unbind: only the known rescan-remove lockdep assertion (one per VF)"
 	else
 		fail "PF unbind: only the known rescan-remove lockdep assertion" \

@@ -13,11 +13,8 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_pci.h>
 
-#include "models/virtio_net.h"
-#include "helpers.h"
+#include "admin_env.h"
 
-#define SRIOV VIRTIO_ADMIN_GROUP_TYPE_SRIOV
-#define SELF VIRTIO_ADMIN_GROUP_TYPE_SELF
 #define DEV_LIMIT 8		/* the device's object limits */
 #define LIMIT 4			/* what the driver asks for */
 #define EXTRA 3000		/* opaque context bytes per VF */
@@ -38,55 +35,6 @@
 #define MSI_ADDR 0xfee00000ull
 
 Suite *admin_parts_suite(void);
-
-struct env {
-	struct virtio_net *pf;
-	struct virtio_net *vf[2];
-	struct tmem m;
-	struct fake_tp tp[3];
-	uint16_t cap;
-	uint64_t supported;
-};
-
-/* Result of one command. */
-struct res {
-	uint16_t status, qualifier;
-	size_t len;
-};
-
-static struct res exec(struct env *e, uint16_t op, uint16_t group,
-		       uint64_t member, const void *data, size_t dlen,
-		       void *result, size_t rcap)
-{
-	struct virtio_admin_cmd_hdr h = {
-		.opcode = op, .group_type = group, .group_member_id = member,
-	};
-	uint8_t *req = malloc(sizeof(h) + dlen);
-	struct admin_cmd c;
-
-	ck_assert_ptr_nonnull(req);
-	memcpy(req, &h, sizeof(h));
-	if (dlen)
-		memcpy(req + sizeof(h), data, dlen);
-	ck_assert_int_eq(admin_parse(req, sizeof(h) + dlen, &c), 0);
-	c.result = result;
-	c.result_cap = rcap;
-	admin_exec(&e->pf->admin, &c);
-	free(req);
-	return (struct res){ c.status, c.qualifier, c.result_len };
-}
-
-static void assert_res(struct res r, uint16_t status, uint16_t qual)
-{
-	ck_assert_msg(r.status == status && r.qualifier == qual,
-		      "status %u qualifier %u, expected %u/%u", r.status,
-		      r.qualifier, status, qual);
-	if (status)
-		ck_assert_uint_eq(r.len, 0);
-}
-
-#define assert_ok(r) assert_res((r), ADMIN_STATUS_OK, ADMIN_Q_OK)
-#define assert_inval(r, q) assert_res((r), ADMIN_STATUS_EINVAL, (q))
 
 /* RESOURCE_OBJ_CREATE with every field under control. */
 static struct res create_raw(struct env *e, uint16_t group, uint64_t member,
@@ -176,24 +124,6 @@ static struct res mode_set(struct env *e, uint64_t member, uint8_t flags)
 		    NULL, 0);
 }
 
-static uint16_t sr_rd(struct env *e, uint16_t reg)
-{
-	return pci_func_cfg_read(&e->pf->fn, e->cap + reg, 2);
-}
-
-static void sr_wr(struct env *e, uint16_t reg, uint16_t v)
-{
-	pci_func_cfg_write(&e->pf->fn, e->cap + reg, 2, v);
-}
-
-static void vfs_enable(struct env *e, uint16_t num)
-{
-	sr_wr(e, PCI_SRIOV_CTRL, 0);
-	sr_wr(e, PCI_SRIOV_NUM_VF, num);
-	sr_wr(e, PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
-	ck_assert_uint_eq(sr_rd(e, PCI_SRIOV_NUM_VF), num);
-}
-
 /* LIST_QUERY, LIST_USE, then the device-parts capability, as Linux. */
 static void driver_setup(struct env *e)
 {
@@ -221,40 +151,13 @@ static void driver_setup(struct env *e)
 
 static void env_init(struct env *e)
 {
-	struct virtio_net_params p = {
-		.name = "pf", .total_vfs = 2, .admin_vq = true,
-		.parts_get_limit = DEV_LIMIT, .parts_set_limit = DEV_LIMIT,
-		.mac = { 0x52, 0x54, 0x00, 0x00, 0x01, 0x00 },
+	const struct env_params p = {
+		.parts_limit = DEV_LIMIT, .context_extra = EXTRA, .mac5 = 0,
 	};
 
-	memset(e, 0, sizeof(*e));
-	tmem_init(&e->m, TMEM_GPA, TMEM_SIZE);
-	e->pf = virtio_net_create(&p);
-	ck_assert_ptr_nonnull(e->pf);
-	fake_tp_attach(&e->tp[0], &e->pf->fn, &e->m.gm);
-	for (unsigned int i = 0; i < 2; i++) {
-		struct virtio_net_params v = {
-			.name = i ? "vf1" : "vf0", .pf = e->pf, .vf_index = i,
-			.context_extra = EXTRA,
-			.mac = { 0x52, 0x54, 0x00, 0x00, 0x01, 0x01 + i },
-		};
-
-		e->vf[i] = virtio_net_create(&v);
-		ck_assert_ptr_nonnull(e->vf[i]);
-		fake_tp_attach(&e->tp[1 + i], &e->vf[i]->fn, &e->m.gm);
-	}
-	e->cap = pci_cfg_find_ext_cap(&e->pf->fn.cfg, PCI_EXT_CAP_ID_SRIOV);
-	ck_assert_uint_ne(e->cap, 0);
+	env_create(e, &p);
 	vfs_enable(e, 2);
 	driver_setup(e);
-}
-
-static void env_free(struct env *e)
-{
-	virtio_net_destroy(e->vf[0]);
-	virtio_net_destroy(e->vf[1]);
-	virtio_net_destroy(e->pf);
-	tmem_free(&e->m);
 }
 
 /* ---- a VF driven into a non-trivial state through its BAR ---- */

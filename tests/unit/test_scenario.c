@@ -133,6 +133,7 @@ START_TEST(test_full_with_includes)
 	    "expect equal vf0 vf1\n"
 	    "expect no-dmesg BUG: .* at\n");
 	put("full/common/sriov2.inc",
+	    "requires migration\n"
 	    "topology vfs=2 time-travel=inf-cpu mem=512\n"
 	    "include enable.inc\n");
 	put("full/common/enable.inc",
@@ -795,6 +796,43 @@ START_TEST(test_string_includes_relative_to_name)
 }
 END_TEST
 
+/* `requires`: known words, before the steps, declared where needed. */
+START_TEST(test_requires)
+{
+	struct scenario sc;
+
+	parse_ok("purpose p\nrequires migration kernel>=6.13\n"
+		 "requires legacy-io detectors kasan kernel<7.4.1\n"
+		 "topology vfs=1 pf-legacy=1\nstep mig-state 0000:00:01.0 RUNNING\n"
+		 "step legacy-probe 0000:00:01.0\n", &sc);
+	ck_assert_int_eq(sc.nrequires, 6);
+	ck_assert_str_eq(sc.requires[0], "migration");
+	ck_assert_str_eq(sc.requires[5], "kernel<7.4.1");
+	ck_assert(sc.topo.pf_legacy);
+	scenario_free(&sc);
+	assert_error("purpose p\nrequires teleport\n",
+		     "x.vfs:2: unknown requirement 'teleport'");
+	assert_error("purpose p\nrequires kernel=6.12\n",
+		     "x.vfs:2: unknown requirement 'kernel=6.12'");
+	assert_error("purpose p\nrequires\n", "x.vfs:2: 'requires' needs");
+	assert_error("purpose p\nstep probe\nrequires migration\n",
+		     "x.vfs:3: 'requires' after the first step (x.vfs:2)");
+	assert_error("purpose p\ntopology vfs=1\nparallel\n"
+		     "step mig-save 0000:00:01.0 f\nend\n",
+		     "x.vfs:4: step 'mig-save' needs 'requires migration'");
+	assert_error("purpose p\ntopology vfs=2\nstep sim-compare vf0 vf1\n",
+		     "x.vfs:3: step 'sim-compare' needs 'requires migration'");
+	assert_error("purpose p\ntopology vfs=2\nexpect equal vf0 vf1\n",
+		     "x.vfs:3: 'expect equal' needs 'requires migration'");
+	assert_error("purpose p\nrequires legacy-io\ntopology vfs=1\n"
+		     "step legacy-tx 0000:00:01.0\n",
+		     "x.vfs:4: step 'legacy-tx' needs 'topology pf-legacy=1'");
+	assert_error("purpose p\ntopology vfs=1 pf-legacy=1\n"
+		     "step legacy-tx 0000:00:01.0\n",
+		     "x.vfs:3: step 'legacy-tx' needs 'requires legacy-io'");
+}
+END_TEST
+
 static void write_file(const char *name, const char *text)
 {
 	put_file(tmpdir, name, text);
@@ -809,19 +847,20 @@ static int no_run(struct run_opts *o, const struct sc_topology *t)
 }
 
 /*
- * Runs a.vfs and b.vfs of tmpdir with tmpdir/linux as the kernel, none of
- * them for real (no_run); their TAP into @text.
+ * Runs a.vfs, b.vfs (and, with @three, c.vfs) of tmpdir with tmpdir/linux
+ * as the kernel, none of them for real (no_run); their TAP into @text.
  */
-static void run_skipped(char *text, size_t len)
+static void run_skipped(char *text, size_t len, bool three)
 {
-	char a[512], b[512], kernel[512], out[512];
-	char *files[2] = { a, b };
+	char a[512], b[512], c[512], kernel[512], out[512];
+	char *files[3] = { a, b, c };
 	struct sr_opts so = { .jobs = 2, .runs_dir = tmpdir, .self = "vfsim" };
 	int fd, saved, ret;
 	FILE *f;
 
 	snprintf(a, sizeof(a), "%s/a.vfs", tmpdir);
 	snprintf(b, sizeof(b), "%s/b.vfs", tmpdir);
+	snprintf(c, sizeof(c), "%s/c.vfs", tmpdir);
 	snprintf(kernel, sizeof(kernel), "%s/linux", tmpdir);
 	snprintf(out, sizeof(out), "%s/tap", tmpdir);
 	so.kernel = kernel;
@@ -829,7 +868,7 @@ static void run_skipped(char *text, size_t len)
 	saved = dup(1);
 	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	dup2(fd, 1);
-	ret = scenario_run_all(files, 2, &so, no_run);
+	ret = scenario_run_all(files, three ? 3 : 2, &so, no_run);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(fd);
@@ -849,16 +888,26 @@ static void run_skipped(char *text, size_t len)
  */
 START_TEST(test_skip_findings_without_detectors)
 {
-	char text[4096];
+	char text[4096], kernel[512];
 
-	write_file(".config", "CONFIG_UML=y\n# CONFIG_PROVE_LOCKING is not set\n");
+	write_file("linux", "#!/bin/sh\nprintf '#\\n# Linux/um 6.12.117 "
+		   "Kernel Configuration\\nCONFIG_UML=y\\n"
+		   "# CONFIG_PROVE_LOCKING is not set\\n'\n");
+	snprintf(kernel, sizeof(kernel), "%s/linux", tmpdir);
+	ck_assert_int_eq(chmod(kernel, 0700), 0);
 	write_file("a.vfs", "purpose A\nstep probe\nexpect finding hung-task\n");
 	write_file("b.vfs", "purpose B\nstep probe\nexpect finding kasan\n");
-	run_skipped(text, sizeof(text));
+	write_file("c.vfs", "purpose C\nrequires kernel>=6.13\nstep probe\n");
+	run_skipped(text, sizeof(text), true);
+	unlink(kernel);
 	ck_assert_ptr_nonnull(strstr(text, "ok 1 - "));
 	ck_assert_ptr_nonnull(strstr(text, "a.vfs: A # SKIP"));
 	ck_assert_ptr_nonnull(strstr(text, "ok 2 - "));
-	ck_assert_ptr_nonnull(strstr(text, "# 2 skipped\n0 passed, 0 failed\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# kernel 6.12.117: "));
+	ck_assert_ptr_nonnull(strstr(text, "c.vfs: C # SKIP requires "
+				     "kernel>=6.13: needs kernel>=6.13, this is "
+				     "6.12.117\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# 3 skipped\n0 passed, 0 failed\n"));
 }
 END_TEST
 
@@ -881,7 +930,7 @@ START_TEST(test_skip_without_series)
 	write_file("vfsim-series", "lock-a\nlock-b\n");
 	write_file("a.vfs", "purpose A\ntopology series=lock-\nstep probe\n");
 	write_file("b.vfs", "purpose B\ntopology series=lock-b,lock-c\nstep probe\n");
-	run_skipped(text, sizeof(text));
+	run_skipped(text, sizeof(text), false);
 	/* a whole name, not a prefix of one */
 	ck_assert_ptr_nonnull(strstr(text, "a.vfs: A # SKIP needs the kernel "
 					   "series lock-, which"));
@@ -929,6 +978,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(files, test_string_includes_relative_to_name);
 	tcase_add_test(files, test_skip_findings_without_detectors);
 	tcase_add_test(files, test_skip_without_series);
+	tcase_add_test(tc, test_requires);
 	suite_add_tcase(s, files);
 	return s;
 }

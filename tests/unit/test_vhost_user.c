@@ -85,6 +85,22 @@ START_TEST(test_check_mem_table)
 }
 END_TEST
 
+/*
+ * A front end may send its whole region array (Linux 6.12's UML sends 72
+ * bytes, two regions, with one in use): whole entries, up to 8.
+ */
+START_TEST(test_check_mem_table_array)
+{
+	ck_assert_int_eq(check_mem(1, MEM_SIZE(2), 1), 0);
+	ck_assert_int_eq(check_mem(1, 72, 1), 0);
+	ck_assert_int_eq(check_mem(2, MEM_SIZE(8), 2), 0);
+	ck_assert_int_eq(check_mem(1, MEM_SIZE(9), 1), -EINVAL);
+	ck_assert_int_eq(check_mem(1, MEM_SIZE(2) - 1, 1), -EINVAL);
+	ck_assert_int_eq(check_mem(1, MEM_SIZE(2) + 8, 1), -EINVAL);
+	ck_assert_int_eq(check_mem(3, MEM_SIZE(2), 3), -EINVAL);
+}
+END_TEST
+
 static void check_fd_rules(uint32_t req)
 {
 	ck_assert_int_eq(check_u64(req, 8, 0, 1), 0);
@@ -153,6 +169,21 @@ START_TEST(test_check_unexpected_fds)
 	ck_assert_int_eq(check(&m, 1), -EINVAL);
 	m = msg(VU_SET_VRING_ENABLE, sizeof(m.state));
 	ck_assert_int_eq(check(&m, 0), 0);
+	ck_assert_int_eq(check(&m, 1), -EINVAL);
+}
+END_TEST
+
+/* The back-end request channel: one fd, no payload. */
+START_TEST(test_check_backend_req)
+{
+	struct vu_msg m = msg(VU_SET_BACKEND_REQ_FD, 0);
+
+	ck_assert(vu_offered_protocol_features() &
+		  (1ull << VU_PROTOCOL_F_BACKEND_REQ));
+	ck_assert_int_eq(check(&m, 1), 0);
+	ck_assert_int_eq(check(&m, 0), -EINVAL);
+	ck_assert_int_eq(check(&m, 2), -EINVAL);
+	m = msg(VU_SET_BACKEND_REQ_FD, 8);
 	ck_assert_int_eq(check(&m, 1), -EINVAL);
 }
 END_TEST
@@ -385,12 +416,15 @@ START_TEST(test_handle_reply_ack)
 }
 END_TEST
 
-static void send_mem_table(struct conn *c, int memfd)
+/* One region, in a payload of @entries region slots (the rest junk). */
+static void send_mem_table_in(struct conn *c, int memfd, uint32_t entries)
 {
-	struct vu_msg m = msg(VU_SET_MEM_TABLE, MEM_SIZE(1));
+	struct vu_msg m = msg(VU_SET_MEM_TABLE, MEM_SIZE(entries));
 	int fd = dup(memfd);
 
 	m.mem.num = 1;
+	for (uint32_t i = 1; i < entries; i++)
+		m.mem.r[i] = (struct vu_mem_region){ 0xdead0000, 0x1000, 1, 2 };
 	m.mem.r[0] = (struct vu_mem_region){
 		.gpa = 0x100000, .size = 0x2000, .uaddr = 0x7f0000000000ull,
 		.mmap_offset = 0x1000,
@@ -399,6 +433,11 @@ static void send_mem_table(struct conn *c, int memfd)
 	ck_assert_int_eq(handle(c, &m, &fd, 1), 0);
 	/* The device took the fd and closed it after mapping. */
 	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
+}
+
+static void send_mem_table(struct conn *c, int memfd)
+{
+	send_mem_table_in(c, memfd, 1);
 }
 
 static int new_memfd(void)
@@ -428,6 +467,43 @@ START_TEST(test_handle_mem_table)
 	vu_dev_reset(&c.d);
 	ck_assert_uint_eq(c.d.mem.nregions, 0);
 	ck_assert_ptr_null(guest_mem_ptr(&c.d.mem, 0x100010, 4));
+	conn_close(&c);
+	close(memfd);
+}
+END_TEST
+
+/* The device keeps the back-end request fd (6.12 needs the channel). */
+START_TEST(test_handle_backend_req)
+{
+	struct vu_msg m = msg(VU_SET_BACKEND_REQ_FD, 0);
+	int p[2], fd;
+	struct conn c;
+
+	conn_open(&c);
+	ck_assert_int_eq(pipe(p), 0);
+	fd = p[1];
+	ck_assert_int_eq(handle(&c, &m, &fd, 1), 0);
+	ck_assert_int_eq(c.d.backend_fd, p[1]);
+	ck_assert_int_eq(fcntl(p[1], F_GETFD), 0);
+	vu_dev_reset(&c.d);
+	ck_assert_int_eq(c.d.backend_fd, -1);
+	ck_assert_int_eq(fcntl(p[1], F_GETFD), -1);	/* closed */
+	close(p[0]);
+	conn_close(&c);
+}
+END_TEST
+
+/* Linux 6.12's UML: a 72-byte payload, one region of two in use. */
+START_TEST(test_handle_mem_table_whole_array)
+{
+	int memfd = new_memfd();
+	struct conn c;
+
+	conn_open(&c);
+	send_mem_table_in(&c, memfd, 2);
+	ck_assert_uint_eq(c.d.mem.nregions, 1);
+	ck_assert_ptr_nonnull(guest_mem_ptr(&c.d.mem, 0x100010, 4));
+	ck_assert_ptr_null(guest_mem_ptr(&c.d.mem, 0xdead0000, 1));
 	conn_close(&c);
 	close(memfd);
 }
@@ -486,10 +562,12 @@ Suite *vhost_user_suite(void)
 
 	tcase_add_test(tc, test_check_version);
 	tcase_add_test(tc, test_check_mem_table);
+	tcase_add_test(tc, test_check_mem_table_array);
 	tcase_add_test(tc, test_check_vring_fds);
 	tcase_add_test(tc, test_check_sizes);
 	tcase_add_test(tc, test_check_queue_index);
 	tcase_add_test(tc, test_check_unexpected_fds);
+	tcase_add_test(tc, test_check_backend_req);
 	tcase_add_test(tc, test_check_unsupported);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tr, test_recv_with_fd);
@@ -502,6 +580,8 @@ Suite *vhost_user_suite(void)
 	tcase_add_test(th, test_handle_get_features);
 	tcase_add_test(th, test_handle_reply_ack);
 	tcase_add_test(th, test_handle_mem_table);
+	tcase_add_test(th, test_handle_mem_table_whole_array);
+	tcase_add_test(th, test_handle_backend_req);
 	tcase_add_test(th, test_handle_queue_start);
 	suite_add_tcase(s, th);
 	return s;

@@ -16,6 +16,8 @@ Suite *lockmap_suite(void);	/* tests/unit/test_lockmap.c */
 Suite *steps_suite(void);	/* tests/unit/test_steps.c */
 Suite *cover_suite(void);	/* tests/unit/test_cover.c */
 Suite *scenario_run_suite(void);	/* tests/unit/test_scenario_run.c */
+Suite *admin_legacy_suite(void);	/* tests/unit/test_admin_legacy.c */
+Suite *kcaps_suite(void);	/* tests/unit/test_kcaps.c */
 
 int main(void)
 {
@@ -27,6 +29,7 @@ int main(void)
 		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
 		fault_suite, kreport_capture_suite, lockmap_suite,
 		steps_suite, cover_suite, scenario_run_suite,
+		admin_legacy_suite, kcaps_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
