@@ -61,7 +61,7 @@ AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
 .PHONY: all deps deps-base kernel headers unit integration check demo bench clean \
-	scenarios bugs cover distclean help matrix fuzz fuzzers replays
+	scenarios bugs cover races distclean help matrix fuzz fuzzers replays
 
 all: $(VFSIM) $(AGENT)
 
@@ -70,12 +70,14 @@ help:
 	@echo "make check        unit tests (ASan/UBSan) + integration tests"
 	@echo "make bench        print speed and CPU figures"
 	@echo "make kernel       obtain and build the UML kernel (KSRC=, KDEB=,"
-	@echo "                  KPROFILE=debug|fast, KPATCHES=DIR, KSERIES=off;"
+	@echo "                  KPROFILE=debug|fast|smp, KPATCHES=DIR, KSERIES=off;"
 	@echo "                  doc/kernel.md)"
 	@echo "make scenarios    run the scenario library (on KPATCHES= too)"
 	@echo "make bugs         prove each bug of scenarios/bugs/ is caught"
 	@echo "make cover        the library on the gcov kernel: which driver lines"
 	@echo "                  ran (KPATCHES=DIR: diff coverage; doc/coverage.md)"
+	@echo "make races        try each race of scenarios/races/ RACE_TRIES times"
+	@echo "                  and count its outcomes (KPROFILE=smp: more likely)"
 	@echo "make matrix       build every kernel series (6.12, 7.2, 7.3) and"
 	@echo "                  run the library on each: one table"
 	@echo "make fuzz         run each libFuzzer harness FUZZ_S seconds (FUZZ=names)"
@@ -168,6 +170,13 @@ distclean:
 scenarios: all kernel
 	@$(B)/bin/vfsim run -j 2 --kernel $(KERNEL) --junit $(B)/scenarios.xml \
 		scenarios/*/*.vfs
+
+# The races (scenarios/races/), each tried RACE_TRIES times with seeds S..S+N-1
+# (doc/scenarios.md, Races): how often each outcome came, and when first.
+RACE_TRIES ?= 20
+races: all kernel
+	@$(B)/bin/vfsim run -j 2 --repeat $(RACE_TRIES) --kernel $(KERNEL) \
+		scenarios/races/*.vfs
 
 # The bug corpus (scenarios/bugs/): each patch is built and must be caught.
 bugs: all

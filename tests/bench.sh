@@ -58,6 +58,21 @@ for trace in all none; do
 		"$trace" "$(field <(echo "$line") median_us)" \
 		"$(field <(echo "$line") p99_us)" "$(field <(echo "$line") ops_per_s)"
 done
+# UML's user space under seccomp instead of ptrace (SMP kernels need it;
+# --seccomp chooses on the others): config reads and boot, both ways.
+for sc in off on; do
+	boots=()
+	for i in $(seq "$ROUNDS"); do
+		d=$(run "seccomp-$sc-$i" --cpus 1 --seccomp "$sc" "mark agent" probe)
+		boots+=("$(get "$d" mark.agent.t_s)")
+	done
+	d=$(run "seccomp-$sc-cfg" --cpus 1 --seccomp "$sc" probe "cfg-bench $PF $READS")
+	line=$(grep 'name=cfg-bench' "$d/agent.log")
+	printf 'seccomp=%-3s config read median %6.1f us  p99 %6.1f us; boot to agent %6.3f s\n' \
+		"$sc" "$(field <(echo "$line") median_us)" \
+		"$(field <(echo "$line") p99_us)" \
+		"$(printf '%s\n' "${boots[@]}" | median)"
+done
 
 d=$(run idle probe "mark idle-start" "sleep $IDLE_S" "mark idle-end")
 cpu0=$(get "$d" mark.idle-start.bus_cpu_s)
@@ -104,6 +119,17 @@ t=$(echo "$(date +%s.%N) - $t0" | bc -l)
 printf 'scenario library (%d scenarios, -j2): %6.1f s wall, %5.1f scenarios/min  (target <= 60 s)\n' \
 	"$n" "$t" "$(echo "$n * 60 / $t" | bc -l)"
 
+# The races (scenarios/races/): RACE_TRIES tries each, how often each
+# outcome came and at which try it first did (doc/scenarios.md, Races).
+for f in "$ROOT"/scenarios/races/*.vfs; do
+	t0=$(date +%s.%N)
+	out=$("$VFSIM" run -j 2 --repeat "${RACE_TRIES:-20}" -o "$RUNS/races" "$f" 2>/dev/null)
+	printf 'race %s: %s, %.0f s\n' "${f##*/}" \
+		"$(echo "$out" | grep -o 'tries: [0-9]* of [0-9]*, [0-9]* failed[^)]*)\?')" \
+		"$(echo "$(date +%s.%N) - $t0" | bc -l)"
+	echo "$out" | sed -n 's/^#   \(outcome .*\)/    \1/p'
+done
+
 # The kernel: cold builds as recorded by driver/kernel.sh (the build with the
 # most objects compiled is the cold one), an incremental rebuild after
 # touching one file of the variant driver, and the last make bugs.
@@ -117,7 +143,7 @@ cold_build() {
 		  if (f["compiled"] + 0 >= best) { best = f["compiled"]; s = f["seconds"]; d = f["date"] } }
 		END { printf "cold build, %-5s                 %5d s (%d objects compiled, %s)\n", p, s, best, d }' "$times"
 }
-for profile in debug fast cover; do
+for profile in debug fast cover smp; do
 	if [[ ${BENCH_COLD:-0} == 1 ]]; then
 		rm -rf "$BUILD/bench-kernel"
 		# The pristine trees are shared (read only); the profile's series

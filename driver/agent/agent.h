@@ -30,6 +30,31 @@ void result(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Log a free-form line to the console (prefixed "vfsim-agent: "). */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A whole result line: to the console and agent.log (thread-safe). */
+void agent_emit(const char *text);
+
+/*
+ * One line of the steps file into @buf (AGENT_MAX_LINE + 2 bytes); false
+ * at its end.  A longer line is cut there, *@cut set, its rest skipped.
+ */
+bool agent_read_line(FILE *f, char *buf, bool *cut);
+
+/*
+ * A step line's words into @s (in place); returns the word count.  @cut:
+ * the line was longer than the agent takes (the step then fails).
+ */
+int agent_split(char *text, bool cut, struct step *s);
+
+/* Runs one step and emits its result line; 0 ok, -1 failed. */
+typedef int agent_step_fn(struct step *s);
+
+/*
+ * A parallel block (threads.c): @begin is its "parallel-begin" line; reads
+ * @f up to "parallel-end", numbers the steps from *@n on, runs every
+ * branch in its own thread.  Returns the number of failed steps.
+ */
+int run_parallel(FILE *f, const char *begin, int *n, agent_step_fn *run);
+
 /* Step implementations: 0 ok, -1 failed (with a reason in the result). */
 int step_probe(const struct step *s);
 int step_list(const struct step *s);
@@ -44,6 +69,8 @@ int step_sriov_cycles(const struct step *s);
 int step_expect_vfs(const struct step *s);
 int step_bind(const struct step *s);
 int step_unbind(const struct step *s);
+int step_pci_remove(const struct step *s);
+int step_pci_rescan(const struct step *s);
 int step_vfio_noiommu(const struct step *s);
 int step_vfio_open(const struct step *s);
 int step_vfio_config(const struct step *s);
@@ -53,9 +80,13 @@ int step_vfio_reset(const struct step *s);
 int step_vfio_close(const struct step *s);
 int step_vfio_disable_while_open(const struct step *s);
 int step_vfio_unbind_while_open(const struct step *s);
+int step_vfio_req_arm(const struct step *s);
+int step_vfio_req_disarm(const struct step *s);
+int step_vfio_req_wait(const struct step *s);
 
 int step_mig_info(const struct step *s);
 int step_mig_state(const struct step *s);
+int step_expect_mig_state(const struct step *s);
 int step_mig_save(const struct step *s);
 int step_mig_load(const struct step *s);
 int step_mig_corrupt(const struct step *s);

@@ -59,7 +59,7 @@ void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void emit(const char *text)
+void agent_emit(const char *text)
 {
 	pthread_mutex_lock(&emit_lock);
 	printf("vfsim-agent: %s\n", text);
@@ -355,12 +355,11 @@ static int run_step(struct step *s)
 	else
 		ret = steps[i].fn(s);
 	result("status=%s", ret ? "fail" : "ok");
-	emit(line);
+	agent_emit(line);
 	return ret;
 }
 
-/* @text's words into @s; @cut: the line was longer than the agent takes. */
-static int split(char *text, bool cut, struct step *s)
+int agent_split(char *text, bool cut, struct step *s)
 {
 	char *save, *tok;
 
@@ -378,11 +377,7 @@ static int split(char *text, bool cut, struct step *s)
 	return s->argc;
 }
 
-/*
- * One line of the steps file into @buf (AGENT_MAX_LINE + 2 bytes); false
- * at its end.  A longer line is cut there, *@cut set, its rest skipped.
- */
-static bool read_line(FILE *f, char *buf, bool *cut)
+bool agent_read_line(FILE *f, char *buf, bool *cut)
 {
 	size_t n;
 	int c;
@@ -394,61 +389,6 @@ static bool read_line(FILE *f, char *buf, bool *cut)
 	while (*cut && (c = fgetc(f)) != EOF && c != '\n')
 		;
 	return true;
-}
-
-struct par_step {
-	struct step s;
-	char buf[AGENT_MAX_LINE + 2];
-	int ret;
-};
-
-static void *par_thread(void *arg)
-{
-	struct par_step *p = arg;
-
-	p->ret = run_step(&p->s);
-	return NULL;
-}
-
-/*
- * Steps between "parallel-begin" and "parallel-end" start together, each
- * in its own thread, to provoke races (say, disabling SR-IOV while a
- * STOP_COPY read is in progress); the block ends when all have returned.
- */
-static int run_parallel(FILE *f, int *n)
-{
-	static struct par_step ps[AGENT_MAX_PARALLEL];
-	pthread_t t[AGENT_MAX_PARALLEL];
-	char buf[AGENT_MAX_LINE + 2];
-	int k = 0, failed = 0, dropped = 0;
-	bool cut;
-
-	while (read_line(f, buf, &cut) && strncmp(buf, "parallel-end", 12)) {
-		if (buf[0] == '#')
-			continue;
-		if (k == AGENT_MAX_PARALLEL) {
-			dropped++;
-			continue;
-		}
-		strcpy(ps[k].buf, buf);
-		if (!split(ps[k].buf, cut, &ps[k].s))
-			continue;
-		ps[k].s.index = ++*n;
-		k++;
-	}
-	/* The host refuses such blocks; never drop steps silently. */
-	if (dropped) {
-		say("parallel block of more than %d steps: %d not run",
-		    AGENT_MAX_PARALLEL, dropped);
-		failed += dropped;
-	}
-	for (int i = 0; i < k; i++)
-		pthread_create(&t[i], NULL, par_thread, &ps[i]);
-	for (int i = 0; i < k; i++) {
-		pthread_join(t[i], NULL);
-		failed += ps[i].ret != 0;
-	}
-	return failed;
 }
 
 /* What lockdep learned during the run, for `vfsim lockmap`. */
@@ -488,12 +428,12 @@ static int run_steps(void)
 		say("no steps file: %s", strerror(errno));
 		return -1;
 	}
-	while (read_line(f, buf, &cut)) {
+	while (agent_read_line(f, buf, &cut)) {
 		if (!strncmp(buf, "parallel-begin", 14)) {
-			failed += run_parallel(f, &n);
+			failed += run_parallel(f, buf, &n, run_step);
 			continue;
 		}
-		if (buf[0] == '#' || !split(buf, cut, &s))
+		if (buf[0] == '#' || !agent_split(buf, cut, &s))
 			continue;
 		s.index = ++n;
 		failed += run_step(&s) != 0;
@@ -501,7 +441,7 @@ static int run_steps(void)
 	fclose(f);
 	snprintf(line, sizeof(line), "agent=done status=%s steps=%d failed=%d",
 		 failed ? "fail" : "ok", n, failed);
-	emit(line);
+	agent_emit(line);
 	return failed ? -1 : 0;
 }
 

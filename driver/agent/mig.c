@@ -115,10 +115,27 @@ static void keep_fd(const char *bdf, int fd)
 	*slot = fd;
 }
 
-/* mig-state BDF STATE: one request; the driver walks the arcs. */
+/*
+ * A state by its uAPI name, or by number: values the uAPI does not define
+ * are for trying what the kernel refuses.
+ */
+static long state_arg(const char *a)
+{
+	int st = step_state(a);
+	char *end;
+	long n;
+
+	if (st >= 0)
+		return st;
+	n = strtol(a, &end, 10);
+	return *a && !*end && n >= 0 && n <= INT32_MAX ? n : -1;
+}
+
+/* mig-state BDF STATE|NUMBER: one request; the driver walks the arcs. */
 int step_mig_state(const struct step *s)
 {
-	int dev = device(s), st = step_state(s->argv[2]), fd;
+	long st = state_arg(s->argv[2]);
+	int dev = device(s), fd;
 
 	if (dev < 0)
 		return -1;
@@ -130,6 +147,26 @@ int step_mig_state(const struct step *s)
 	keep_fd(s->argv[1], fd);
 	result("state=%s data_fd=%d", step_state_names[get_state(dev) & 7],
 	       fd >= 0);
+	return 0;
+}
+
+/* expect-mig-state BDF STATE: the device is in STATE (..._MIG_DEVICE_STATE). */
+int step_expect_mig_state(const struct step *s)
+{
+	int dev = device(s), want = step_state(s->argv[2]), st;
+
+	if (dev < 0)
+		return -1;
+	if (want < 0)
+		return fail("unknown state", EINVAL);
+	st = get_state(dev);
+	if (st < 0)
+		return fail("MIG_DEVICE_STATE", -st);
+	result("state=%s", step_state_names[st & 7]);
+	if (st != want) {
+		result("error=\"expected %s\"", step_state_names[want]);
+		return -1;
+	}
 	return 0;
 }
 

@@ -207,6 +207,45 @@ int step_unbind(const struct step *s)
 }
 
 /*
+ * pci-remove BDF: hot-remove the function through sysfs (its `remove`
+ * attribute): the PCI core unbinds its driver, and for a PF disables
+ * SR-IOV first (the VFs and their users go), under the rescan/remove lock.
+ */
+int step_pci_remove(const struct step *s)
+{
+	double t0 = agent_now_s();
+	int err = dev_attr_write(s->argv[1], "remove", "1");
+
+	result("took_s=%.3f", agent_now_s() - t0);
+	return err ? fail_errno("remove", err) : 0;
+}
+
+static int count_functions(void)
+{
+	DIR *d = opendir(SYS_PCI);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* pci-rescan [BDF]: rescan the bus (/sys/bus/pci/rescan) or below BDF. */
+int step_pci_rescan(const struct step *s)
+{
+	double t0 = agent_now_s();
+	int err = s->argc > 1 ? dev_attr_write(s->argv[1], "rescan", "1") :
+		  write_text("/sys/bus/pci/rescan", "1");
+
+	result("took_s=%.3f functions=%d", agent_now_s() - t0,
+	       count_functions());
+	return err ? fail_errno("rescan", err) : 0;
+}
+
+/*
  * Up to 6.12 UML's PCI transport (arch/um/drivers/virt-pci.c) has no
  * shutdown callback: device_shutdown() breaks and resets its virtqueues,
  * then the power-off exitcall removes the PCI devices through them.  Every

@@ -24,9 +24,12 @@
 struct vfio_dev {
 	char bdf[32];
 	int container, group, device;
+	int req;		/* device request eventfd (vfio-req-arm), 0: none */
 };
 
 static struct vfio_dev open_devs[MAX_OPEN];
+/* Steps of parallel branches open, find and close devices concurrently. */
+static pthread_mutex_t devs_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int fail(const char *what, int err)
 {
@@ -36,10 +39,14 @@ static int fail(const char *what, int err)
 
 static struct vfio_dev *find(const char *bdf)
 {
-	for (int i = 0; i < MAX_OPEN; i++)
+	struct vfio_dev *d = NULL;
+
+	pthread_mutex_lock(&devs_lock);
+	for (int i = 0; i < MAX_OPEN && !d; i++)
 		if (open_devs[i].device > 0 && !strcmp(open_devs[i].bdf, bdf))
-			return &open_devs[i];
-	return NULL;
+			d = &open_devs[i];
+	pthread_mutex_unlock(&devs_lock);
+	return d;
 }
 
 int step_vfio_noiommu(const struct step *s)
@@ -69,15 +76,23 @@ static int group_path(const char *bdf, char *buf, size_t len)
 	return 0;
 }
 
+/* Forget @d first, then close its fds (a close can block on the kernel). */
 static void close_dev(struct vfio_dev *d)
 {
-	if (d->device > 0)
-		close(d->device);
-	if (d->group > 0)
-		close(d->group);
-	if (d->container > 0)
-		close(d->container);
+	struct vfio_dev copy;
+
+	pthread_mutex_lock(&devs_lock);
+	copy = *d;
 	memset(d, 0, sizeof(*d));
+	pthread_mutex_unlock(&devs_lock);
+	if (copy.device > 0)
+		close(copy.device);
+	if (copy.req > 0)
+		close(copy.req);
+	if (copy.group > 0)
+		close(copy.group);
+	if (copy.container > 0)
+		close(copy.container);
 }
 
 static int open_dev(struct vfio_dev *d, const char *bdf)
@@ -116,10 +131,16 @@ int step_vfio_open(const struct step *s)
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	struct vfio_dev *d = NULL;
 
+	if (find(s->argv[1]))
+		return fail("already open", EBUSY);
+	pthread_mutex_lock(&devs_lock);
 	for (int i = 0; i < MAX_OPEN && !d; i++)
-		if (open_devs[i].device <= 0)
+		if (!open_devs[i].device && !open_devs[i].bdf[0])
 			d = &open_devs[i];
-	if (!d || find(s->argv[1]))
+	if (d)		/* reserved: open_dev() fills it outside the lock */
+		snprintf(d->bdf, sizeof(d->bdf), "%s", s->argv[1]);
+	pthread_mutex_unlock(&devs_lock);
+	if (!d)
 		return fail("open slots", EBUSY);
 	if (open_dev(d, s->argv[1])) {
 		close_dev(d);
@@ -330,6 +351,83 @@ int step_vfio_disable_while_open(const struct step *s)
 int step_vfio_unbind_while_open(const struct step *s)
 {
 	return while_open(s, PF_UNBIND, "unbind");
+}
+
+/*
+ * vfio-req-arm BDF: register an eventfd for the device request
+ * (VFIO_PCI_REQ_IRQ_INDEX), as QEMU, DPDK and SPDK do: when the kernel
+ * wants the device back (SR-IOV disable, the PF's or the VF's driver
+ * unbound, the device removed) vfio_pci_core_request() signals it,
+ * instead of logging "No device request channel registered, blocked
+ * until released by user".  vfio-req-wait waits for that signal.
+ */
+int step_vfio_req_arm(const struct step *s)
+{
+	struct vfio_dev *d = find(s->argv[1]);
+	int fd;
+
+	if (!d)
+		return fail("not open", EBADF);
+	fd = request_eventfd(d);
+	if (fd < 0)
+		return fail("VFIO_DEVICE_SET_IRQS (REQ)", -fd);
+	if (d->req > 0)
+		close(d->req);	/* the kernel dropped it for the new one */
+	d->req = fd;
+	return 0;
+}
+
+/* vfio-req-disarm BDF: no request channel (the kernel's default). */
+int step_vfio_req_disarm(const struct step *s)
+{
+	struct vfio_irq_set set = {
+		.argsz = sizeof(set), .index = VFIO_PCI_REQ_IRQ_INDEX,
+		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+	};
+	struct vfio_dev *d = find(s->argv[1]);
+
+	if (!d)
+		return fail("not open", EBADF);
+	if (ioctl(d->device, VFIO_DEVICE_SET_IRQS, &set))
+		return fail("VFIO_DEVICE_SET_IRQS (REQ, none)", errno);
+	if (d->req > 0)
+		close(d->req);
+	d->req = 0;
+	return 0;
+}
+
+/*
+ * vfio-req-wait BDF [TIMEOUT_S]: block until the kernel asks for the
+ * device back (default 10 s; ETIMEDOUT if it does not).  Reports how many
+ * requests the eventfd counted and how long the wait took.
+ */
+int step_vfio_req_wait(const struct step *s)
+{
+	double limit = s->argc > 2 ? atof(s->argv[2]) : 10, t0 = agent_now_s();
+	struct vfio_dev *d = find(s->argv[1]);
+	struct pollfd pfd = { .events = POLLIN };
+	uint64_t count = 0;
+	int ret;
+
+	if (!d)
+		return fail("not open", EBADF);
+	if (d->req <= 0)
+		return fail("no request eventfd (vfio-req-arm first)", EBADF);
+	if (limit <= 0 || limit > 3600)
+		return fail("timeout", EINVAL);
+	pfd.fd = d->req;
+	do
+		ret = poll(&pfd, 1, (int)(limit * 1000));
+	while (ret < 0 && errno == EINTR);
+	result("waited_s=%.3f", agent_now_s() - t0);
+	if (ret < 0)
+		return fail("poll", errno);
+	if (!ret)
+		return fail("no device request", ETIMEDOUT);
+	if (read(d->req, &count, sizeof(count)) != sizeof(count))
+		return fail("eventfd read", errno);
+	result("requests=%llu", (unsigned long long)count);
+	return 0;
 }
 
 int vfio_device_fd(const char *bdf)

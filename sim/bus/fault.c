@@ -20,11 +20,21 @@ static const char *const kind_names[FAULT_KINDS] = {
 	[FAULT_MSI_DUP] = "msi-dup",
 	[FAULT_CFG_ONES] = "cfg-ones",
 	[FAULT_SLOW_REPLY] = "slow-reply",
+	[FAULT_CFG_VALUE] = "cfg-value",
+	[FAULT_CAP_NEXT] = "cap-next",
 };
 
 const char *fault_kind_name(enum fault_kind k)
 {
 	return k < FAULT_KINDS ? kind_names[k] : "?";
+}
+
+int fault_kind_by_name(const char *name)
+{
+	for (int k = 0; k < FAULT_KINDS; k++)
+		if (!strcmp(name, kind_names[k]))
+			return k;
+	return -1;
 }
 
 void fault_set_init(struct fault_set *s, uint64_t seed)
@@ -50,6 +60,43 @@ static int bad(char *err, size_t len, const char *fmt, const char *a)
 	return -EINVAL;
 }
 
+/* The keys of cfg-value and cap-next: off, val, len, ptr, ext. */
+static int parse_cfg_kv(struct fault *f, const char *kv, const char *v,
+			char *err, size_t len)
+{
+	unsigned long long n;
+	char *end;
+
+	if (f->kind == FAULT_CAP_NEXT && !strcmp(kv, "ptr") &&
+	    (!strcmp(v, "first") || !strcmp(v, "self"))) {
+		f->val = !strcmp(v, "first") ? FAULT_PTR_FIRST : FAULT_PTR_SELF;
+		return 0;
+	}
+	n = strtoull(v, &end, 0);
+	if (*end || !*v)
+		return bad(err, len, "'%s' is not a number", v);
+	if (f->kind == FAULT_CFG_VALUE && !strcmp(kv, "off") && n < 4096)
+		f->off = n;
+	else if (f->kind == FAULT_CFG_VALUE && !strcmp(kv, "val") &&
+		 n <= 0xffffffffull)
+		f->val = n;
+	else if (f->kind == FAULT_CFG_VALUE && !strcmp(kv, "len") &&
+		 (n == 1 || n == 2 || n == 4))
+		f->len = n;
+	else if (f->kind == FAULT_CAP_NEXT && !strcmp(kv, "ptr") && n < 4096)
+		f->val = n;
+	else if (f->kind == FAULT_CAP_NEXT && !strcmp(kv, "ext") && n <= 1)
+		f->ext = n;
+	else
+		return bad(err, len, "bad key or value '%s'", kv);
+	return 0;
+}
+
+static bool cfg_kind(enum fault_kind k)
+{
+	return k == FAULT_CFG_VALUE || k == FAULT_CAP_NEXT;
+}
+
 static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 {
 	char *v = strchr(kv, '='), *end;
@@ -58,6 +105,10 @@ static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 	if (!v)
 		return bad(err, len, "'%s' is not KEY=VALUE", kv);
 	*v++ = 0;
+	if (cfg_kind(f->kind) && (!strcmp(kv, "off") || !strcmp(kv, "val") ||
+				  !strcmp(kv, "len") || !strcmp(kv, "ptr") ||
+				  !strcmp(kv, "ext")))
+		return parse_cfg_kv(f, kv, v, err, len);
 	if (!strcmp(kv, "op") || !strcmp(kv, "fn")) {
 		if ((!strcmp(kv, "op") && !admin_kind(f->kind)) ||
 		    (!strcmp(kv, "fn") && !fn_kind(f->kind)))
@@ -112,7 +163,11 @@ int fault_parse(const char *text, struct fault *f, char *err, size_t len)
 	if (!tok || f->kind == FAULT_KINDS)
 		return bad(err, len, "unknown fault '%s'", tok ? tok : "");
 	f->nth = 1;
-	f->count = 1;
+	/* Config faults act from then on unless count= says how long. */
+	f->count = f->kind == FAULT_CFG_ONES || f->kind == FAULT_SLOW_REPLY ||
+		   cfg_kind(f->kind) ? 0 : 1;
+	f->len = 4;
+	f->val = ~0u;
 	strcpy(f->target, "any");
 	while ((tok = strtok_r(NULL, " ", &save)))
 		if ((ret = parse_kv(f, tok, err, len)))
@@ -123,8 +178,13 @@ int fault_parse(const char *text, struct fault *f, char *err, size_t len)
 	     f->kind == FAULT_SLOW_REPLY) && !f->arg)
 		return bad(err, len, "%s needs a duration (ms= or us=)",
 			   kind_names[f->kind]);
-	if (f->kind == FAULT_CFG_ONES || f->kind == FAULT_SLOW_REPLY)
+	if (f->kind == FAULT_SLOW_REPLY)
 		f->count = 0;		/* from then on */
+	if (f->kind == FAULT_CFG_VALUE && f->off % f->len)
+		return bad(err, len, "%s", "off must be aligned to len");
+	if (f->kind == FAULT_CAP_NEXT && f->val == ~0u)
+		return bad(err, len, "%s", "cap-next needs ptr= (a number, "
+			   "first or self)");
 	return 0;
 }
 
@@ -167,23 +227,39 @@ static bool fires(struct fault_set *s, struct fault *f)
 	return !f->count || f->seen < f->nth + f->count;
 }
 
+struct fault *fault_next(struct fault_set *s, enum fault_kind kind,
+			 const char *target, unsigned int *pos)
+{
+	for (; s && *pos < s->n; ++*pos) {
+		struct fault *f = &s->f[*pos];
+
+		if (f->kind == kind && (!strcmp(f->target, "any") ||
+					!strcmp(f->target, target))) {
+			++*pos;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+bool fault_fires(struct fault_set *s, struct fault *f, const char *target)
+{
+	if (!fires(s, f))
+		return false;
+	f->fired++;
+	trace_event(TRACE_DEV, target, "fault", "kind=%s seen=%llu",
+		    kind_names[f->kind], (unsigned long long)f->seen);
+	return true;
+}
+
 struct fault *fault_hit(struct fault_set *s, enum fault_kind kind,
 			const char *target)
 {
-	if (!s)
-		return NULL;
-	for (unsigned int i = 0; i < s->n; i++) {
-		struct fault *f = &s->f[i];
+	unsigned int pos = 0;
+	struct fault *f;
 
-		if (f->kind != kind ||
-		    (strcmp(f->target, "any") && strcmp(f->target, target)))
-			continue;
-		if (!fires(s, f))
-			continue;
-		f->fired++;
-		trace_event(TRACE_DEV, target, "fault", "kind=%s seen=%llu",
-			    kind_names[kind], (unsigned long long)f->seen);
-		return f;
-	}
+	while ((f = fault_next(s, kind, target, &pos)))
+		if (fault_fires(s, f, target))
+			return f;
 	return NULL;
 }

@@ -8,6 +8,12 @@
  *
  * Contract: fault_parse() accepts "KIND key=value ..." and says what is
  * wrong in one line otherwise.  All of this runs on the bus thread.
+ *
+ * Faults belong to the run, not to a function: one armed on a VF before
+ * the VF exists (VF Enable clear) waits for it, and VF Enable, FLR and
+ * PF resets leave it armed; only "KIND off" disarms.  A VF's config
+ * reads count as events only while it answers (sriov.h), so "the first
+ * N reads" are the first N the enumeration of the VF makes.
  */
 #ifndef VFSIM_FAULT_H
 #define VFSIM_FAULT_H
@@ -29,8 +35,14 @@ enum fault_kind {
 	FAULT_MSI_DUP,
 	FAULT_CFG_ONES,		/* config and BAR reads all-ones */
 	FAULT_SLOW_REPLY,	/* every request answered after us */
+	FAULT_CFG_VALUE,	/* config bytes [off, off+len) read val */
+	FAULT_CAP_NEXT,		/* the last capability's next is ptr */
 	FAULT_KINDS,
 };
+
+/* cap-next ptr= values that depend on the function's capability list. */
+#define FAULT_PTR_FIRST 0x10000	/* the first capability: a loop */
+#define FAULT_PTR_SELF 0x10001	/* the last one itself: a loop of one */
 
 #define FAULT_MAX 32
 #define FAULT_MAX_TEXT 255	/* characters of a fault_parse() text */
@@ -42,6 +54,11 @@ struct fault {
 	uint64_t count;		/* events that fire from nth on; 0: all */
 	double prob;		/* > 0: fire with this probability instead */
 	uint32_t arg;		/* status, ms or us */
+	uint16_t off;		/* cfg-value: config offset */
+	uint8_t len;		/* cfg-value: 1, 2 or 4 bytes */
+	bool ext;		/* cap-next: the extended list (>= 0x100) */
+	uint32_t val;		/* cfg-value: the value; cap-next: the pointer
+				   (0..0xfff or FAULT_PTR_*) */
 	uint64_t seen, fired;
 };
 
@@ -52,6 +69,9 @@ struct fault_set {
 };
 
 const char *fault_kind_name(enum fault_kind k);
+
+/* The kind named @name ("cfg-value"), or -1. */
+int fault_kind_by_name(const char *name);
 void fault_set_init(struct fault_set *s, uint64_t seed);
 
 /*
@@ -67,5 +87,15 @@ void fault_disarm(struct fault_set *s, enum fault_kind k);
 /* An event of @kind on @target happened: the fault that fires, or NULL. */
 struct fault *fault_hit(struct fault_set *s, enum fault_kind kind,
 			const char *target);
+
+/*
+ * For faults that act together (several cfg-value overlays on one read):
+ * the next armed fault of @kind on @target from *@pos on, or NULL; the
+ * caller decides whether the event concerns it, then asks fault_fires()
+ * (which counts it as seen and, when it fires, traces it).
+ */
+struct fault *fault_next(struct fault_set *s, enum fault_kind kind,
+			 const char *target, unsigned int *pos);
+bool fault_fires(struct fault_set *s, struct fault *f, const char *target);
 
 #endif

@@ -51,6 +51,79 @@ void pci_func_reset(struct pci_func *fn)
 		sriov_reset(fn->sriov);
 }
 
+static bool touches(uint32_t off, unsigned len, uint32_t reg, unsigned rlen)
+{
+	return off < reg + rlen && reg < off + len;
+}
+
+/* @val read at [off, off+len) with the bytes of [roff, roff+rlen) = rval. */
+static uint64_t overlay(uint64_t val, uint32_t off, unsigned len,
+			uint32_t roff, unsigned rlen, uint32_t rval)
+{
+	for (unsigned int b = 0; b < rlen; b++) {
+		uint32_t at = roff + b;
+		unsigned int shift;
+
+		if (at < off || at >= off + len)
+			continue;
+		shift = 8 * (at - off);
+		val &= ~(0xffull << shift);
+		val |= (uint64_t)((rval >> (8 * b)) & 0xff) << shift;
+	}
+	return val;
+}
+
+/*
+ * cap-next: the register holding the next pointer of the function's last
+ * capability (standard: its byte 1; extended: bits 31:20 of its header)
+ * and what it reads instead.  False if the list is empty.
+ */
+static bool cap_next_reg(const struct pci_func *fn, const struct fault *f,
+			 uint32_t *roff, unsigned *rlen, uint32_t *rval)
+{
+	const struct pci_cfg *cfg = &fn->cfg;
+	uint32_t last = f->ext ? cfg->last_ext : cfg->last_cap;
+	uint32_t ptr = f->val;
+
+	if (!last)
+		return false;
+	if (ptr == FAULT_PTR_FIRST)
+		ptr = f->ext ? PCI_CFG_SPACE_SIZE : cfg->data[PCI_CAPABILITY_LIST];
+	else if (ptr == FAULT_PTR_SELF)
+		ptr = last;
+	if (!f->ext) {
+		*roff = last + PCI_CAP_LIST_NEXT;
+		*rlen = 1;
+		*rval = ptr & 0xff;
+		return true;
+	}
+	*roff = last;
+	*rlen = 4;
+	*rval = (pci_cfg_get32(cfg, last) & 0xfffff) | (ptr & 0xfff) << 20;
+	return true;
+}
+
+/* Config faults that change what a register reads (fault.h). */
+static uint64_t cfg_read_faults(struct pci_func *fn, uint32_t off,
+				unsigned len, uint64_t val)
+{
+	unsigned int pos = 0, rlen;
+	uint32_t roff, rval;
+	struct fault *f;
+
+	while ((f = fault_next(fn->faults, FAULT_CFG_VALUE, fn->name, &pos)))
+		if (touches(off, len, f->off, f->len) &&
+		    fault_fires(fn->faults, f, fn->name))
+			val = overlay(val, off, len, f->off, f->len, f->val);
+	pos = 0;
+	while ((f = fault_next(fn->faults, FAULT_CAP_NEXT, fn->name, &pos)))
+		if (cap_next_reg(fn, f, &roff, &rlen, &rval) &&
+		    touches(off, len, roff, rlen) &&
+		    fault_fires(fn->faults, f, fn->name))
+			val = overlay(val, off, len, roff, rlen, rval);
+	return val;
+}
+
 uint64_t pci_func_cfg_read(struct pci_func *fn, uint32_t off, unsigned len)
 {
 	uint64_t val;
@@ -60,19 +133,17 @@ uint64_t pci_func_cfg_read(struct pci_func *fn, uint32_t off, unsigned len)
 		return ~0ull >> (64 - 8 * (len > 8 || !len ? 8 : len));
 	}
 	if (!pci_func_present(fn) ||
-	    fault_hit(fn->faults, FAULT_CFG_ONES, fn->name))
+	    fault_hit(fn->faults, FAULT_CFG_ONES, fn->name)) {
 		val = ~0ull >> (64 - 8 * len);	/* nobody answers: all-ones */
-	else if (!fn->ops || !fn->ops->cfg_read ||
-		 !fn->ops->cfg_read(fn, off, len, &val))
-		val = pci_cfg_read(&fn->cfg, off, len);
+	} else {
+		if (!fn->ops || !fn->ops->cfg_read ||
+		    !fn->ops->cfg_read(fn, off, len, &val))
+			val = pci_cfg_read(&fn->cfg, off, len);
+		val = cfg_read_faults(fn, off, len, val);
+	}
 	trace_event(TRACE_CFG, fn->name, "cfg-read", "off=0x%x len=%u val=0x%llx",
 		    off, len, (unsigned long long)val);
 	return val;
-}
-
-static bool touches(uint32_t off, unsigned len, uint32_t reg, unsigned rlen)
-{
-	return off < reg + rlen && reg < off + len;
 }
 
 int pci_func_add_pcie(struct pci_func *fn, unsigned int type, bool flr)

@@ -19,6 +19,7 @@
 #include "models/topology.h"
 #include "cover_cmd.h"
 #include "kcaps.h"
+#include "kconfig.h"
 #include "lockmap.h"
 #include "sim/bus/log.h"
 #include "run.h"
@@ -65,7 +66,8 @@ static const char usage_run[] =
 "                         build/kernel/$KPROFILE/linux, KPROFILE=debug)\n"
 "  -a, --agent PATH       in-guest agent (default: next to vfsim)\n"
 "  -o, --run-dir DIR      where results go (default: build/runs/<time>)\n"
-"  -t, --timeout SEC      kill the run after SEC seconds (default 120)\n"
+"  -t, --timeout SEC      kill the run SEC seconds after the agent started\n"
+"                         (default 120; the boot gets as long, >= 60 s)\n"
 "  -m, --mem MB           guest memory (default 256)\n"
 "      --time-travel MODE off, basic or inf-cpu (default off)\n"
 "      --trace CLASSES    all, none, or a list of cfg,bar,irq,admin,vu,dev\n"
@@ -79,12 +81,21 @@ static const char usage_run[] =
 "                         is slot n+1 (devfn 8*(n+1)); default 0: no SR-IOV\n"
 "      --context-size N   add N opaque bytes (up to 64 MiB) to each VF's\n"
 "                         migration context (default 0)\n"
-"      --seed N           seed of all randomness (probabilistic faults)\n"
+"      --seed N           seed of all randomness (probabilistic faults,\n"
+"                         start delays of parallel branches)\n"
+"      --cpus N           virtual CPUs of an SMP kernel (KPROFILE=smp; 1..4,\n"
+"                         default 2 there, 1 elsewhere)\n"
+"      --seccomp on|off   UML runs user space under seccomp instead of\n"
+"                         ptrace (default: on for kernels from 6.16, where\n"
+"                         UML has it; SMP kernels need it)\n"
 "\n"
 "vfsim run [OPTIONS] FILE.vfs...  runs scenario files (doc/scenarios.md):\n"
 "  -j, --jobs N           scenarios in parallel (default 1)\n"
 "      --junit FILE       also write JUnit XML\n"
 "      --shard K/N        run only the K-th of N slices of the list\n"
+"      --repeat N         run each scenario up to N times, try K with seed\n"
+"                         S+K; stop a scenario at its first failed try;\n"
+"                         count the outcomes of its parallel steps\n"
 "  -o DIR                 run directories below DIR\n"
 "      --cmdline ARGS     extra kernel command line arguments\n"
 "      --pf-indirect      PF offers VIRTIO_RING_F_INDIRECT_DESC (shows a\n"
@@ -195,6 +206,7 @@ static int check_file(const char *what, const char *path)
 }
 
 static struct sr_opts scen = { .jobs = 1 };
+static int seccomp_opt = -1;	/* --seccomp: -1 not given, 0 off, 1 on */
 
 static int parse_shard(const char *arg)
 {
@@ -238,6 +250,13 @@ static int parse_opt(int c, const char *arg, struct run_opts *o,
 	case 'j': return parse_uint("-j", arg, 1, 64, &scen.jobs);
 	case 'J': scen.junit = arg; return 0;
 	case 'H': return parse_shard(arg);
+	case 'E': return parse_uint("--repeat", arg, 1, 100000, &scen.repeat);
+	case 'U': return parse_uint("--cpus", arg, 1, 64, &o->cpus);
+	case 'K':
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return bad_arg("--seccomp", arg, "expected on or off");
+		seccomp_opt = !strcmp(arg, "on") ? 1 : 0;
+		return 0;
 	case 'X':
 		return parse_uint("--context-size", arg, 0, 64u << 20,
 				  &t->context_extra);
@@ -303,6 +322,43 @@ static bool is_scenario(const char *arg)
 	return n > 4 && !strcmp(arg + n - 4, ".vfs");
 }
 
+/*
+ * What the kernel was built with decides how it boots (kconfig.h): an SMP
+ * kernel gets ncpus= and seccomp=on; a kernel without time-travel support
+ * cannot run --time-travel.  0, or RUN_ERROR with a message.
+ */
+static int fit_kernel(struct run_opts *o)
+{
+	bool smp = kconfig_enabled(o->kernel, "CONFIG_SMP", false);
+	char nr[16] = "1";
+
+	if (o->tt != TT_OFF &&
+	    !kconfig_enabled(o->kernel, "CONFIG_UML_TIME_TRAVEL_SUPPORT", true))
+		return bad_arg("--time-travel", o->tt == TT_BASIC ? "basic" :
+			       "inf-cpu", "this kernel has no time-travel "
+			       "support (UML has none with SMP: KPROFILE=smp)");
+	if (!o->cpus)
+		o->cpus = smp ? 2 : 1;
+	kconfig_get(o->kernel, "CONFIG_NR_CPUS", nr, sizeof(nr));
+	if (o->cpus > 1 && !smp)
+		return bad_arg("--cpus", "> 1", "this kernel is not SMP "
+			       "(build one: make kernel KPROFILE=smp)");
+	if (o->cpus > (unsigned int)atoi(nr))
+		return bad_arg("--cpus", nr, "this kernel has CONFIG_NR_CPUS "
+			       "lower than that");
+	/*
+	 * UML has run user space under seccomp since 6.16 (SMP needs it):
+	 * config reads are a third faster than under ptrace (doc/kernel.md).
+	 */
+	o->seccomp = seccomp_opt >= 0 ? seccomp_opt :
+		     smp || kconfig_version(o->kernel) >= 616;
+	if (o->cpus > 1 && !o->seccomp)
+		return bad_arg("--seccomp", "off", "UML runs SMP only with "
+			       "seccomp (\"SMP is not supported with PTRACE "
+			       "userspace\")");
+	return 0;
+}
+
 /* vfsim run FILE.vfs...: the scenario runner. */
 static int run_scenarios(struct run_opts *o, char **files, int n,
 			 bool timeout_set)
@@ -318,6 +374,8 @@ static int run_scenarios(struct run_opts *o, char **files, int n,
 	scen.agent = o->agent;
 	scen.self = exe;
 	scen.timeout_s = timeout_set ? o->timeout_s : 0;
+	scen.cpus = o->cpus;
+	scen.seccomp = o->seccomp;
 	if (!scen.seed)
 		scen.seed = o->seed ? o->seed : (uint64_t)time(NULL);
 	return scenario_run_all(files, n, &scen, run_scenario_topology);
@@ -364,6 +422,9 @@ static int cmd_run(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "junit", required_argument, NULL, 'J' },
 		{ "shard", required_argument, NULL, 'H' },
+		{ "repeat", required_argument, NULL, 'E' },
+		{ "cpus", required_argument, NULL, 'U' },
+		{ "seccomp", required_argument, NULL, 'K' },
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "allow-findings", no_argument, NULL, 'F' },
 		{ "pf-indirect", no_argument, NULL, 'I' },
@@ -375,7 +436,7 @@ static int cmd_run(int argc, char **argv)
 	};
 	static char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
 	static char scen_dir[PATH_MAX];
-	bool timeout_set = false;
+	bool timeout_set = false, seed_set = false;
 	static char *default_steps[] = { "probe" };
 	struct run_opts o = {
 		.timeout_s = 120, .mem_mb = 256, .spin_us = 0,
@@ -398,6 +459,8 @@ static int cmd_run(int argc, char **argv)
 			return ret;
 		else if (c == 't')
 			timeout_set = true;
+		else if (c == 'Z')
+			seed_set = true;
 	/*
 	 * Under inf-cpu time-travel every poll of UML's wait loop is one
 	 * simulated microsecond that costs almost no real time, so a host
@@ -408,8 +471,10 @@ static int cmd_run(int argc, char **argv)
 	if (argc > optind && is_scenario(argv[optind])) {
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		if ((ret = check_file("kernel", o.kernel)) ||
-		    (ret = check_file("agent", o.agent)))
+		    (ret = check_file("agent", o.agent)) ||
+		    (ret = fit_kernel(&o)))
 			return ret;
+		scen.seed_set = seed_set;
 		if (!strcmp(o.run_dir, run_dir))
 			snprintf(run_dir, sizeof(run_dir), "%s/../scenario-runs",
 				 dirname(strcpy(scen_dir, agent)));
@@ -421,8 +486,11 @@ static int cmd_run(int argc, char **argv)
 	if ((ret = check_steps(&o, &topo)))
 		return ret;
 	if ((ret = check_file("kernel", o.kernel)) ||
-	    (ret = check_file("agent", o.agent)))
+	    (ret = check_file("agent", o.agent)) || (ret = fit_kernel(&o)))
 		return ret;
+	if (scen.repeat > 1)
+		return bad_arg("--repeat", "N", "applies to scenario files "
+			       "(FILE.vfs) only");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	return run_with_topology(&o, &topo);
 }

@@ -28,6 +28,8 @@
 
 #define MAX_ARGS 64
 #define MAX_MARKS 32
+#define STOP_GRACE_S 3	/* for the rest of a report to be printed */
+#define BOOT_MIN_S 60	/* the boot's budget is at least this */
 
 struct mark {
 	char name[32];
@@ -55,6 +57,9 @@ struct run {
 	char stats[4200];	/* from the models, for summary.txt */
 	struct fault_set faults;
 	struct run_cover cover;	/* gcov data of a cover kernel */
+	double deadline;	/* now_s() time the run is killed at */
+	double stop_at;		/* the run's verdict is certain: end it then */
+	bool stopped;		/* ended at stop_at, not at its timeout */
 };
 
 static double now_s(void)
@@ -180,6 +185,11 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 		 */
 		ARG("sysctl.kernel.hung_task_timeout_secs=0");
 	}
+	/* SMP UML runs user space only under seccomp, not ptrace. */
+	if (r->o->cpus > 1)
+		ARG("ncpus=%u", r->o->cpus);
+	if (r->o->seccomp)
+		ARG("seccomp=on");
 	/*
 	 * virtio_pcidev gives up on a reply after max_delay_us polls (40 ms
 	 * by default); a busy host can deschedule the bus thread that long,
@@ -198,6 +208,8 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 	/* Under time-travel a polling agent would never let the guest idle. */
 	if (r->cover.on && r->o->tt == TT_OFF)
 		ARG("VFSIM_GCOV_POLL=1");
+	/* The agent draws parallel branches' start delays from it. */
+	ARG("VFSIM_SEED=%llu", (unsigned long long)r->o->seed);
 	if (r->o->cmdline) {
 		char *save, *tok, copy[1024];
 
@@ -273,19 +285,35 @@ static struct pci_func *func_by_name(struct run *r, const char *name)
 	return NULL;
 }
 
+/* A fault about a function's registers must find them there. */
+static int fault_applies(struct run *r, const struct fault *f, char *err,
+			 size_t len)
+{
+	struct pci_func *fn = func_by_name(r, f->target);
+
+	if (f->kind != FAULT_CAP_NEXT || !fn)
+		return 0;
+	if (f->ext ? fn->cfg.last_ext : fn->cfg.last_cap)
+		return 0;
+	snprintf(err, len, "%s has no %s capability list", fn->name,
+		 f->ext ? "extended" : "standard");
+	return -EINVAL;
+}
+
 /* Device-side requests the simulator core answers itself. */
 static void sim_rpc_on_bus(void *arg)
 {
 	struct rpc_call *c = arg;
 	struct pci_func *fn = func_by_name(c->r, c->a);
+	int kind = fault_kind_by_name(c->a);
 	struct fault f;
 	char err[160];
 
 	if (!strcmp(c->cmd, "fault")) {
-		if (!strcmp(c->b, "off") &&
-		    !fault_parse(c->a, &f, err, sizeof(err)))
-			fault_disarm(&c->r->faults, f.kind);
+		if (!strcmp(c->b, "off") && kind >= 0)
+			fault_disarm(&c->r->faults, kind);
 		else if (fault_parse(c->rest, &f, err, sizeof(err)) ||
+			 fault_applies(c->r, &f, err, sizeof(err)) ||
 			 fault_arm(&c->r->faults, &f))
 			goto bad;
 		snprintf(c->out, sizeof(c->out), "differences=0\n");
@@ -427,12 +455,34 @@ static void ctl_serve(struct run *r, int lfd)
 	close(fd);
 }
 
+/*
+ * The timeout counts from the agent's start, so a slower kernel's boot
+ * (KPROFILE=smp: 15 s and more on a loaded machine) does not eat the
+ * steps' time; the boot gets as long, and at least BOOT_MIN_S.
+ * A report of the kind the caller waits for (a hang it expects) ends the
+ * run a little later: waiting for the timeout would change nothing.
+ */
+static void watch_line(struct run *r, const char *line)
+{
+	const char *kind;
+
+	if (strstr(line, "vfsim-agent: started at uptime") &&
+	    r->verdict == RUN_PASS)
+		r->deadline = now_s() + r->o->timeout_s;
+	if (!r->o->stop_on_report || r->stop_at)
+		return;
+	kind = kreport_classify(line);
+	if (kind && !strcmp(kind, r->o->stop_on_report))
+		r->stop_at = now_s() + STOP_GRACE_S;
+}
+
 static void on_line(struct run *r, const char *line)
 {
 	const char *m = strstr(line, "vfsim-mark ");
 	const char *rpc = strstr(line, "vfsim-rpc ");
 	struct mark *mk;
 
+	watch_line(r, line);
 	if (rpc)
 		on_rpc(r, rpc + 10);
 	if (!r->t_report && kreport_classify(line))
@@ -469,20 +519,40 @@ static void kill_uml(struct run *r)
 		kill(-r->pid, SIGKILL);
 }
 
+/* The expected report came (watch_line()): end as a hang would. */
+static void stop_early(struct run *r)
+{
+	vlog(LOG_INFO, NULL, "the expected %s report came: ending the run",
+	     r->o->stop_on_report);
+	r->stop_at = 0;
+	r->stopped = true;
+	r->deadline = now_s();	/* from here, as at the timeout */
+}
+
 /* Returns when UML closed its console; sets r->verdict on timeout/signal. */
 static void supervise(struct run *r, int cfd)
 {
-	double deadline = r->t0 + r->o->timeout_s;
 	int lfd = ctl_open(r);
 	struct pollfd pfd[3] = { { cfd, POLLIN, 0 }, { r->sfd, POLLIN, 0 },
 				 { lfd, POLLIN, 0 } };
 	char buf[8192];
 	unsigned int grace;
 
+	/* Until the agent starts (watch_line()), the boot's budget. */
+	r->deadline = r->t0 + (r->o->timeout_s > BOOT_MIN_S ?
+			       r->o->timeout_s : BOOT_MIN_S);
 	for (;;) {
-		double left = deadline - now_s();
+		double left = r->deadline - now_s();
 		int ret;
 
+		if (r->stop_at && now_s() >= r->stop_at &&
+		    r->verdict == RUN_PASS) {
+			stop_early(r);
+			continue;
+		}
+		if (r->stop_at && r->verdict == RUN_PASS &&
+		    r->stop_at - now_s() < left)
+			left = r->stop_at - now_s();
 		if (r->cover.asked && r->verdict == RUN_PASS && left > 0 &&
 		    run_cover_saved(&r->cover, r->dir))
 			left = 0;	/* the coverage data is out */
@@ -490,15 +560,16 @@ static void supervise(struct run *r, int cfd)
 		    (grace = run_cover_ask(&r->cover, r->dir))) {
 			vlog(LOG_WARN, NULL, "timeout after %u s: saving the "
 			     "coverage data first", r->o->timeout_s);
-			deadline = now_s() + grace;
+			r->deadline = now_s() + grace;
 			continue;
 		}
 		if (left <= 0 && r->verdict == RUN_PASS) {
-			vlog(LOG_ERR, NULL, "timeout after %u s: killing UML",
-			     r->o->timeout_s);
+			if (!r->stopped)
+				vlog(LOG_ERR, NULL, "timeout after %u s: "
+				     "killing UML", r->o->timeout_s);
 			r->verdict = RUN_TIMEOUT;
 			kill_uml(r);
-			deadline = now_s() + 5;	/* drain what is left */
+			r->deadline = now_s() + 5;	/* drain what is left */
 			continue;
 		}
 		if (left <= 0)
@@ -517,7 +588,7 @@ static void supervise(struct run *r, int cfd)
 				vlog(LOG_WARN, NULL, "interrupted: tearing down");
 				r->verdict = RUN_INTERRUPTED;
 				kill_uml(r);
-				deadline = now_s() + 5;
+				r->deadline = now_s() + 5;
 			}
 		}
 		if (lfd >= 0 && (pfd[2].revents & POLLIN))

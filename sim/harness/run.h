@@ -13,6 +13,10 @@
  *	steps		the agent's steps, one per line
  *
  * Contract: run_uml() returns the verdict (RUN_PASS, RUN_FAIL, ...).
+ * timeout_s counts from the agent's start (the boot gets as long again,
+ * at least 60 s);
+ * with stop_on_report, a report of that kind ends the run a few seconds
+ * later with RUN_TIMEOUT, as the hang it shows would have.
  * Sockets and UML's own files live in a private 0700 directory under
  * $TMPDIR that is removed before returning; the UML process group is
  * killed and reaped; SIGINT/SIGTERM end the run the same way.
@@ -58,6 +62,10 @@ struct run_opts {
 	unsigned int trace_mask;
 	uint64_t seed;			/* all randomness (faults) */
 	enum time_travel tt;
+	unsigned int cpus;		/* > 1: UML's ncpus= (an SMP kernel) */
+	/* A report of this kind (kreport.h) ends the run soon, as a hang. */
+	const char *stop_on_report;
+	bool seccomp;			/* UML's seccomp=on (SMP needs it) */
 	bool echo;			/* copy the console to stdout */
 	bool allow_findings;		/* kernel reports do not fail the run */
 };

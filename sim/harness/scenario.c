@@ -22,7 +22,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_FILE_SIZE (4 << 20)	/* scenarios are small: refuse blobs */
-#define MAX_KEYS 4		/* KEY=VALUE keys a fault accepts */
+#define MAX_KEYS 6		/* KEY=VALUE keys a fault accepts */
 #define NAMES_LEN 512		/* "expected one of: ..." lists */
 
 /* Where a line comes from; line 0 stands for the whole file. */
@@ -54,7 +54,11 @@ struct parser {
 	/* The open parallel block; moved into items at its `end`. */
 	bool in_block;
 	struct sc_item block;
-	int block_cap, items_cap, expects_cap, files_cap, requires_cap;
+	/* The open thread of that block; moved into its children at `end`. */
+	bool in_thread;
+	struct sc_item thread;
+	int block_cap, thread_cap, items_cap, expects_cap, files_cap;
+	int requires_cap;
 };
 
 /* --- errors and memory -------------------------------------------------- */
@@ -246,6 +250,29 @@ static bool parse_prob(const char *s)
 	return true;
 }
 
+/* Decimal as parse_range(), or 0x hex: a register offset or value. */
+static bool parse_num(const char *s, unsigned long long min,
+		      unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return parse_range(s, min, max, out);
+	if (!s[2] || strlen(s + 2) > 8)
+		return false;
+	for (s += 2; *s; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' :
+			*s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
+			*s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : -1;
+
+		if (d < 0)
+			return false;
+		v = v * 16 + d;
+	}
+	*out = v;
+	return v >= min && v <= max;
+}
+
 /* -1 for "pf", N for "vfN" (0..6), -2 for anything else. */
 static int fn_index(const char *s)
 {
@@ -298,13 +325,23 @@ static const char *keep_file(struct parser *p, const char *path)
 	return files[sc->nfiles++];
 }
 
-/* A zeroed slot at the end of the open block, or else of the items. */
+/*
+ * A zeroed slot at the end of the open thread, or else of the open block,
+ * or else of the items.
+ */
 static struct sc_item *new_item(struct parser *p)
 {
 	struct scenario *sc = p->sc;
 	struct sc_item *arr;
 
-	if (p->in_block) {
+	if (p->in_thread) {
+		arr = grow(p, p->thread.children, p->thread.nchildren,
+			   &p->thread_cap, sizeof(*arr));
+		if (!arr)
+			return NULL;
+		p->thread.children = arr;
+		arr += p->thread.nchildren++;
+	} else if (p->in_block) {
 		arr = grow(p, p->block.children, p->block.nchildren,
 			   &p->block_cap, sizeof(*arr));
 		if (!arr)
@@ -336,14 +373,18 @@ static void count_steps(struct parser *p, const struct loc *at, int n)
 	p->nsteps += n;
 }
 
+static bool block_full(struct parser *p, const struct loc *at);
+
 static void add_item(struct parser *p, const struct loc *at,
 		     enum sc_kind kind, const char *words)
 {
 	struct sc_item *it;
 
-	count_steps(p, at, 1);
+	if (p->in_block && !p->in_thread && block_full(p, at))
+		return;
+	/* A bare line of a parallel block is a thread of its own. */
+	count_steps(p, at, p->in_block && !p->in_thread ? 3 : 1);
 	it = new_item(p);
-
 	if (!it)
 		return;
 	it->kind = kind;
@@ -368,6 +409,13 @@ static void add_expect(struct parser *p, const struct loc *at,
 	e->file = at->file;
 	e->line = at->line;
 	e->after_item = sc->nitems - 1;
+	e->thread = e->after_child = -1;
+	if (p->in_thread) {
+		/* The indices the block and the thread get at their `end`. */
+		e->after_item = sc->nitems;
+		e->thread = p->block.nchildren;
+		e->after_child = p->thread.nchildren - 1;
+	}
 }
 
 static void free_items(struct sc_item *it, int n)
@@ -542,7 +590,7 @@ static void do_topology(struct parser *p, const struct loc *at, char *rest)
 
 /* --- faults ------------------------------------------------------------- */
 
-enum val_type { V_OP, V_FN, V_VF, V_UINT, V_PROB };
+enum val_type { V_OP, V_FN, V_VF, V_UINT, V_PROB, V_NUM, V_PTR };
 
 struct fault_key {
 	const char *name;
@@ -575,7 +623,15 @@ static const struct fault_spec {
 	{ "msi-drop", { K_FN, K_NTH, K_N("count") }, false },
 	{ "msi-delay", { K_FN, K_MS, K_NTH }, false },
 	{ "msi-dup", { K_FN, K_NTH }, false },
-	{ "cfg-ones", { K_FN }, false },
+	{ "cfg-ones", { K_FN, K_N("count") }, false },
+	/* Config registers that read wrong (an enumeration-time VF fault). */
+	{ "cfg-value",
+	  { K_FN, { "off", V_NUM, 0, 4095, true },
+	    { "val", V_NUM, 0, 0xffffffff, true },
+	    { "len", V_NUM, 1, 4, false }, K_N("count") }, false },
+	{ "cap-next",
+	  { K_FN, { "ptr", V_PTR, 0, 4095, true },
+	    { "ext", V_UINT, 0, 1, false }, K_N("count") }, false },
 	{ "slow-reply", { K_FN, { "us", V_UINT, 1, 100000000, true } }, false },
 	{ "unplug", { K_FN }, false },
 	{ "flr", { { "fn", V_VF, 0, 0, true } }, false },
@@ -589,6 +645,14 @@ static const struct fault_spec {
 #undef K_MS
 #undef K_N
 };
+
+/* Device faults that last until `fault NAME off`. */
+static const char *const off_faults[] = { "cfg-value", "cap-next" };
+
+static bool can_off(const struct fault_spec *f)
+{
+	return FIND(off_faults, f->name) >= 0;
+}
 
 static const char *const admin_ops[] = {
 	"LIST_QUERY", "LIST_USE", "CAP_ID_LIST_QUERY", "DEVICE_CAP_GET",
@@ -623,6 +687,23 @@ static bool check_value(struct parser *p, const struct loc *at,
 		err(p, at, "fault '%s': %s wants %llu..%llu, got %s", f->name,
 		    k->name, k->min, k->max, *v ? v : "nothing");
 		return false;
+	case V_PTR:
+		if (!strcmp(v, "first") || !strcmp(v, "self"))
+			return true;
+		__attribute__((fallthrough));	/* a number */
+	case V_NUM:
+		if (parse_num(v, k->min, k->max, &n) &&
+		    (strcmp(k->name, "len") || n == 1 || n == 2 || n == 4))
+			return true;
+		if (!strcmp(k->name, "len"))
+			err(p, at, "fault '%s': len wants 1, 2 or 4, got %s",
+			    f->name, *v ? v : "nothing");
+		else
+			err(p, at, "fault '%s': %s wants %s%llu..%#llx (decimal or 0x hex), got %s",
+			    f->name, k->name,
+			    k->type == V_PTR ? "first, self or " : "",
+			    k->min, k->max, *v ? v : "nothing");
+		return false;
 	case V_PROB:
 		if (parse_prob(v))
 			return true;
@@ -641,6 +722,11 @@ static bool fault_word(struct parser *p, const struct loc *at,
 	char buf[NAMES_LEN];
 	int i;
 
+	if (can_off(f) && !strcmp(w, "off")) {
+		err(p, at, "fault '%s': 'off' stands alone ('fault %s off')",
+		    f->name, f->name);
+		return false;
+	}
 	if (!eq) {
 		err(p, at, "fault '%s': '%s' is not KEY=VALUE", f->name, w);
 		return false;
@@ -678,6 +764,25 @@ static bool check_agent_fault(struct parser *p, const struct loc *at,
 	return false;
 }
 
+/* cfg-value's register lies within one naturally aligned access. */
+static bool cfg_value_aligned(struct parser *p, const struct loc *at,
+			      const char *text)
+{
+	unsigned long long off = 0, len = 4;
+	const char *o = strstr(text, " off="), *l = strstr(text, " len=");
+	char word[16];
+
+	if (o && sscanf(o + 5, "%15s", word) == 1)
+		parse_num(word, 0, 4095, &off);
+	if (l && sscanf(l + 5, "%15s", word) == 1)
+		parse_num(word, 1, 4, &len);
+	if (!(off % len))
+		return true;
+	err(p, at, "fault 'cfg-value': off=%#llx is not aligned to len=%llu",
+	    off, len);
+	return false;
+}
+
 static bool check_fault(struct parser *p, const struct loc *at,
 			const char *text)
 {
@@ -699,6 +804,8 @@ static bool check_fault(struct parser *p, const struct loc *at,
 	f = &faults[i];
 	if (f->agent_step)
 		return check_agent_fault(p, at, text);
+	if (can_off(f) && !strcmp(next, "off"))
+		return true;
 	for (w = next; *w; w = next) {
 		next = split_word(w);
 		ok &= fault_word(p, at, f, w, seen);
@@ -717,6 +824,8 @@ static bool check_fault(struct parser *p, const struct loc *at,
 		    f->name);
 		ok = false;
 	}
+	if (ok && !strcmp(f->name, "cfg-value"))
+		ok = cfg_value_aligned(p, at, text);
 	return ok;
 }
 
@@ -731,26 +840,58 @@ static const char *const finding_kinds[] = {
 
 static const char *const item_names[] = {
 	[SC_STEP] = "step", [SC_FAULT] = "fault",
-	[SC_PARALLEL] = "parallel block",
+	[SC_PARALLEL] = "parallel block", [SC_THREAD] = "thread",
 };
+
+/*
+ * "N" or, for errno, "N|M|...": the outcomes a racing step may have (0:
+ * it succeeded).
+ */
+static bool result_values(const char *kind, char *arg)
+{
+	unsigned long long max = strcmp(kind, "errno") ? 255 : 4095, n;
+	char *bar;
+
+	for (;;) {
+		bar = strchr(arg, '|');
+		if (bar && !strcmp(kind, "errno"))
+			*bar = 0;
+		if (!parse_range(arg, 0, max, &n))
+			return false;
+		if (!bar || strcmp(kind, "errno"))
+			return true;
+		arg = bar + 1;
+	}
+}
 
 /* status and errno: of the step just before. */
 static bool ex_result(struct parser *p, const struct loc *at,
 		      const char *kind, char *arg)
 {
-	unsigned long long max = strcmp(kind, "errno") ? 255 : 4095, n;
 	const struct sc_item *prev;
+	char copy[SC_MAX_LINE + 1];
 
-	if (!parse_range(arg, 0, max, &n)) {
-		err(p, at, "'expect %s' wants a number 0..%llu, got '%s'",
-		    kind, max, arg);
+	snprintf(copy, sizeof(copy), "%s", arg);
+	if (!result_values(kind, copy)) {
+		if (strcmp(kind, "errno"))
+			err(p, at, "'expect %s' wants a number 0..255, got '%s'",
+			    kind, arg);
+		else
+			err(p, at, "'expect %s' wants a number 0..4095, or several as N|M (0: success), got '%s'",
+			    kind, arg);
 		return false;
 	}
-	if (!p->sc->nitems) {
+	if (p->in_thread && !p->thread.nchildren) {
+		err(p, at, "'expect %s' needs a preceding step in its thread (line %d)",
+		    kind, p->thread.line);
+		return false;
+	}
+	if (!p->in_thread && !p->sc->nitems) {
 		err(p, at, "'expect %s' needs a preceding step", kind);
 		return false;
 	}
-	prev = &p->sc->items[p->sc->nitems - 1];
+	prev = p->in_thread ? &p->thread.children[p->thread.nchildren - 1] :
+			      &p->sc->items[p->sc->nitems - 1];
 	if (prev->kind != SC_STEP) {
 		err(p, at, "'expect %s' needs a preceding step, not a %s (%s:%d)",
 		    kind, item_names[prev->kind], prev->file, prev->line);
@@ -959,15 +1100,32 @@ static bool ex_regex(struct parser *p, const struct loc *at,
 	return true;
 }
 
+/*
+ * KIND, or KIND|KIND|...: one of them must be reported; with `none` among
+ * them, a run without a report passes too (a race that may or may not
+ * hit a kernel bug).
+ */
 static bool ex_finding(struct parser *p, const struct loc *at,
 		       const char *kind, char *arg)
 {
 	char *extra = split_word(arg);
-	char buf[NAMES_LEN];
+	char buf[NAMES_LEN], *k, *save;
 
-	if (FIND(finding_kinds, arg) < 0) {
-		err(p, at, "'expect %s': unknown kind '%s' (expected one of: %s)",
-		    kind, arg, NAMES(buf, finding_kinds));
+	if (*arg == '|' || (*arg && arg[strlen(arg) - 1] == '|') ||
+	    strstr(arg, "||")) {
+		err(p, at, "'expect %s' wants KIND or KIND|KIND..., got '%s'",
+		    kind, arg);
+		return false;
+	}
+	for (k = strtok_r(arg, "|", &save); k; k = strtok_r(NULL, "|", &save)) {
+		if (!strcmp(k, "none") || FIND(finding_kinds, k) >= 0)
+			continue;
+		err(p, at, "'expect %s': unknown kind '%s' (expected one of: %s; several as A|B, none: no report is fine too)",
+		    kind, k, NAMES(buf, finding_kinds));
+		return false;
+	}
+	if (!*arg) {
+		err(p, at, "'expect %s' wants KIND or KIND|KIND...", kind);
 		return false;
 	}
 	if (*extra) {
@@ -1054,8 +1212,8 @@ static void do_expect(struct parser *p, const struct loc *at, char *rest)
 	char *arg = split_word(rest);
 	int i;
 
-	if (p->in_block) {
-		err(p, at, "'expect' inside a 'parallel' block (put it after 'end')");
+	if (p->in_block && !p->in_thread) {
+		err(p, at, "'expect' inside a 'parallel' block but outside a 'thread' (put it in a thread, or after 'end')");
 		return;
 	}
 	note_first(p, at, "expect line");
@@ -1150,39 +1308,53 @@ static void do_fault(struct parser *p, const struct loc *at, char *rest)
 	add_item(p, at, SC_FAULT, rest);
 }
 
+static unsigned int block_jitter(struct parser *p, const struct loc *at,
+				 char *rest);
+
 static void do_parallel(struct parser *p, const struct loc *at, char *rest)
 {
+	if (p->in_thread) {
+		err(p, at, "'parallel' inside a 'thread' (opened at line %d): parallel blocks do not nest",
+		    p->thread.line);
+		return;
+	}
 	if (p->in_block) {
 		err(p, at, "nested 'parallel' (the block opened at line %d is still open)",
 		    p->block.line);
 		return;
 	}
-	if (*rest)
-		err(p, at, "'parallel' takes no arguments");
 	note_first(p, at, "parallel block");
 	count_steps(p, at, 2);	/* parallel-begin, parallel-end */
 	memset(&p->block, 0, sizeof(p->block));
 	p->block.kind = SC_PARALLEL;
 	p->block.file = at->file;
 	p->block.line = at->line;
+	p->block.jitter_ms = block_jitter(p, at, rest);
 	p->block_cap = 0;
 	p->in_block = true;
 }
 
+static void drop_thread(struct parser *p);
+
 static void drop_block(struct parser *p)
 {
+	drop_thread(p);
 	free_items(p->block.children, p->block.nchildren);
 	memset(&p->block, 0, sizeof(p->block));
 	p->in_block = false;
 }
+
+static bool end_thread(struct parser *p, const struct loc *at, char *rest);
 
 static void do_end(struct parser *p, const struct loc *at, char *rest)
 {
 	struct loc open;
 	struct sc_item *it;
 
+	if (end_thread(p, at, rest))
+		return;
 	if (!p->in_block) {
-		err(p, at, "'end' without 'parallel'");
+		err(p, at, "'end' without 'parallel' or 'thread'");
 		return;
 	}
 	if (*rest)
@@ -1191,12 +1363,6 @@ static void do_end(struct parser *p, const struct loc *at, char *rest)
 	if (!p->block.nchildren) {
 		err(p, &open, "empty parallel block (closed at line %d)",
 		    at->line);
-		drop_block(p);
-		return;
-	}
-	if (p->block.nchildren > AGENT_MAX_PARALLEL) {
-		err(p, &open, "parallel block of %d steps and faults (at most %d run together)",
-		    p->block.nchildren, AGENT_MAX_PARALLEL);
 		drop_block(p);
 		return;
 	}
@@ -1209,6 +1375,115 @@ static void do_end(struct parser *p, const struct loc *at, char *rest)
 	}
 	*it = p->block;
 	memset(&p->block, 0, sizeof(p->block));
+}
+
+/* --- threads: the branches of a parallel block ------------------------- */
+
+/* "jitter=MS" or nothing: the words after `parallel`. */
+static unsigned int block_jitter(struct parser *p, const struct loc *at,
+				 char *rest)
+{
+	char *extra = split_word(rest);
+	unsigned long long ms = 0;
+
+	if (!*rest)
+		return 0;
+	if (*extra || strncmp(rest, "jitter=", 7)) {
+		err(p, at, "'parallel' takes only jitter=MS, got '%s'",
+		    *extra && !strncmp(rest, "jitter=", 7) ? extra : rest);
+		return 0;
+	}
+	if (!parse_range(rest + 7, 0, SC_MAX_JITTER_MS, &ms))
+		err(p, at, "'parallel' jitter wants 0..%d (ms), got '%s'",
+		    SC_MAX_JITTER_MS, rest + 7);
+	return ms;
+}
+
+_Static_assert(SC_MAX_BRANCHES == AGENT_MAX_PARALLEL,
+	       "a parallel block has as many branches as the agent runs");
+
+/* Refuse one more branch in a full block (the agent's limit). */
+static bool block_full(struct parser *p, const struct loc *at)
+{
+	if (p->block.nchildren < SC_MAX_BRANCHES)
+		return false;
+	err(p, at, "more than %d branches in the parallel block opened at line %d",
+	    SC_MAX_BRANCHES, p->block.line);
+	return true;
+}
+
+static void drop_thread(struct parser *p)
+{
+	if (!p->in_thread)
+		return;
+	free(p->thread.text);
+	free_items(p->thread.children, p->thread.nchildren);
+	memset(&p->thread, 0, sizeof(p->thread));
+	p->in_thread = false;
+}
+
+static void do_thread(struct parser *p, const struct loc *at, char *rest)
+{
+	char *extra = split_word(rest);
+
+	if (p->in_thread) {
+		err(p, at, "nested 'thread' (the thread opened at line %d is still open; 'end' closes it)",
+		    p->thread.line);
+		return;
+	}
+	if (!p->in_block) {
+		err(p, at, "'thread' outside a 'parallel' block (a thread is one branch of a parallel block)");
+		return;
+	}
+	/* One too many is still read to its `end`, then dropped. */
+	block_full(p, at);
+	count_steps(p, at, 2);	/* thread-begin, thread-end */
+	if (*extra)
+		err(p, at, "'thread' takes at most a NAME, got also '%s'", extra);
+	/* Thread names use the characters of profile names. */
+	if (*rest && !is_profile(rest))
+		err(p, at, "thread name wants a-z, 0-9, '_' and '-', got '%s'",
+		    rest);
+	memset(&p->thread, 0, sizeof(p->thread));
+	p->thread.kind = SC_THREAD;
+	p->thread.file = at->file;
+	p->thread.line = at->line;
+	p->thread.text = *rest ? sdup(p, rest) : NULL;
+	p->thread_cap = 0;
+	p->in_thread = true;
+}
+
+/* `end` of the open thread, if any: into its block's branches. */
+static bool end_thread(struct parser *p, const struct loc *at, char *rest)
+{
+	struct sc_item *arr;
+	struct loc open;
+
+	if (!p->in_thread)
+		return false;
+	if (*rest)
+		err(p, at, "'end' takes no arguments");
+	if (!p->thread.nchildren) {
+		open = (struct loc){ p->thread.file, p->thread.line };
+		err(p, &open, "empty thread (closed at line %d)", at->line);
+		drop_thread(p);
+		return true;
+	}
+	if (p->block.nchildren >= SC_MAX_BRANCHES) {
+		drop_thread(p);		/* do_thread() said so */
+		return true;
+	}
+	arr = grow(p, p->block.children, p->block.nchildren, &p->block_cap,
+		   sizeof(*arr));
+	if (!arr) {
+		drop_thread(p);
+		return true;
+	}
+	p->block.children = arr;
+	arr[p->block.nchildren++] = p->thread;
+	memset(&p->thread, 0, sizeof(p->thread));
+	p->in_thread = false;
+	return true;
 }
 
 static void parse_file(struct parser *p, const struct loc *at,
@@ -1349,6 +1624,7 @@ static const struct directive {
 	{ "fault", do_fault },
 	{ "expect", do_expect },
 	{ "parallel", do_parallel },
+	{ "thread", do_thread },
 	{ "end", do_end },
 	{ "requires", do_requires },
 };
@@ -1397,6 +1673,10 @@ static void parse_text(struct parser *p, const char *file, const char *text,
 			parse_line(p, &at, line);
 		}
 		s = nl ? nl + 1 : end;
+	}
+	if (p->in_thread) {
+		at.line = p->thread.line;
+		err(p, &at, "'thread' not closed (opened here)");
 	}
 	if (p->in_block) {
 		at.line = p->block.line;
@@ -1533,6 +1813,24 @@ static void parse_file(struct parser *p, const struct loc *at,
 }
 
 /* --- entry points ------------------------------------------------------- */
+
+const struct sc_item *scenario_expect_item(const struct scenario *sc,
+					   const struct sc_expect *x)
+{
+	const struct sc_item *it;
+
+	if (x->after_item < 0 || x->after_item >= sc->nitems)
+		return NULL;
+	it = &sc->items[x->after_item];
+	if (x->thread < 0)
+		return it;
+	if (it->kind != SC_PARALLEL || x->thread >= it->nchildren)
+		return NULL;
+	it = &it->children[x->thread];
+	if (x->after_child < 0 || x->after_child >= it->nchildren)
+		return NULL;
+	return &it->children[x->after_child];
+}
 
 void scenario_free(struct scenario *sc)
 {

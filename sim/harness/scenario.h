@@ -10,7 +10,10 @@
  *	fault FAULT KEY=VALUE ...		armed when reached
  *	expect KIND ARG...			checked after the run
  *	requires WORD...			what the kernel must have
- *	parallel / end				steps and faults run concurrently
+ *	parallel [jitter=MS] / end		its branches run concurrently
+ *	thread [NAME] / end			inside parallel: one branch, a
+ *						sequence of steps, faults and
+ *						expectations run by one thread
  *
  * Contract: scenario_parse() reads the whole file and its includes and
  * validates every line (topology values, fault names and keys, expectation
@@ -30,9 +33,13 @@
  * every step,
  * fault, block and expect (later keys override earlier ones; cmdline=
  * takes the rest of the line); `expect status|errno` must follow a step
- * line, not a fault or a block; a fault's or `expect equal`'s vfN must
- * exist in the topology (N < vfs); `include` and `expect` are refused
- * inside a parallel block, and a block closes in the file it opened in.
+ * line, not a fault or a block (inside a thread: the thread's own step);
+ * a fault's or `expect equal`'s vfN must exist in the topology (N < vfs);
+ * `include` is refused inside a parallel block and `expect` inside one
+ * but outside a thread; threads exist only directly inside a parallel
+ * block (no nesting either way), hold at least one line, and a block
+ * closes in the file it opened in.  A bare step or fault inside a
+ * parallel block is a branch of its own (a thread of one line).
  *
  * Everything in @sc is owned by it; the `file` pointers point into
  * sc->files, which lists every file read, the top one first, each once.
@@ -48,11 +55,14 @@
 #define SC_MAX_LINE 1024	/* characters, without the newline */
 #define SC_MAX_DEPTH 8		/* include nesting below the top file */
 #define SC_MAX_STEPS 512	/* agent steps one scenario becomes */
+#define SC_MAX_BRANCHES 16	/* threads (and bare lines) of a parallel block */
+#define SC_MAX_JITTER_MS 10000	/* parallel jitter=MS */
 
 enum sc_kind {
 	SC_STEP,
 	SC_FAULT,
 	SC_PARALLEL,		/* a block: see children */
+	SC_THREAD,		/* a branch of a parallel block: see children */
 };
 
 /* One executable line (or block), in file order. */
@@ -60,13 +70,20 @@ struct sc_item {
 	enum sc_kind kind;
 	/*
 	 * The words after `step` / `fault`, joined by single spaces, e.g.
-	 * "admin-fail op=DEV_PARTS_GET nth=1".  NULL for SC_PARALLEL.
+	 * "admin-fail op=DEV_PARTS_GET nth=1"; SC_THREAD: its NAME or NULL;
+	 * NULL for SC_PARALLEL.
 	 */
 	char *text;
 	const char *file;
 	int line;
-	struct sc_item *children;	/* SC_PARALLEL: steps and faults */
+	/*
+	 * SC_PARALLEL: its branches, each a SC_THREAD or a bare SC_STEP /
+	 * SC_FAULT; SC_THREAD: its steps and faults, in order.
+	 */
+	struct sc_item *children;
 	int nchildren;
+	unsigned int jitter_ms;	/* SC_PARALLEL: each branch starts after a
+				   seeded delay of 0..jitter_ms */
 };
 
 /*
@@ -76,6 +93,11 @@ struct sc_item {
  *	sysfs PATH VALUE	VALUE is everything after PATH's space
  *	dmesg REGEX, no-dmesg REGEX	POSIX extended
  *	finding KIND, sim KEY=VALUE, equal FN FN
+ *
+ * Where it stands: at the top level after items[after_item] (-1: before
+ * any), or, when thread >= 0, inside branch items[after_item].children
+ * [thread] after its child after_child (-1: at the thread's start).
+ * status/errno judge, and sysfs/equal are checked in the guest, there.
  */
 struct sc_expect {
 	char *kind;
@@ -83,6 +105,8 @@ struct sc_expect {
 	const char *file;
 	int line;
 	int after_item;		/* index in items it follows, -1 if none */
+	int thread;		/* -1: top level */
+	int after_child;	/* in that thread; -1: at its start */
 };
 
 struct sc_topology {
@@ -123,6 +147,10 @@ int scenario_parse(const char *path, struct scenario *sc, char **errors);
  */
 int scenario_parse_string(const char *name, const char *text,
 			  struct scenario *sc, char **errors);
+
+/* The step or fault an expectation follows (its target), NULL if none. */
+const struct sc_item *scenario_expect_item(const struct scenario *sc,
+					   const struct sc_expect *x);
 
 /* Free everything and zero @sc; safe on a zeroed or already freed one. */
 void scenario_free(struct scenario *sc);

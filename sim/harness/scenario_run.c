@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kcaps.h"
+#include "kconfig.h"
 #include "kreport.h"
 #include "sim/bus/log.h"
 #include "scenario_run.h"
@@ -20,11 +21,16 @@
 
 #define MAX_STEPS SC_MAX_STEPS
 
-/* What one scenario ran, to judge its expectations afterwards. */
+/*
+ * What one scenario ran, to judge its expectations afterwards: the lines
+ * of the agent's steps file, and for each the step or fault it came from
+ * (NULL for block markers and expectations checked in the guest).
+ */
 struct plan {
 	char *steps[MAX_STEPS];
+	const struct sc_item *src[MAX_STEPS];
+	bool in_block[MAX_STEPS];	/* a branch of a parallel block */
 	int nsteps;
-	int step_of_item[MAX_STEPS];	/* agent step number of items[i] */
 };
 
 struct outcome {
@@ -71,20 +77,29 @@ static void add_fault(struct plan *p, const char *text)
 
 static void add_item(struct plan *p, const struct sc_item *it)
 {
+	int n = p->nsteps;
+
 	if (it->kind == SC_STEP)
 		add_step(p, "%s", it->text);
 	else
 		add_fault(p, it->text);
+	if (p->nsteps > n)
+		p->src[n] = it;
 }
 
-/* Expectations that run in the guest at their place in the file. */
+/*
+ * Expectations that run in the guest at their place in the file: after
+ * items[after] at the top level (thread -1), or in branch @thread of the
+ * block items[after] after its child @child.
+ */
 static void add_inline_expects(struct plan *p, const struct scenario *sc,
-			       int after)
+			       int after, int thread, int child)
 {
 	for (int e = 0; e < sc->nexpects; e++) {
 		const struct sc_expect *x = &sc->expects[e];
 
-		if (x->after_item != after)
+		if (x->after_item != after || x->thread != thread ||
+		    (thread >= 0 && x->after_child != child))
 			continue;
 		if (!strcmp(x->kind, "sysfs"))
 			add_step(p, "expect-sysfs %s", x->arg);
@@ -93,24 +108,53 @@ static void add_inline_expects(struct plan *p, const struct scenario *sc,
 	}
 }
 
+/* Branch @t of the block items[@i]: a thread, or a bare step or fault. */
+static void add_branch(struct plan *p, const struct scenario *sc, int i,
+		       int t)
+{
+	const struct sc_item *br = &sc->items[i].children[t];
+
+	if (br->kind != SC_THREAD) {
+		add_step(p, "%s", "thread-begin");
+		add_item(p, br);
+		add_step(p, "%s", "thread-end");
+		return;
+	}
+	add_step(p, "thread-begin %s", br->text ? br->text : "");
+	add_inline_expects(p, sc, i, t, -1);
+	for (int c = 0; c < br->nchildren; c++) {
+		add_item(p, &br->children[c]);
+		add_inline_expects(p, sc, i, t, c);
+	}
+	add_step(p, "%s", "thread-end");
+}
+
+static void add_block(struct plan *p, const struct scenario *sc, int i)
+{
+	const struct sc_item *it = &sc->items[i];
+	int first = p->nsteps;
+	char begin[64];
+
+	snprintf(begin, sizeof(begin), "parallel-begin jitter_us=%u",
+		 it->jitter_ms * 1000);
+	add_step(p, "%s", begin);
+	for (int t = 0; t < it->nchildren; t++)
+		add_branch(p, sc, i, t);
+	add_step(p, "%s", "parallel-end");
+	for (int k = first; k < p->nsteps; k++)
+		p->in_block[k] = true;
+}
+
 static void build_plan(const struct scenario *sc, struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
-	add_inline_expects(p, sc, -1);
+	add_inline_expects(p, sc, -1, -1, -1);
 	for (int i = 0; i < sc->nitems && i < MAX_STEPS; i++) {
-		const struct sc_item *it = &sc->items[i];
-
-		if (it->kind == SC_PARALLEL) {
-			add_step(p, "%s", "parallel-begin");
-			for (int c = 0; c < it->nchildren; c++)
-				add_item(p, &it->children[c]);
-			add_step(p, "%s", "parallel-end");
-			p->step_of_item[i] = -1;
-		} else {
-			add_item(p, it);
-			p->step_of_item[i] = p->nsteps;	/* 1-based */
-		}
-		add_inline_expects(p, sc, i);
+		if (sc->items[i].kind == SC_PARALLEL)
+			add_block(p, sc, i);
+		else
+			add_item(p, &sc->items[i]);
+		add_inline_expects(p, sc, i, -1, -1);
 	}
 }
 
@@ -120,13 +164,19 @@ static void free_plan(struct plan *p)
 		free(p->steps[i]);
 }
 
-/* The agent numbers steps as it reads them; block markers are not steps. */
+/* Block markers are lines of the steps file but not steps. */
+static bool is_marker(const char *line)
+{
+	return !strncmp(line, "parallel-", 9) || !strncmp(line, "thread-", 7);
+}
+
+/* The agent numbers steps as it reads them: line @nth's number (1-based). */
 static int agent_number(const struct plan *p, int nth)
 {
 	int n = 0;
 
 	for (int i = 0; i < nth && i < p->nsteps; i++)
-		if (strncmp(p->steps[i], "parallel-", 9))
+		if (!is_marker(p->steps[i]))
 			n++;
 	return n;
 }
@@ -198,64 +248,112 @@ static bool file_has_line(const char *dir, const char *name, const char *want)
 
 #define MISS(...) (fprintf(out, "# " __VA_ARGS__), fputc('\n', out), bad++)
 
-/* The steps must succeed unless an expectation says otherwise. */
-static int judge_steps(const struct scenario *sc, const struct plan *p,
-		       const char *dir, bool hung, FILE *out)
+/* Is @err (0: the step succeeded) one of "N|M|..."? */
+static bool errno_listed(const char *list, int err)
+{
+	const char *s = list;
+	char *end;
+
+	for (;;) {
+		long v = strtol(s, &end, 10);
+
+		if (end != s && v == err)
+			return true;
+		if (*end != '|')
+			return false;
+		s = end + 1;
+	}
+}
+
+/*
+ * The expectations on plan line @k's outcome @o; sets *expected_fail when
+ * one allows the step to fail.
+ */
+static int judge_expects(const struct scenario *sc, const struct plan *p,
+			 int k, struct outcome o, bool *expected_fail,
+			 FILE *out)
 {
 	int bad = 0;
 
-	for (int i = 0; i < sc->nitems; i++) {
-		int n = p->step_of_item[i];
-		struct outcome o;
-		bool expected_fail = false;
+	for (int e = 0; e < sc->nexpects; e++) {
+		const struct sc_expect *x = &sc->expects[e];
+		bool want_fail;
 
-		if (n < 0)
+		/* A step that did not run is judged as such, not here. */
+		if (scenario_expect_item(sc, x) != p->src[k] || !o.ran)
 			continue;
-		o = step_outcome(dir, agent_number(p, n));
-		for (int e = 0; e < sc->nexpects; e++) {
-			const struct sc_expect *x = &sc->expects[e];
-
-			if (x->after_item != i)
-				continue;
-			if (!strcmp(x->kind, "errno")) {
-				expected_fail = true;
-				if (o.err != atoi(x->arg))
-					MISS("%s:%d: expected errno %s, got %d",
-					     x->file, x->line, x->arg, o.err);
-			} else if (!strcmp(x->kind, "status")) {
-				expected_fail = atoi(x->arg) != 0;
-				if (o.ok == expected_fail)
-					MISS("%s:%d: expected status %s, the "
-					     "step %s", x->file, x->line,
-					     x->arg, o.ok ? "passed" : "failed");
-			}
+		if (!strcmp(x->kind, "errno")) {
+			*expected_fail = true;
+			/* 0 is success, not a failure without an errno. */
+			if (!o.ok && !o.err)
+				MISS("%s:%d: expected errno %s, the step "
+				     "failed without one", x->file, x->line,
+				     x->arg);
+			else if (!errno_listed(x->arg, o.ok ? 0 : o.err))
+				MISS("%s:%d: expected errno %s, got %d",
+				     x->file, x->line, x->arg,
+				     o.ok ? 0 : o.err);
+		} else if (!strcmp(x->kind, "status")) {
+			want_fail = atoi(x->arg) != 0;
+			*expected_fail = want_fail;
+			if (o.ok == want_fail)
+				MISS("%s:%d: expected status %s, the "
+				     "step %s", x->file, x->line,
+				     x->arg, o.ok ? "passed" : "failed");
 		}
-		if (!o.ran && hung)
-			continue;	/* the step that hung, and what follows */
-		if (!o.ran)
-			MISS("%s:%d: step did not run: %s", sc->items[i].file,
-			     sc->items[i].line, sc->items[i].text);
-		else if (!o.ok && !expected_fail)
-			MISS("%s:%d: step failed (errno %d): %s",
-			     sc->items[i].file, sc->items[i].line, o.err,
-			     sc->items[i].text);
 	}
 	return bad;
 }
 
-static int judge_inline(const struct plan *p, const char *dir, FILE *out)
+/* The steps must succeed unless an expectation says otherwise. */
+static int judge_steps(const struct scenario *sc, const struct plan *p,
+		       const char *dir, bool hung, FILE *out)
+{
+	int bad = 0, ran = 0;
+
+	for (int k = 0; k < p->nsteps; k++) {
+		const struct sc_item *it = p->src[k];
+		bool expected_fail = false;
+		struct outcome o;
+
+		if (!it)
+			continue;
+		o = step_outcome(dir, agent_number(p, k + 1));
+		ran += o.ran;
+		bad += judge_expects(sc, p, k, o, &expected_fail, out);
+		if (!o.ran && hung)
+			continue;	/* the step that hung, and what follows */
+		if (!o.ran)
+			MISS("%s:%d: step did not run: %s", it->file, it->line,
+			     it->text);
+		else if (!o.ok && !expected_fail)
+			MISS("%s:%d: step failed (errno %d): %s", it->file,
+			     it->line, o.err, it->text);
+	}
+	/* A hang proves something only once the steps began. */
+	if (hung && !ran && p->nsteps)
+		MISS("no step ran: the guest did not get as far as its first "
+		     "step");
+	return bad;
+}
+
+/* `expect sysfs|equal` lines, checked in the guest (no src: not steps). */
+static int judge_inline(const struct plan *p, const char *dir, bool hung,
+			FILE *out)
 {
 	int bad = 0, n = 0;
 
 	for (int i = 0; i < p->nsteps; i++) {
 		struct outcome o;
 
-		if (strncmp(p->steps[i], "parallel-", 9))
+		if (!is_marker(p->steps[i]))
 			n++;
-		if (strncmp(p->steps[i], "expect-sysfs ", 13) &&
-		    strncmp(p->steps[i], "sim-compare ", 12))
+		if (p->src[i] || (strncmp(p->steps[i], "expect-sysfs ", 13) &&
+				  strncmp(p->steps[i], "sim-compare ", 12)))
 			continue;
 		o = step_outcome(dir, n);
+		if (!o.ran && hung)
+			continue;	/* behind the step that hung */
 		if (!o.ok)
 			MISS("expectation failed in the guest: %s",
 			     p->steps[i]);
@@ -263,13 +361,44 @@ static int judge_inline(const struct plan *p, const char *dir, FILE *out)
 	return bad;
 }
 
+/* Is @word one of the '|'-separated words of @list? */
+static bool listed(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *s = list; s; s = strchr(s, '|') ? strchr(s, '|') + 1 :
+							   NULL)
+		if (!strncmp(s, word, n) && (s[n] == '|' || !s[n]))
+			return true;
+	return false;
+}
+
+/* `expect finding A|B|none`: a report of kind A or B is expected. */
 static bool finding_expected(const struct scenario *sc, const char *kind)
 {
 	for (int e = 0; e < sc->nexpects; e++)
 		if (!strcmp(sc->expects[e].kind, "finding") &&
-		    !strcmp(sc->expects[e].arg, kind))
+		    listed(sc->expects[e].arg, kind))
 			return true;
 	return false;
+}
+
+/* One of the kinds of @list is in findings.txt. */
+static bool found_one_of(const char *dir, const char *list)
+{
+	char prefix[64];
+	const char *s = list;
+
+	for (;;) {
+		size_t n = strcspn(s, "|");
+
+		snprintf(prefix, sizeof(prefix), "%.*s:", (int)n, s);
+		if (file_has(dir, "findings.txt", prefix, true))
+			return true;
+		if (!s[n])
+			return false;
+		s += n + 1;
+	}
 }
 
 static int judge_findings(const struct scenario *sc, const char *dir,
@@ -281,12 +410,10 @@ static int judge_findings(const struct scenario *sc, const char *dir,
 
 	for (int e = 0; e < sc->nexpects; e++) {
 		const struct sc_expect *x = &sc->expects[e];
-		char prefix[64];
 
-		if (strcmp(x->kind, "finding"))
+		if (strcmp(x->kind, "finding") || listed(x->arg, "none"))
 			continue;
-		snprintf(prefix, sizeof(prefix), "%s:", x->arg);
-		if (!file_has(dir, "findings.txt", prefix, true))
+		if (!found_one_of(dir, x->arg))
 			MISS("%s:%d: expected a %s report, none found",
 			     x->file, x->line, x->arg);
 	}
@@ -337,7 +464,8 @@ static bool expects(const struct scenario *sc, const char *kind)
 }
 
 static int judge(const struct scenario *sc, const struct plan *p,
-		 const char *dir, int verdict, FILE *out)
+		 const char *dir, int verdict, unsigned int timeout_s,
+		 FILE *out)
 {
 	bool hang_ok = finding_expected(sc, "hung-task") ||
 		       expects(sc, "timeout");
@@ -346,15 +474,87 @@ static int judge(const struct scenario *sc, const struct plan *p,
 	if (expects(sc, "timeout") && verdict != RUN_TIMEOUT)
 		MISS("expected the run to hang until its timeout; it ended");
 	if (verdict == RUN_TIMEOUT && !hang_ok)
-		MISS("timeout after %u s", sc->topo.timeout_s);
+		MISS("timeout after %u s", timeout_s);
 	else if (verdict == RUN_ERROR || verdict == RUN_INTERRUPTED)
 		MISS("the run did not complete (%s)",
 		     verdict == RUN_ERROR ? "error" : "interrupted");
 	bad += judge_steps(sc, p, dir, verdict == RUN_TIMEOUT && hang_ok, out);
-	bad += judge_inline(p, dir, out);
+	bad += judge_inline(p, dir, verdict == RUN_TIMEOUT && hang_ok, out);
 	bad += judge_findings(sc, dir, out);
 	bad += judge_logs(sc, dir, out);
 	return bad;
+}
+
+/* "findings=KIND,KIND" (each kind once, in order of appearance), if any. */
+static void outcome_findings(FILE *out, const char *dir)
+{
+	char path[PATH_MAX + 16], line[1024], kinds[512] = "";
+	size_t used = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/findings.txt", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char kind[64], word[66];
+
+		if (sscanf(line, "%63[^:]", kind) != 1)
+			continue;
+		snprintf(word, sizeof(word), ",%s,", kind);
+		if (used && strstr(kinds, word))
+			continue;
+		used += snprintf(kinds + used, sizeof(kinds) - used, "%s%s,",
+				 used ? "" : ",", kind);
+		if (used >= sizeof(kinds))
+			break;
+	}
+	if (f)
+		fclose(f);
+	if (used) {
+		kinds[strlen(kinds) - 1] = 0;
+		fprintf(out, "findings=%s", kinds + 1);
+	}
+}
+
+/*
+ * outcome.txt: how the steps of the parallel blocks ended, one word each
+ * ("12=ok", "13=ENOENT", "14=-" for one that did not run; LINE of the
+ * step, FILE:LINE when it is in an included file).  `--repeat` counts the
+ * distinct outcomes over the tries: the interleavings the races took.
+ */
+static void write_outcome(const struct scenario *sc, const struct plan *p,
+			  const char *dir)
+{
+	char path[PATH_MAX + 16];
+	FILE *f = NULL;
+
+	for (int k = 0; k < p->nsteps; k++) {
+		const struct sc_item *it = p->src[k];
+		struct outcome o;
+		const char *name;
+
+		if (!it || !p->in_block[k])
+			continue;
+		if (!f) {
+			snprintf(path, sizeof(path), "%s/outcome.txt", dir);
+			f = fopen(path, "w");
+			if (!f)
+				return;
+		}
+		o = step_outcome(dir, agent_number(p, k + 1));
+		name = !o.ran ? "-" : o.ok ? "ok" :
+		       !o.err ? "fail" : strerrorname_np(o.err);
+		if (strcmp(it->file, sc->path))
+			fprintf(f, "%s:", it->file);
+		if (name)
+			fprintf(f, "%d=%s ", it->line, name);
+		else
+			fprintf(f, "%d=E%d ", it->line, o.err);
+	}
+	if (f) {
+		outcome_findings(f, dir);
+		fputc('\n', f);
+		fclose(f);
+	}
 }
 
 static void run_dir_of(const struct sr_opts *so, const struct scenario *sc,
@@ -386,6 +586,7 @@ static int child(const struct scenario *sc, const struct sr_opts *so,
 		.tt = tt[sc->topo.time_travel % 3],
 		.max_delay_us = sc->topo.time_travel ? 10000000 : 1000000,
 		.allow_findings = true, .seed = seed,
+		.cpus = so->cpus, .seccomp = so->seccomp,
 	};
 	char path[PATH_MAX + 16];
 	int verdict, bad;
@@ -394,6 +595,9 @@ static int child(const struct scenario *sc, const struct sr_opts *so,
 	build_plan(sc, &p);
 	o.steps = p.steps;
 	o.nsteps = p.nsteps;
+	/* An expected hang, once reported, is the verdict: no need to wait. */
+	if (finding_expected(sc, "hung-task"))
+		o.stop_on_report = "hung-task";
 	if (!freopen("/dev/null", "w", stdout))
 		return 2;
 	verdict = fn(&o, &sc->topo);
@@ -401,32 +605,120 @@ static int child(const struct scenario *sc, const struct sr_opts *so,
 	out = fopen(path, "w");
 	if (!out)
 		return 2;
-	bad = judge(sc, &p, dir, verdict, out);
+	bad = judge(sc, &p, dir, verdict, o.timeout_s, out);
 	fclose(out);
+	write_outcome(sc, &p, dir);
 	free_plan(&p);
 	return bad ? 1 : 0;
 }
 
+#define MAX_OUTCOMES 16
+
+/* The distinct outcome.txt lines of a scenario's tries. */
+struct outcomes {
+	char *text[MAX_OUTCOMES];
+	int count[MAX_OUTCOMES], first[MAX_OUTCOMES];
+	int n, other;		/* tries beyond MAX_OUTCOMES distinct ones */
+};
+
+/* One scenario's tries (--repeat; one try otherwise). */
+struct tally {
+	int started, done, failed;
+	bool skipped, finished;
+	const char *skip_why;
+	char skip_buf[300];	/* skip_why, when it names something */
+	int status;		/* of the first failed try, else of the last */
+	int try_shown;		/* its try number */
+	uint64_t seed;		/* its seed */
+	char dir[PATH_MAX];	/* its run directory */
+	double secs;		/* wall time of all tries */
+	struct outcomes oc;
+};
+
 struct slot {
 	pid_t pid;
 	int index;		/* in the selected list */
+	int try;
+	uint64_t seed;
+	double t0;
+	char dir[PATH_MAX];
 };
 
-static void print_result(int n, const struct scenario *sc, int status,
-			 const char *dir, uint64_t seed,
-			 const struct sr_opts *so, FILE *junit, double secs)
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void count_outcome(struct outcomes *oc, const char *dir, int try)
 {
 	char path[PATH_MAX + 16], line[1024];
-	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/outcome.txt", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	line[strcspn(line, "\n")] = 0;
+	for (i = 0; i < oc->n && strcmp(oc->text[i], line); i++)
+		;
+	if (i == oc->n && oc->n == MAX_OUTCOMES) {
+		oc->other++;
+		return;
+	}
+	if (i == oc->n) {
+		oc->text[i] = strdup(line);
+		if (!oc->text[i])
+			return;
+		oc->first[i] = try;
+		oc->n++;
+	}
+	/* Tries run -j at a time: a later one can end first. */
+	if (try < oc->first[i])
+		oc->first[i] = try;
+	oc->count[i]++;
+}
+
+static void print_tries(const struct tally *t, unsigned int repeat)
+{
+	if (repeat <= 1)
+		return;
+	printf("#   tries: %d of %u, %d failed", t->done, repeat, t->failed);
+	if (t->failed)
+		printf(" (first at try %d, seed %llu)", t->try_shown,
+		       (unsigned long long)t->seed);
+	printf("\n");
+	for (int i = 0; i < t->oc.n; i++)
+		printf("#   outcome %dx, first at try %d: %s\n", t->oc.count[i],
+		       t->oc.first[i], t->oc.text[i]);
+	if (t->oc.other)
+		printf("#   outcome: %d tries with yet other outcomes\n",
+		       t->oc.other);
+}
+
+static void print_result(int n, const struct scenario *sc,
+			 const struct tally *t, const struct sr_opts *so,
+			 FILE *junit)
+{
+	char path[PATH_MAX + 16], line[1024];
+	bool ok = !t->failed && WIFEXITED(t->status) &&
+		  WEXITSTATUS(t->status) == 0;
 	FILE *f;
 
 	printf("%s %d - %s: %s\n", ok ? "ok" : "not ok", n, sc->path,
 	       sc->purpose);
-	snprintf(path, sizeof(path), "%s/verdict.txt", dir);
+	print_tries(t, so->repeat);
+	snprintf(path, sizeof(path), "%s/verdict.txt", t->dir);
 	f = fopen(path, "r");
 	if (junit)
 		fprintf(junit, "  <testcase classname=\"vfsim\" name=\"%s\" "
-			"time=\"%.3f\">\n", sc->path, secs);
+			"time=\"%.3f\">\n", sc->path, t->secs);
 	if (!ok && junit)
 		fprintf(junit, "    <failure message=\"expectations failed\">"
 			"<![CDATA[");
@@ -435,27 +727,24 @@ static void print_result(int n, const struct scenario *sc, int status,
 		if (junit)
 			fputs(line, junit);
 	}
-	/* Kernel reports belong in the summary, expected or not. */
-	snprintf(path, sizeof(path), "%s/findings.txt", dir);
 	if (f)
 		fclose(f);
+	/* Kernel reports belong in the summary, expected or not. */
+	snprintf(path, sizeof(path), "%s/findings.txt", t->dir);
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
 		printf("#   finding: %s", line);
 	if (f)
 		fclose(f);
-	f = NULL;
 	if (!ok) {
-		printf("#   run directory: %s\n", dir);
+		printf("#   run directory: %s\n", t->dir);
 		printf("#   reproduce: %s run --seed %llu %s\n", so->self,
-		       (unsigned long long)seed, sc->path);
+		       (unsigned long long)t->seed, sc->path);
 		if (junit)
 			fprintf(junit, "]]></failure>\n");
 	}
 	if (junit)
 		fprintf(junit, "  </testcase>\n");
-	if (f)
-		fclose(f);
 	fflush(stdout);
 }
 
@@ -475,20 +764,12 @@ static int parse_all(char **files, int nfiles, struct scenario *sc)
 	return failed;
 }
 
-/* Opens file @name of @kernel's build directory for reading, or NULL. */
-static FILE *open_beside(const char *kernel, const char *name)
-{
-	char path[PATH_MAX + 16], copy[PATH_MAX];
-
-	snprintf(copy, sizeof(copy), "%s", kernel ? kernel : "");
-	snprintf(path, sizeof(path), "%s/%s", dirname(copy), name);
-	return fopen(path, "r");
-}
-
+/* A report is required (not only allowed, as with `... |none`). */
 static bool expects_finding(const struct scenario *sc)
 {
 	for (int i = 0; i < sc->nexpects; i++)
-		if (!strcmp(sc->expects[i].kind, "finding"))
+		if (!strcmp(sc->expects[i].kind, "finding") &&
+		    !listed(sc->expects[i].arg, "none"))
 			return true;
 	return false;
 }
@@ -504,7 +785,7 @@ static bool kernel_has_series(const char *kernel, const char *names,
 {
 	char have[1024] = "\n";
 	const char *n = names;
-	FILE *f = open_beside(kernel, "vfsim-series");
+	FILE *f = kconfig_open_beside(kernel, "vfsim-series");
 	size_t got;
 
 	if (!f)
@@ -530,9 +811,12 @@ static bool kernel_has_series(const char *kernel, const char *names,
 }
 
 /*
- * Why @sc cannot run on @kernel, whose capabilities are @caps, or NULL: a
- * `requires` word it does not meet, an expected report on a kernel
- * without detectors, or a kernel series (topology series=) it lacks.
+ * Why @sc cannot pass on @kernel, whose capabilities are @caps, or NULL
+ * (the reason is written to @buf, @len): a `requires` word it does not
+ * meet, an expected report on a kernel without detectors, time-travel
+ * on a kernel without it (UML has none with SMP; the .config beside the
+ * kernel tells, a kernel without one is assumed to have it), or a kernel
+ * series (topology series=) it lacks.
  */
 static const char *skip_reason(const struct scenario *sc, const char *kernel,
 			       const struct kcaps *caps, char *buf, size_t len)
@@ -548,6 +832,12 @@ static const char *skip_reason(const struct scenario *sc, const char *kernel,
 	if (caps->known && !caps->detectors && expects_finding(sc)) {
 		snprintf(buf, len, "expects a kernel report; this kernel has "
 			 "no detectors (KPROFILE=debug has)");
+		return buf;
+	}
+	if (sc->topo.time_travel &&
+	    !kconfig_enabled(kernel, "CONFIG_UML_TIME_TRAVEL_SUPPORT", true)) {
+		snprintf(buf, len, "needs time-travel; this kernel has none "
+			 "(UML has no time-travel with SMP)");
 		return buf;
 	}
 	if (sc->topo.series &&
@@ -582,145 +872,258 @@ static void probe_kernel(const char *kernel, struct kcaps *caps)
 	       caps->kasan ? "yes" : "no");
 }
 
+/* What scenario_run_all() keeps while it runs. */
+struct runner {
+	const struct sr_opts *so;
+	sr_run_fn *fn;
+	struct scenario *sc;
+	int *sel, nsel;
+	struct tally *t;	/* per selected scenario */
+	struct slot *slots;
+	int next;		/* the first selected one with tries to start */
+	int printed, passed, failed, skipped;
+	FILE *junit;
+	struct kcaps caps;	/* the kernel's, for skip reasons */
+};
+
+/* Try @try of selected scenario @k: the seed and the run directory. */
+static uint64_t try_seed(const struct runner *r, int k, int try)
+{
+	const struct scenario *sc = &r->sc[r->sel[k]];
+	uint64_t base = r->so->seed_set || !sc->topo.seed_set ?
+			r->so->seed : sc->topo.seed;
+
+	return base + try;
+}
+
+static bool wants_more(const struct runner *r, int k)
+{
+	const struct tally *t = &r->t[k];
+
+	return !t->skipped && !t->failed &&
+	       t->started < (int)(r->so->repeat ? r->so->repeat : 1);
+}
+
+static void start_try(struct runner *r, struct slot *sl, int k)
+{
+	int i = r->sel[k];
+	pid_t pid;
+
+	sl->index = k;
+	sl->try = r->t[k].started++;
+	sl->seed = try_seed(r, k, sl->try);
+	run_dir_of(r->so, &r->sc[i], sl->seed, sl->dir, sizeof(sl->dir));
+	sl->t0 = mono_s();
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		_exit(child(&r->sc[i], r->so, sl->seed, sl->dir, r->fn));
+	}
+	if (pid < 0) {		/* counts as a failed try */
+		sl->pid = 0;
+		r->t[k].done++;
+		r->t[k].failed++;
+		r->t[k].status = 2 << 8;
+		return;
+	}
+	sl->pid = pid;
+}
+
+/* Fill free slots, the selected scenarios in order, tries in order. */
+static void start_tries(struct runner *r)
+{
+	for (unsigned int j = 0; j < r->so->jobs && !interrupted; j++) {
+		if (r->slots[j].pid)
+			continue;
+		while (r->next < r->nsel && !wants_more(r, r->next))
+			r->next++;
+		if (r->next == r->nsel)
+			return;
+		start_try(r, &r->slots[j], r->next);
+	}
+}
+
+static void finish_try(struct runner *r, struct slot *sl, int st)
+{
+	struct tally *t = &r->t[sl->index];
+	bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+
+	t->done++;
+	t->secs += mono_s() - sl->t0;
+	sl->pid = 0;
+	if (t->failed) {
+		/* A try stopped because an earlier one failed: not counted. */
+		t->done--;
+		return;
+	}
+	count_outcome(&t->oc, sl->dir, sl->try);
+	if (!ok) {
+		t->failed++;
+		t->status = st;
+		t->try_shown = sl->try;
+		t->seed = sl->seed;
+		snprintf(t->dir, sizeof(t->dir), "%s", sl->dir);
+		/* The verdict is certain: stop its other tries. */
+		for (unsigned int j = 0; j < r->so->jobs; j++)
+			if (r->slots[j].pid && r->slots[j].index == sl->index)
+				kill(r->slots[j].pid, SIGTERM);
+		return;
+	}
+	if (t->try_shown <= sl->try || !t->dir[0]) {
+		t->status = st;
+		t->try_shown = sl->try;
+		t->seed = sl->seed;
+		snprintf(t->dir, sizeof(t->dir), "%s", sl->dir);
+	}
+}
+
+static bool running(const struct runner *r, int k)
+{
+	for (unsigned int j = 0; j < r->so->jobs; j++)
+		if (r->slots[j].pid && r->slots[j].index == k)
+			return true;
+	return false;
+}
+
+/* TAP in file order: print what is complete from the front. */
+static void print_ready(struct runner *r)
+{
+	while (r->printed < r->nsel) {
+		int k = r->printed, i = r->sel[k];
+		struct tally *t = &r->t[k];
+
+		if (t->skipped) {
+			print_skip(k + 1, &r->sc[i], t->skip_why, r->junit);
+			r->skipped++;
+		} else if ((wants_more(r, k) && !interrupted) ||
+			   running(r, k) || !t->done) {
+			return;
+		} else {
+			print_result(k + 1, &r->sc[i], t, r->so, r->junit);
+			t->failed || !WIFEXITED(t->status) ||
+				WEXITSTATUS(t->status) ? r->failed++ :
+							 r->passed++;
+		}
+		r->printed++;
+	}
+}
+
+static void reap(struct runner *r)
+{
+	int st;
+	pid_t pid = waitpid(-1, &st, 0);
+
+	if (pid < 0 && errno == EINTR && interrupted) {
+		for (unsigned int j = 0; j < r->so->jobs; j++)
+			if (r->slots[j].pid)
+				kill(r->slots[j].pid, SIGTERM);
+		return;
+	}
+	for (unsigned int j = 0; j < r->so->jobs && pid > 0; j++)
+		if (r->slots[j].pid == pid)
+			finish_try(r, &r->slots[j], st);
+}
+
+static bool any_running(const struct runner *r)
+{
+	for (unsigned int j = 0; j < r->so->jobs; j++)
+		if (r->slots[j].pid)
+			return true;
+	return false;
+}
+
+static void start_junit(struct runner *r)
+{
+	if (r->so->junit && !(r->junit = fopen(r->so->junit, "w")))
+		fprintf(stderr, "vfsim: cannot write %s\n", r->so->junit);
+	if (r->junit)
+		fprintf(r->junit, "<?xml version=\"1.0\"?>\n<testsuite "
+			"name=\"vfsim\" tests=\"%d\">\n", r->nsel);
+}
+
+static void select_scenarios(struct runner *r, int nfiles)
+{
+	const struct sr_opts *so = r->so;
+
+	for (int i = 0; i < nfiles; i++)
+		if (!so->shard_n || i % so->shard_n == so->shard_k - 1)
+			r->sel[r->nsel++] = i;
+}
+
+/* Which selected scenarios cannot pass on the kernel, and why. */
+static void find_skips(struct runner *r)
+{
+	const struct sr_opts *so = r->so;
+
+	for (int k = 0; k < r->nsel; k++) {
+		r->t[k].skip_why = skip_reason(&r->sc[r->sel[k]], so->kernel,
+					       &r->caps, r->t[k].skip_buf,
+					       sizeof(r->t[k].skip_buf));
+		r->t[k].skipped = r->t[k].skip_why != NULL;
+	}
+}
+
+static void free_runner(struct runner *r, int nfiles)
+{
+	for (int k = 0; r->t && k < r->nsel; k++)
+		for (int i = 0; i < r->t[k].oc.n; i++)
+			free(r->t[k].oc.text[i]);
+	for (int i = 0; r->sc && i < nfiles; i++)
+		scenario_free(&r->sc[i]);
+	free(r->sc);
+	free(r->sel);
+	free(r->t);
+	free(r->slots);
+}
+
 int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
 		     sr_run_fn *fn)
 {
-	struct scenario *sc = calloc(nfiles, sizeof(*sc));
-	int *sel = calloc(nfiles, sizeof(int)), nsel = 0, next = 0, done = 0;
-	int passed = 0, failed = 0, printed = 0;
-	int *status = calloc(nfiles, sizeof(int));
-	double *t0 = calloc(nfiles, sizeof(double));
-	bool *finished = calloc(nfiles, sizeof(bool));
-	bool *skipped = calloc(nfiles, sizeof(bool));
-	char (*why)[300] = calloc(nfiles, 300);
-	struct kcaps caps;
-	int nskipped = 0;
-	struct slot *slots = calloc(so->jobs, sizeof(*slots));
-	uint64_t *seeds = calloc(nfiles, sizeof(uint64_t));
-	char (*dirs)[PATH_MAX] = calloc(nfiles, PATH_MAX);
+	struct runner r = {
+		.so = so, .fn = fn,
+		.sc = calloc(nfiles, sizeof(*r.sc)),
+		.sel = calloc(nfiles, sizeof(int)),
+		.t = calloc(nfiles, sizeof(struct tally)),
+		.slots = calloc(so->jobs, sizeof(struct slot)),
+	};
 	struct sigaction sa = { .sa_handler = on_signal };
-	FILE *junit = NULL;
-	int ret = 0;
+	int ret = 2;
 
-	if (!sc || !sel || !status || !t0 || !finished || !skipped || !slots ||
-	    !seeds || !dirs || !why)
-		return 2;
-	if (parse_all(files, nfiles, sc)) {
-		ret = 2;
+	if (!r.sc || !r.sel || !r.t || !r.slots)
 		goto out;
-	}
-	for (int i = 0; i < nfiles; i++)
-		if (!so->shard_n || i % so->shard_n == so->shard_k - 1)
-			sel[nsel++] = i;
-	printf("TAP version 13\n1..%d\n# seed %llu\n", nsel,
+	if (parse_all(files, nfiles, r.sc))
+		goto out;
+	select_scenarios(&r, nfiles);
+	printf("TAP version 13\n1..%d\n# seed %llu\n", r.nsel,
 	       (unsigned long long)so->seed);
-	probe_kernel(so->kernel, &caps);
+	if (so->repeat > 1)
+		printf("# repeat %u: try K of a scenario has seed + K\n",
+		       so->repeat);
+	probe_kernel(so->kernel, &r.caps);
+	find_skips(&r);
 	fflush(stdout);
-	if (so->junit && !(junit = fopen(so->junit, "w")))
-		fprintf(stderr, "vfsim: cannot write %s\n", so->junit);
-	if (junit)
-		fprintf(junit, "<?xml version=\"1.0\"?>\n<testsuite name=\"vfsim\" "
-			"tests=\"%d\">\n", nsel);
+	start_junit(&r);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	for (int k = 0; k < nsel; k++)
-		if (skip_reason(&sc[sel[k]], so->kernel, &caps, why[sel[k]],
-				300)) {
-			skipped[sel[k]] = finished[sel[k]] = true;
-			done++;
-		}
-	while (done < nsel || printed < nsel) {
-		struct timespec ts;
-		int st;
-		pid_t pid;
-
-		for (unsigned int j = 0; j < so->jobs && next < nsel &&
-					 !interrupted; j++) {
-			int i;
-
-			if (slots[j].pid)
-				continue;
-			while (next < nsel && skipped[sel[next]])
-				next++;
-			if (next == nsel)
-				break;
-			i = sel[next];
-			seeds[i] = sc[i].topo.seed_set ? sc[i].topo.seed : so->seed;
-			run_dir_of(so, &sc[i], seeds[i], dirs[i], PATH_MAX);
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			t0[i] = ts.tv_sec + ts.tv_nsec / 1e9;
-			fflush(NULL);
-			pid = fork();
-			if (pid == 0) {
-				signal(SIGINT, SIG_DFL);
-				signal(SIGTERM, SIG_DFL);
-				_exit(child(&sc[i], so, seeds[i], dirs[i], fn));
-			}
-			slots[j] = (struct slot){ pid, next++ };
-		}
-		/* Nothing left to wait for: only skipped ones to print. */
-		pid = done < nsel ? waitpid(-1, &st, 0) : 0;
-		if (pid < 0 && errno == EINTR && interrupted) {
-			for (unsigned int j = 0; j < so->jobs; j++)
-				if (slots[j].pid)
-					kill(slots[j].pid, SIGTERM);
-			continue;
-		}
-		if (pid < 0 && errno == ECHILD)
+	for (;;) {
+		start_tries(&r);
+		print_ready(&r);
+		if (r.printed == r.nsel || (!any_running(&r) && interrupted))
 			break;
-		for (unsigned int j = 0; j < so->jobs && pid > 0; j++) {
-			int i;
-
-			if (slots[j].pid != pid)
-				continue;
-			i = sel[slots[j].index];
-			status[i] = st;
-			finished[i] = true;
-			slots[j].pid = 0;
-			done++;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			t0[i] = ts.tv_sec + ts.tv_nsec / 1e9 - t0[i];
-		}
-		/* TAP in file order: print what is complete from the front. */
-		while (printed < nsel && finished[sel[printed]]) {
-			int i = sel[printed];
-			bool ok = WIFEXITED(status[i]) &&
-				  WEXITSTATUS(status[i]) == 0;
-
-			if (skipped[i]) {
-				print_skip(printed + 1, &sc[i], why[i], junit);
-				nskipped++;
-				printed++;
-				continue;
-			}
-			print_result(printed + 1, &sc[i], status[i], dirs[i],
-				     seeds[i], so, junit, t0[i]);
-			ok ? passed++ : failed++;
-			printed++;
-		}
-		if (interrupted && next < nsel)
-			nsel = next;	/* start nothing new */
+		if (any_running(&r))
+			reap(&r);
 	}
-	if (nskipped)
-		printf("# %d skipped\n", nskipped);
-	printf("%d passed, %d failed\n", passed, failed);
-	ret = interrupted ? RUN_INTERRUPTED : failed ? 1 : 0;
-	if (junit) {
-		fprintf(junit, "</testsuite>\n");
-		fclose(junit);
+	if (r.skipped)
+		printf("# %d skipped\n", r.skipped);
+	printf("%d passed, %d failed\n", r.passed, r.failed);
+	ret = interrupted ? RUN_INTERRUPTED : r.failed ? 1 : 0;
+	if (r.junit) {
+		fprintf(r.junit, "</testsuite>\n");
+		fclose(r.junit);
 	}
 out:
-	for (int i = 0; i < nfiles; i++)
-		scenario_free(&sc[i]);
-	free(sc);
-	free(sel);
-	free(status);
-	free(t0);
-	free(finished);
-	free(skipped);
-	free(slots);
-	free(seeds);
-	free(dirs);
-	free(why);
+	free_runner(&r, nfiles);
 	return ret;
 }

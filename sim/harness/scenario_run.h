@@ -6,6 +6,14 @@
  * N failed" line, and for each failure the expectations that failed and
  * the one command that reproduces exactly that run.
  *
+ * With repeat N > 1 each scenario runs up to N times, try K with seed
+ * S + K (S: the user's --seed, else the scenario's, else the runner's):
+ * the seed draws the start delays of parallel branches and probabilistic
+ * faults.  A scenario fails at its first failed try (its other tries are
+ * stopped) and the report names that try's seed; every report counts the
+ * distinct outcomes of its parallel steps over the tries (outcome.txt).
+ * Scenarios the kernel cannot run (skip_reason()) are TAP SKIPs.
+ *
  * Contract: every file is parsed before anything runs; a parse error
  * prints "FILE:LINE: problem" lines and returns 2.  Returns 0 if every
  * scenario passed, 1 otherwise, 4 if interrupted (children torn down).
@@ -26,11 +34,15 @@ struct sr_opts {
 	unsigned int jobs;		/* parallel scenarios, >= 1 */
 	const char *junit;		/* JUnit XML output file, or NULL */
 	uint64_t seed;			/* used unless a scenario sets one */
+	bool seed_set;			/* given by the user: used always */
+	unsigned int repeat;		/* tries per scenario (0, 1: one) */
 	unsigned int shard_k, shard_n;	/* run the K-th of N slices (1-based) */
 	const char *runs_dir;		/* a run directory per scenario below */
 	const char *kernel, *agent;
 	const char *self;		/* argv[0], for the reproduce line */
 	unsigned int timeout_s;		/* 0: each scenario's own */
+	unsigned int cpus;		/* run_opts.cpus of every run */
+	bool seccomp;			/* run_opts.seccomp of every run */
 };
 
 int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,

@@ -70,7 +70,7 @@ test_timeout() {
 	local left
 	left=$(leftovers "$DIR")
 	if [ "$RC" -eq 3 ] && [ -z "$left" ]; then
-		pass "timeout: run killed at 3 s, nothing left behind"
+		pass "timeout: run killed 3 s after the agent started, nothing left behind"
 	else
 		fail "timeout: run killed, nothing left behind" "exit $RC" "$left"
 	fi
@@ -96,8 +96,9 @@ test_interrupt() {
 test_ctl() {
 	local pid out rc=0
 	rm -rf "$RUNS/ctl"
-	"$VFSIM" run -q -o "$RUNS/ctl" -t 60 probe "sleep 4" >/dev/null 2>&1 &
+	"$VFSIM" run -q -o "$RUNS/ctl" -t 60 probe "sleep 8" >/dev/null 2>&1 &
 	pid=$!
+	for _ in $(seq 50); do [ -e "$RUNS/ctl/ctl" ] && break; sleep 0.1; done
 	# Asked while the guest sleeps after the probe (so the PF's admin
 	# commands are done; under load the boot takes seconds).
 	for _ in $(seq 300); do

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/pci_regs.h>
@@ -184,4 +186,34 @@ void pci_enable_mem(struct pci_func *fn)
 
 	pci_func_cfg_write(fn, PCI_COMMAND, 2,
 			   cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+}
+
+void tmpdir_make(char *dir)
+{
+	strcpy(dir + strlen(dir) - 6, "XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+void tmpdir_remove(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
 }

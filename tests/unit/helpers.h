@@ -76,6 +76,15 @@ void bar_wr(struct pci_func *fn, int bar, uint64_t off, unsigned int len,
 void msix_program(struct pci_func *fn, unsigned int vec, uint64_t addr,
 		  uint32_t data, uint32_t ctrl);
 void msix_enable(struct pci_func *fn, bool maskall);
+/*
+ * A private directory from the template @dir ("/tmp/name-XXXXXX", the
+ * X's rewritten each time), and its removal with all it holds.
+ */
+void tmpdir_make(char *dir);
+void tmpdir_remove(const char *dir);
+/* Write @text into @dir/@name (the directory must exist). */
+void put_file(const char *dir, const char *name, const char *text);
+
 /* Set Command.MEM (and Bus Master): BARs decode only with it. */
 void pci_enable_mem(struct pci_func *fn);
 

@@ -66,6 +66,41 @@ START_TEST(test_parse_errors)
 	parse_bad("msi-drop fn=vf0123456789012345678901234567890123",
 		  "no function");
 	ck_assert_uint_eq(parse_ok("admin-fail op=X status=65535").arg, 65535);
+	parse_bad("cfg-value fn=vf0 off=0xd len=2", "aligned");
+	parse_bad("cfg-value fn=vf0 off=4096", "bad key or value");
+	parse_bad("cfg-value fn=vf0 len=3", "bad key or value");
+	parse_bad("cfg-value fn=vf0 val=0x100000000", "bad key or value");
+	parse_bad("cfg-value op=LIST_QUERY", "does not apply");
+	parse_bad("cap-next fn=vf0", "needs ptr=");
+	parse_bad("cap-next fn=vf0 ptr=last", "not a number");
+	parse_bad("cap-next fn=vf0 ptr=1 ext=2", "bad key or value");
+	parse_bad("cfg-ones fn=vf0 off=1", "bad key");
+}
+END_TEST
+
+START_TEST(test_parse_cfg_faults)
+{
+	struct fault f = parse_ok("cfg-value fn=vf1 off=0xe len=1 val=0x7f");
+
+	ck_assert_int_eq(f.kind, FAULT_CFG_VALUE);
+	ck_assert_uint_eq(f.off, 0xe);
+	ck_assert_uint_eq(f.len, 1);
+	ck_assert_uint_eq(f.val, 0x7f);
+	ck_assert_uint_eq(f.count, 0);	/* from then on */
+	f = parse_ok("cfg-value fn=pf off=292 val=0");
+	ck_assert_uint_eq(f.len, 4);
+	ck_assert_uint_eq(f.off, 0x124);
+	f = parse_ok("cap-next fn=vf0 ptr=first");
+	ck_assert_uint_eq(f.val, FAULT_PTR_FIRST);
+	ck_assert(!f.ext);
+	f = parse_ok("cap-next fn=pf ptr=self ext=1 count=3");
+	ck_assert_uint_eq(f.val, FAULT_PTR_SELF);
+	ck_assert(f.ext);
+	ck_assert_uint_eq(f.count, 3);
+	f = parse_ok("cfg-ones fn=vf0 count=4");
+	ck_assert_uint_eq(f.count, 4);
+	ck_assert_int_eq(fault_kind_by_name("cap-next"), FAULT_CAP_NEXT);
+	ck_assert_int_eq(fault_kind_by_name("cap-nxt"), -1);
 }
 END_TEST
 
@@ -172,6 +207,7 @@ Suite *fault_suite(void)
 
 	tcase_add_test(tc, test_parse_defaults);
 	tcase_add_test(tc, test_parse_errors);
+	tcase_add_test(tc, test_parse_cfg_faults);
 	tcase_add_test(tc, test_nth_fires_once);
 	tcase_add_test(tc, test_count_and_any);
 	tcase_add_test(tc, test_unlimited);

@@ -2,7 +2,6 @@
 /* The scenario language: good scenarios, and every error a user can make. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <check.h>
 
 #include "driver/agent/step_spec.h"
+#include "helpers.h"
 #include "sim/harness/scenario.h"
 #include "sim/harness/scenario_run.h"
 
@@ -24,20 +24,12 @@ static char tmpdir[] = "/tmp/vfsim-scenario-XXXXXX";
 
 static void tmp_setup(void)
 {
-	strcpy(tmpdir + strlen(tmpdir) - 6, "XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
+	tmpdir_make(tmpdir);
 }
 
 static void tmp_teardown(void)
 {
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 }
 
 /* @rel under the temp dir, into @buf. */
@@ -283,6 +275,73 @@ START_TEST(test_parallel_blocks)
 }
 END_TEST
 
+/* Thread blocks: each branch a sequence, with its own expectations. */
+START_TEST(test_thread_blocks)
+{
+	struct scenario sc;
+	const struct sc_item *b, *t;
+	const struct sc_expect *x;
+
+	parse_ok("purpose p\n"
+		 "topology vfs=2\n"
+		 "step list\n"
+		 "parallel jitter=250\n"
+		 "  thread disabler\n"
+		 "    step sriov-disable 0000:00:00.0\n"
+		 "    expect errno 16\n"
+		 "  end\n"
+		 "  step uptime\n"
+		 "  thread\n"
+		 "    expect sysfs /sys/x at-start\n"
+		 "    step vfio-req-wait 0000:00:01.0\n"
+		 "    fault msi-dup fn=vf1\n"
+		 "    step vfio-close 0000:00:01.0\n"
+		 "    expect status 0\n"
+		 "    expect dmesg anywhere\n"
+		 "  end\n"
+		 "end\n"
+		 "expect sysfs /sys/y after-block\n", &sc);
+	ck_assert_int_eq(sc.nitems, 2);
+	b = &sc.items[1];
+	ck_assert_int_eq(b->kind, SC_PARALLEL);
+	ck_assert_uint_eq(b->jitter_ms, 250);
+	ck_assert_int_eq(b->nchildren, 3);
+	t = &b->children[0];
+	ck_assert_int_eq(t->kind, SC_THREAD);
+	ck_assert_str_eq(t->text, "disabler");
+	ck_assert_int_eq(t->line, 5);
+	ck_assert_int_eq(t->nchildren, 1);
+	ck_assert_str_eq(t->children[0].text, "sriov-disable 0000:00:00.0");
+	ck_assert_int_eq(b->children[1].kind, SC_STEP);
+	t = &b->children[2];
+	ck_assert_int_eq(t->kind, SC_THREAD);
+	ck_assert_ptr_null(t->text);
+	ck_assert_int_eq(t->nchildren, 3);
+	ck_assert_int_eq(t->children[1].kind, SC_FAULT);
+	ck_assert_int_eq(t->children[2].line, 14);
+
+	ck_assert_int_eq(sc.nexpects, 5);
+	x = &sc.expects[0];		/* errno 16 after the disable */
+	ck_assert_int_eq(x->after_item, 1);
+	ck_assert_int_eq(x->thread, 0);
+	ck_assert_int_eq(x->after_child, 0);
+	ck_assert_ptr_eq(scenario_expect_item(&sc, x), &b->children[0].children[0]);
+	x = &sc.expects[1];		/* at the second thread's start */
+	ck_assert_int_eq(x->thread, 2);
+	ck_assert_int_eq(x->after_child, -1);
+	ck_assert_ptr_null(scenario_expect_item(&sc, x));
+	x = &sc.expects[2];
+	ck_assert_str_eq(x->kind, "status");
+	ck_assert_ptr_eq(scenario_expect_item(&sc, x), &t->children[2]);
+	ck_assert_int_eq(sc.expects[3].thread, 2);
+	x = &sc.expects[4];		/* after the block, top level */
+	ck_assert_int_eq(x->after_item, 1);
+	ck_assert_int_eq(x->thread, -1);
+	ck_assert_ptr_eq(scenario_expect_item(&sc, x), b);
+	scenario_free(&sc);
+}
+END_TEST
+
 START_TEST(test_expect_after_item)
 {
 	struct scenario sc;
@@ -292,7 +351,7 @@ START_TEST(test_expect_after_item)
 		 "step list\n"
 		 "expect status 0\n"
 		 "# a comment between is fine\n"
-		 "expect errno 0\n"
+		 "expect errno 0|2|19\n"
 		 "fault pf-reset\n"
 		 "expect sim pf.admin_objects=0\n"
 		 "step uptime\n"
@@ -345,8 +404,16 @@ START_TEST(test_fault_forms)
 		 "fault unplug fn=pf\n"
 		 "fault failslab prob=0.5 interval=10 times=3\n"
 		 "fault failslab off\n"
-		 "fault fail-page-alloc\n", &sc);
-	ck_assert_int_eq(sc.nitems, 14);
+		 "fault fail-page-alloc\n"
+		 "fault cfg-ones fn=vf6 count=4\n"
+		 "fault cfg-value fn=vf0 off=0xe len=1 val=0x7f count=2\n"
+		 "fault cfg-value fn=pf off=292 val=4026531852\n"
+		 "fault cfg-value off\n"
+		 "fault cap-next fn=vf1 ptr=first ext=0\n"
+		 "fault cap-next fn=pf ptr=0xffc ext=1\n"
+		 "fault cap-next fn=vf2 ptr=self\n"
+		 "fault cap-next off\n", &sc);
+	ck_assert_int_eq(sc.nitems, 22);
 	ck_assert_str_eq(sc.items[12].text, "failslab off");
 	scenario_free(&sc);
 }
@@ -423,6 +490,17 @@ static const struct {
 	{ "fault failslab off prob=0.1", "x.vfs:2: fault 'failslab': too many arguments from 'prob=0.1' (usage: failslab off | [prob=PROB] [interval=COUNT] [times=COUNT])" },
 	{ "fault fail-page-alloc times=0", "x.vfs:2: fault 'fail-page-alloc': times wants a decimal number 1..2147483647, got '0'" },
 	{ "fault failslab prob=0.1 colour=red", "x.vfs:2: fault 'failslab' has no key 'colour'" },
+	{ "topology vfs=1\nfault cfg-value fn=vf0 off=0xd len=2 val=1", "x.vfs:3: fault 'cfg-value': off=0xd is not aligned to len=2" },
+	{ "fault cfg-value fn=pf off=0x1000 val=1", "x.vfs:2: fault 'cfg-value': off wants 0..0xfff (decimal or 0x hex), got 0x1000" },
+	{ "fault cfg-value fn=pf off=0 val=0x100000000", "x.vfs:2: fault 'cfg-value': val wants 0..0xffffffff (decimal or 0x hex), got 0x100000000" },
+	{ "fault cfg-value fn=pf off=0 val=1 len=3", "x.vfs:2: fault 'cfg-value': len wants 1, 2 or 4, got 3" },
+	{ "fault cfg-value fn=pf val=1", "x.vfs:2: fault 'cfg-value' needs off=..." },
+	{ "fault cfg-value fn=pf off=0xg val=1", "x.vfs:2: fault 'cfg-value': off wants" },
+	{ "fault cap-next fn=pf", "x.vfs:2: fault 'cap-next' needs ptr=..." },
+	{ "fault cap-next fn=pf ptr=last", "x.vfs:2: fault 'cap-next': ptr wants first, self or 0..0xfff (decimal or 0x hex), got last" },
+	{ "fault cap-next fn=pf ptr=1 ext=2", "x.vfs:2: fault 'cap-next': ext wants 0..1, got 2" },
+	{ "fault cfg-ones fn=pf count=0", "x.vfs:2: fault 'cfg-ones': count wants 1..1000000, got 0" },
+	{ "fault cfg-value fn=pf off=0 val=1 off", "x.vfs:2: fault 'cfg-value': 'off' stands alone ('fault cfg-value off')" },
 	{ "step", "x.vfs:2: 'step' needs an agent step" },
 	{ "topology vfs=2\nstep sriov-enabel 0000:00:00.0 2", "x.vfs:3: unknown step 'sriov-enabel' (did you mean 'sriov-enable'? 'vfsim help steps' lists them)" },
 	{ "step sriov-enable 0000:00:00.0", "x.vfs:2: step 'sriov-enable' is missing NUMVFS (usage: sriov-enable PF NUMVFS)" },
@@ -437,7 +515,10 @@ static const struct {
 	{ "fault pf-reset\nexpect errno 5", "x.vfs:3: 'expect errno' needs a preceding step, not a fault (x.vfs:2)" },
 	{ "parallel\nstep a\nend\nexpect status 0", "x.vfs:5: 'expect status' needs a preceding step, not a parallel block (x.vfs:2)" },
 	{ "step a\nexpect status 256", "x.vfs:3: 'expect status' wants a number 0..255, got '256'" },
-	{ "step a\nexpect errno EIO", "x.vfs:3: 'expect errno' wants a number 0..4095, got 'EIO'" },
+	{ "step a\nexpect errno EIO", "x.vfs:3: 'expect errno' wants a number 0..4095, or several as N|M (0: success), got 'EIO'" },
+	{ "step a\nexpect errno 0|", "x.vfs:3: 'expect errno' wants a number 0..4095, or several as N|M (0: success), got '0|'" },
+	{ "step a\nexpect errno 2||19", "got '2||19'" },
+	{ "step a\nexpect status 0|1", "x.vfs:3: 'expect status' wants a number 0..255, got '0|1'" },
 	{ "expect sysfs /proc/x 1", "x.vfs:2: 'expect sysfs' wants a path under /sys/, got '/proc/x'" },
 	{ "expect sysfs /sys/x", "x.vfs:2: 'expect sysfs /sys/x' needs a VALUE" },
 	{ "expect dmesg (unclosed", "x.vfs:2: 'expect dmesg': invalid regex '(unclosed': " },
@@ -451,17 +532,40 @@ static const struct {
 	{ "expect no-dmesg", "x.vfs:2: 'expect no-dmesg' needs a REGEX" },
 	{ "expect finding kasn", "x.vfs:2: 'expect finding': unknown kind 'kasn' (expected one of: lockdep-circular," },
 	{ "expect finding kasan bug", "x.vfs:2: 'expect finding' wants one KIND, got also 'bug'" },
+	{ "expect finding kasan|kasn", "x.vfs:2: 'expect finding': unknown kind 'kasn' (expected one of: lockdep-circular," },
+	{ "expect finding kasan|", "x.vfs:2: 'expect finding' wants KIND or KIND|KIND..., got 'kasan|'" },
+	{ "expect finding |none", "x.vfs:2: 'expect finding' wants KIND or KIND|KIND..., got '|none'" },
+	{ "expect finding kasan||none", "got 'kasan||none'" },
 	{ "expect sim PF.x=1", "x.vfs:2: 'expect sim' key 'PF.x' may hold only a-z, 0-9, '_' and '.'" },
 	{ "expect sim pf.x", "x.vfs:2: 'expect sim' wants one KEY=VALUE" },
 	{ "expect equal vf0", "x.vfs:2: 'expect equal' wants two functions" },
 	{ "expect equal pf vf2", "x.vfs:2: 'expect equal' names vf2 but the topology has 0 VFs" },
 	{ "topology vfs=1\nexpect equal vf0 vf0", "x.vfs:3: 'expect equal' compares vf0 with itself" },
-	{ "end", "x.vfs:2: 'end' without 'parallel'" },
+	{ "end", "x.vfs:2: 'end' without 'parallel' or 'thread'" },
 	{ "parallel\nstep a", "x.vfs:2: 'parallel' block not closed (opened here)" },
 	{ "parallel\nparallel\nstep a\nend", "x.vfs:3: nested 'parallel' (the block opened at line 2 is still open)" },
 	{ "parallel\nend", "x.vfs:2: empty parallel block (closed at line 3)" },
 	{ "parallel\nstep a\nexpect status 0\nend", "x.vfs:4: 'expect' inside a 'parallel' block" },
-	{ "parallel now\nstep a\nend", "x.vfs:2: 'parallel' takes no arguments" },
+	{ "parallel now\nstep a\nend", "x.vfs:2: 'parallel' takes only jitter=MS, got 'now'" },
+	{ "parallel jitter=5 x\nstep a\nend", "x.vfs:2: 'parallel' takes only jitter=MS, got 'x'" },
+	{ "parallel jitter=10001\nstep a\nend", "x.vfs:2: 'parallel' jitter wants 0..10000 (ms), got '10001'" },
+	{ "parallel jitter=\nstep a\nend", "x.vfs:2: 'parallel' jitter wants 0..10000 (ms), got ''" },
+	{ "thread\nstep a\nend", "x.vfs:2: 'thread' outside a 'parallel' block (a thread is one branch of a parallel block)" },
+	{ "parallel\nthread\nthread\nstep a\nend\nend", "x.vfs:4: nested 'thread' (the thread opened at line 3 is still open; 'end' closes it)" },
+	{ "parallel\nthread\nparallel\nstep a\nend\nend", "x.vfs:4: 'parallel' inside a 'thread' (opened at line 3): parallel blocks do not nest" },
+	{ "parallel\nthread\nend\nstep a\nend", "x.vfs:3: empty thread (closed at line 4)" },
+	{ "parallel\nthread\nstep a", "x.vfs:3: 'thread' not closed (opened here)" },
+	{ "parallel\nthread\nstep a", "x.vfs:2: 'parallel' block not closed (opened here)" },
+	{ "parallel\nthread A\nstep a\nend\nend", "x.vfs:3: thread name wants a-z, 0-9, '_' and '-', got 'A'" },
+	{ "parallel\nthread a b\nstep a\nend\nend", "x.vfs:3: 'thread' takes at most a NAME, got also 'b'" },
+	{ "parallel\nthread\nstep a\nend now\nend", "x.vfs:5: 'end' takes no arguments" },
+	{ "parallel\nthread\ninclude a.inc\nstep a\nend\nend", "x.vfs:4: 'include' inside a 'parallel' block" },
+	{ "parallel\nthread\nexpect errno 5\nstep a\nend\nend", "x.vfs:4: 'expect errno' needs a preceding step in its thread (line 3)" },
+	{ "parallel\nthread\nfault pf-reset\nexpect errno 5\nend\nend", "x.vfs:5: 'expect errno' needs a preceding step, not a fault (x.vfs:4)" },
+	{ "step a\nparallel\nthread\nexpect status 1\nstep b\nend\nend", "x.vfs:5: 'expect status' needs a preceding step in its thread" },
+	{ "parallel\nthread\nstep a\nend\nexpect sysfs /sys/x 1\nend", "x.vfs:6: 'expect' inside a 'parallel' block but outside a 'thread' (put it in a thread, or after 'end')" },
+	{ "parallel\nthread\nstep a\nend\nend\nend", "x.vfs:7: 'end' without 'parallel' or 'thread'" },
+	{ "thread\nstep a\nend", "x.vfs:4: 'end' without 'parallel' or 'thread'" },
 	{ "parallel\nstep a\nend now", "x.vfs:4: 'end' takes no arguments" },
 	{ "parallel\ninclude a.inc\nstep a\nend", "x.vfs:3: 'include' inside a 'parallel' block" },
 	{ "include", "x.vfs:2: 'include' wants one path" },
@@ -481,9 +585,10 @@ END_TEST
 /* The agent runs at most AGENT_MAX_PARALLEL steps of a block together. */
 START_TEST(test_parallel_block_limit)
 {
-	char text[64 + 16 * (AGENT_MAX_PARALLEL + 1)];
+	char text[64 + 16 * (AGENT_MAX_PARALLEL + 3)], *errors;
 	struct scenario sc;
 	size_t n;
+	int rc;
 
 	n = snprintf(text, sizeof(text), "purpose p\nparallel\n");
 	for (int i = 0; i < AGENT_MAX_PARALLEL; i++)
@@ -493,7 +598,13 @@ START_TEST(test_parallel_block_limit)
 	ck_assert_int_eq(sc.items[0].nchildren, AGENT_MAX_PARALLEL);
 	scenario_free(&sc);
 	snprintf(text + n, sizeof(text) - n, "step list\nend\n");
-	assert_error(text, "x.vfs:2: parallel block of 17 steps and faults (at most 16 run together)");
+	assert_error(text, "x.vfs:19: more than 16 branches in the parallel block opened at line 2\n");
+	/* A thread too many is read to its end: one error, not one a line. */
+	snprintf(text + n, sizeof(text) - n, "thread\nstep list\nend\nend\n");
+	rc = scenario_parse_string("x.vfs", text, &sc, &errors);
+	parse_bad(rc, &sc, errors, "x.vfs:19: more than 16 branches in the parallel block opened at line 2\n");
+	ck_assert_int_eq(count_lines(errors), 1);
+	free(errors);
 }
 END_TEST
 
@@ -589,7 +700,7 @@ START_TEST(test_all_errors_reported)
 	for (int i = 0; i < 30; i++)
 		strcat(text, "end\n");
 	rc = scenario_parse_string("x.vfs", text, &sc, &errors);
-	parse_bad(rc, &sc, errors, "x.vfs:21: 'end' without 'parallel'\n");
+	parse_bad(rc, &sc, errors, "x.vfs:21: 'end' without 'parallel' or 'thread'\n");
 	ck_assert_int_eq(count_lines(errors), SC_MAX_ERRORS);
 	free(errors);
 }
@@ -771,14 +882,7 @@ END_TEST
 
 static void write_file(const char *name, const char *text)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	put_file(tmpdir, name, text);
 }
 
 /* Never called: every scenario of the test is skipped before it runs. */
@@ -894,6 +998,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_topology_overrides_and_limits);
 	tcase_add_test(tc, test_parallel_blocks);
+	tcase_add_test(tc, test_thread_blocks);
 	tcase_add_test(tc, test_expect_after_item);
 	tcase_add_test(tc, test_comments_and_blanks);
 	tcase_add_test(tc, test_fault_forms);

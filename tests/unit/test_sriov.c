@@ -633,6 +633,175 @@ START_TEST(test_vf_flr)
 }
 END_TEST
 
+
+/* --- faults on VFs: armed before a VF exists, kept across its resets --- */
+
+static struct fault *arm(struct env *e, struct fault_set *fs,
+			 const char *text)
+{
+	struct fault f;
+	char err[160];
+
+	ck_assert_msg(!fault_parse(text, &f, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(fault_arm(fs, &f), 0);
+	e->pfn->faults = fs;
+	for (unsigned int i = 0; i < TOTAL_VFS; i++)
+		vfn(e, i)->faults = fs;
+	return &fs->f[fs->n - 1];
+}
+
+/* "The first N reads" are the first N the VF answers, after VF Enable. */
+START_TEST(test_fault_waits_for_vf)
+{
+	struct fault_set fs;
+	struct fault *f;
+	struct env e;
+
+	env_init(&e);
+	fault_set_init(&fs, 1);
+	f = arm(&e, &fs, "cfg-ones fn=vf0 count=2");
+	ck_assert_uint_eq(pci_func_cfg_read(vfn(&e, 0), PCI_HEADER_TYPE, 1),
+			  0xff);
+	ck_assert_uint_eq(f->seen, 0);		/* not there: not counted */
+	vfs_enable(&e, 2, PCI_SRIOV_CTRL_VFE);
+	ck_assert_uint_eq(pci_func_cfg_read(vfn(&e, 0), PCI_CLASS_REVISION,
+					    4), 0xffffffff);
+	ck_assert_uint_eq(pci_func_cfg_read(vfn(&e, 1), PCI_HEADER_TYPE, 1),
+			  0);			/* another VF: untouched */
+	ck_assert_uint_eq(pci_func_cfg_read(vfn(&e, 0), PCI_HEADER_TYPE, 1),
+			  0xff);
+	ck_assert_uint_eq(pci_func_cfg_read(vfn(&e, 0), PCI_HEADER_TYPE, 1),
+			  0);			/* answers from the third read on */
+	ck_assert_uint_eq(f->fired, 2);
+	env_free(&e);
+}
+END_TEST
+
+/* A register override stays through VF Enable, FLR and PF reset. */
+START_TEST(test_cfg_value_survives_resets)
+{
+	struct fault_set fs;
+	struct pci_func *fn;
+	struct env e;
+
+	env_init(&e);
+	fn = vfn(&e, 1);
+	fault_set_init(&fs, 1);
+	arm(&e, &fs, "cfg-value fn=vf1 off=0xe len=1 val=0x7f");
+	vfs_enable(&e, 2, PCI_SRIOV_CTRL_VFE);
+	ck_assert_uint_eq(pci_func_cfg_read(fn, PCI_HEADER_TYPE, 1), 0x7f);
+	/* A wider read sees the byte in place and the others as they are. */
+	ck_assert_uint_eq(pci_func_cfg_read(fn, PCI_CACHE_LINE_SIZE, 4),
+			  0x7f0000);
+	ck_assert_uint_eq(pci_func_cfg_read(vfn(&e, 0), PCI_HEADER_TYPE, 1),
+			  0);
+	flr(fn);
+	ck_assert_uint_eq(fn->flrs, 1);
+	ck_assert_uint_eq(pci_func_cfg_read(fn, PCI_HEADER_TYPE, 1), 0x7f);
+	flr(e.pfn);			/* VF Enable off: the VF is gone */
+	vfs_enable(&e, 2, PCI_SRIOV_CTRL_VFE);
+	ck_assert_uint_eq(pci_func_cfg_read(fn, PCI_HEADER_TYPE, 1), 0x7f);
+	/* Writes still reach the register file underneath. */
+	pci_func_cfg_write(fn, PCI_CACHE_LINE_SIZE, 1, 0x10);
+	ck_assert_uint_eq(pci_func_cfg_read(fn, PCI_CACHE_LINE_SIZE, 4),
+			  0x7f0010);
+	fault_disarm(&fs, FAULT_CFG_VALUE);
+	ck_assert_uint_eq(pci_func_cfg_read(fn, PCI_HEADER_TYPE, 1), 0);
+	env_free(&e);
+}
+END_TEST
+
+/* The last capability in the list, and its next pointer. */
+static uint8_t last_cap(struct pci_func *fn, uint8_t *next)
+{
+	uint8_t pos = pci_func_cfg_read(fn, PCI_CAPABILITY_LIST, 1), last = 0;
+
+	for (int ttl = 48; pos >= 0x40 && ttl--;) {
+		last = pos;
+		pos = pci_func_cfg_read(fn, pos + PCI_CAP_LIST_NEXT, 1);
+		if (pos == *next)
+			break;
+	}
+	*next = pos;
+	return last;
+}
+
+START_TEST(test_cap_next)
+{
+	struct fault_set fs;
+	struct pci_func *fn;
+	uint8_t first, last, next = 0;
+	uint32_t hdr;
+	struct env e;
+
+	env_init(&e);
+	fn = vfn(&e, 0);
+	vfs_enable(&e, 1, PCI_SRIOV_CTRL_VFE);
+	first = pci_func_cfg_read(fn, PCI_CAPABILITY_LIST, 1);
+	last = last_cap(fn, &next);
+	ck_assert_uint_eq(next, 0);
+	ck_assert_uint_eq(last, fn->cfg.last_cap);
+	fault_set_init(&fs, 1);
+	arm(&e, &fs, "cap-next fn=vf0 ptr=first");
+	next = first;
+	ck_assert_uint_eq(last_cap(fn, &next), last);
+	ck_assert_uint_eq(next, first);		/* a loop */
+	fault_disarm(&fs, FAULT_CAP_NEXT);
+	arm(&e, &fs, "cap-next fn=vf0 ptr=self");
+	ck_assert_uint_eq(pci_func_cfg_read(fn, last + PCI_CAP_LIST_NEXT, 1),
+			  last);
+	fault_disarm(&fs, FAULT_CAP_NEXT);
+	arm(&e, &fs, "cap-next fn=vf0 ptr=0x10");
+	ck_assert_uint_eq(pci_func_cfg_read(fn, last + PCI_CAP_LIST_NEXT, 1),
+			  0x10);
+	/* The byte before it (the capability ID) is left alone. */
+	ck_assert_uint_eq(pci_func_cfg_read(fn, last, 1), PCI_CAP_ID_VNDR);
+	/* Extended: the PF's last one points back to 0x100. */
+	arm(&e, &fs, "cap-next fn=pf ptr=first ext=1");
+	hdr = pci_func_cfg_read(e.pfn, e.pfn->cfg.last_ext, 4);
+	ck_assert_uint_eq(PCI_EXT_CAP_NEXT(hdr), 0x100);
+	ck_assert_uint_eq(PCI_EXT_CAP_ID(hdr),
+			  PCI_EXT_CAP_ID(pci_cfg_get32(&e.pfn->cfg,
+						       e.pfn->cfg.last_ext)));
+	env_free(&e);
+}
+END_TEST
+
+/*
+ * The transport posts writes: a VF's write queued before the PF's write
+ * that clears VF Enable is served first (tp.flush), not counted blocked.
+ */
+static struct pci_func *pending_fn;
+
+static void fake_flush(void *bus, struct pci_func *vf)
+{
+	(void)bus;
+	(void)vf;
+	if (pending_fn)
+		pci_func_cfg_write(pending_fn, PCI_COMMAND, 2, 0);
+	pending_fn = NULL;
+}
+
+START_TEST(test_posted_vf_write_before_disable)
+{
+	struct pci_func *fn;
+	struct env e;
+
+	env_init(&e);
+	fn = vfn(&e, 1);
+	fn->tp.flush = fake_flush;
+	vfs_enable(&e, 2, PCI_SRIOV_CTRL_VFE);
+	pending_fn = fn;	/* the guest's write, not yet served */
+	sr_wr(&e, PCI_SRIOV_CTRL, 2, 0);
+	ck_assert_ptr_null(pending_fn);
+	ck_assert_uint_eq(fn->blocked, 0);
+	/* A write really made after the disable is blocked. */
+	pci_func_cfg_write(fn, PCI_COMMAND, 2, 0);
+	ck_assert_uint_eq(fn->blocked, 1);
+	env_free(&e);
+}
+END_TEST
+
 Suite *sriov_suite(void)
 {
 	Suite *s = suite_create("sriov");
@@ -658,6 +827,10 @@ Suite *sriov_suite(void)
 	tcase_add_test(tv, test_pf_flr_disables_vfs);
 	tcase_add_test(tv, test_vf_flr);
 	tcase_add_test(tv, test_disable_flushes_vfs_first);
+	tcase_add_test(tv, test_fault_waits_for_vf);
+	tcase_add_test(tv, test_cfg_value_survives_resets);
+	tcase_add_test(tv, test_cap_next);
+	tcase_add_test(tv, test_posted_vf_write_before_disable);
 	suite_add_tcase(s, tv);
 	return s;
 }

@@ -15,6 +15,7 @@ Suite *kreport_capture_suite(void);	/* tests/unit/test_kreport_capture.c */
 Suite *lockmap_suite(void);	/* tests/unit/test_lockmap.c */
 Suite *steps_suite(void);	/* tests/unit/test_steps.c */
 Suite *cover_suite(void);	/* tests/unit/test_cover.c */
+Suite *scenario_run_suite(void);	/* tests/unit/test_scenario_run.c */
 Suite *admin_legacy_suite(void);	/* tests/unit/test_admin_legacy.c */
 Suite *kcaps_suite(void);	/* tests/unit/test_kcaps.c */
 Suite *bus_suite(void);		/* tests/unit/test_bus.c */
@@ -28,7 +29,7 @@ int main(void)
 		scenario_suite,
 		sriov_suite, dev_parts_suite, admin_parts_suite, stopped_suite,
 		fault_suite, kreport_capture_suite, lockmap_suite,
-		steps_suite, cover_suite,
+		steps_suite, cover_suite, scenario_run_suite,
 		admin_legacy_suite, kcaps_suite, bus_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
