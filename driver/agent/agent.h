@@ -90,6 +90,14 @@ void vfio_close_all(void);
 void mig_close_all(void);
 void legacy_close_all(void);
 void pci_unbind_for_poweroff(void);
+void sriov_disable_all(void);
+
+/* vfsim sweep support (sweep.c): step markers, fail-nth, release-all. */
+int step_fail_nth(const struct step *s);
+int step_trace_steps(const struct step *s);
+int step_release_all(const struct step *s);
+void sweep_step_begin(const struct step *s);
+void sweep_step_end(const struct step *s);
 
 /* Helpers shared by steps. */
 int vfio_device_fd(const char *bdf);

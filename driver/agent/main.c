@@ -221,7 +221,7 @@ static int step_keep_vfs(const struct step *s)
 	return 0;
 }
 
-static void sriov_disable_all(void)
+void sriov_disable_all(void)
 {
 	DIR *d = opendir("/sys/bus/pci/devices");
 	struct dirent *e;
@@ -313,8 +313,11 @@ static int run_step(struct step *s)
 		       AGENT_MAX_LINE, AGENT_MAX_ARGS - 1);
 	else if (!step_check(s->argc, s->argv, &guest_env, why, sizeof(why)))
 		result("error=\"%s\"", why);
-	else
+	else {
+		sweep_step_begin(s);
 		ret = steps[i].fn(s);
+		sweep_step_end(s);
+	}
 	result("status=%s", ret ? "fail" : "ok");
 	emit(line);
 	return ret;
