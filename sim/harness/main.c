@@ -20,6 +20,7 @@
 #include "cover_cmd.h"
 #include "kcaps.h"
 #include "lockmap.h"
+#include "sim/bus/fault.h"
 #include "sim/bus/log.h"
 #include "run.h"
 #include "scenario_run.h"
@@ -80,6 +81,13 @@ static const char usage_run[] =
 "      --context-size N   add N opaque bytes (up to 64 MiB) to each VF's\n"
 "                         migration context (default 0)\n"
 "      --seed N           seed of all randomness (probabilistic faults)\n"
+"      --fault SPEC       arm a device fault before UML starts, so the\n"
+"                         boot-time probe meets it too (repeatable; SPEC as\n"
+"                         in a scenario: \"admin-fail op=LIST_QUERY\")\n"
+"      --hung-task-s N    report tasks blocked N seconds (checked every\n"
+"                         second; default: the kernel's, 20 on debug)\n"
+"      --end-on-report    end the run once the first kernel report has\n"
+"                         been printed (a panic always ends it)\n"
 "\n"
 "vfsim run [OPTIONS] FILE.vfs...  runs scenario files (doc/scenarios.md):\n"
 "  -j, --jobs N           scenarios in parallel (default 1)\n"
@@ -206,6 +214,21 @@ static int parse_shard(const char *arg)
 	return 0;
 }
 
+static int add_boot_fault(struct run_opts *o, const char *spec)
+{
+	static const char *faults[16];
+	char err[160];
+	struct fault f;
+
+	if (fault_parse(spec, &f, err, sizeof(err)))
+		return bad_arg("--fault", spec, err);
+	if (o->nboot_faults == 16)
+		return bad_arg("--fault", spec, "at most 16");
+	faults[o->nboot_faults++] = spec;
+	o->boot_faults = faults;
+	return 0;
+}
+
 static int parse_opt(int c, const char *arg, struct run_opts *o,
 		     struct topology_opts *t)
 {
@@ -242,6 +265,11 @@ static int parse_opt(int c, const char *arg, struct run_opts *o,
 		return parse_uint("--context-size", arg, 0, 64u << 20,
 				  &t->context_extra);
 	case 'C': o->cmdline = arg; return 0;
+	case 'f': return add_boot_fault(o, arg);
+	case 'G':
+		return parse_uint("--hung-task-s", arg, 1, 3600,
+				  &o->hung_task_s);
+	case 'E': o->end_on_report = true; return 0;
 	case 'F': o->allow_findings = true; return 0;
 	case 'I': t->pf_indirect = true; return 0;
 	case 'L': t->pf_legacy = true; return 0;
@@ -365,6 +393,9 @@ static int cmd_run(int argc, char **argv)
 		{ "junit", required_argument, NULL, 'J' },
 		{ "shard", required_argument, NULL, 'H' },
 		{ "cmdline", required_argument, NULL, 'C' },
+		{ "fault", required_argument, NULL, 'f' },
+		{ "hung-task-s", required_argument, NULL, 'G' },
+		{ "end-on-report", no_argument, NULL, 'E' },
 		{ "allow-findings", no_argument, NULL, 'F' },
 		{ "pf-indirect", no_argument, NULL, 'I' },
 		{ "pf-legacy", no_argument, NULL, 'L' },

@@ -20,6 +20,7 @@
 #include "sim/bus/fault.h"
 #include "fsutil.h"
 #include "kreport.h"
+#include "mconsole.h"
 #include "sim/bus/log.h"
 #include "run.h"
 #include "run_cover.h"
@@ -55,6 +56,9 @@ struct run {
 	char stats[4200];	/* from the models, for summary.txt */
 	struct fault_set faults;
 	struct run_cover cover;	/* gcov data of a cover kernel */
+	double end_at;		/* end the run then: its outcome is certain */
+	double last_data;	/* when the console last said something */
+	const char *ended;	/* why the run ended, for summary.txt */
 };
 
 static double now_s(void)
@@ -119,11 +123,28 @@ static int setup_dirs(struct run *r)
 	return 0;
 }
 
+/* Faults in force from the start: boot-time driver probes meet them too. */
+static int arm_boot_faults(struct run *r)
+{
+	char err[160];
+	struct fault f;
+
+	for (int i = 0; i < r->o->nboot_faults; i++)
+		if (fault_parse(r->o->boot_faults[i], &f, err, sizeof(err)) ||
+		    fault_arm(&r->faults, &f)) {
+			vlog(LOG_ERR, NULL, "fault '%s': %s",
+			     r->o->boot_faults[i], err);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 static int setup_bus(struct run *r)
 {
 	int ret = bus_init(&r->bus, r->priv, r->o->spin_us);
 
 	fault_set_init(&r->faults, r->o->seed);
+	ret = ret ?: arm_boot_faults(r);
 	for (unsigned int i = 0; i < r->o->nfuncs; i++)
 		r->o->funcs[i]->faults = &r->faults;
 
@@ -179,6 +200,11 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 		 * hang caused.  Under time-travel, hangs show as timeouts.
 		 */
 		ARG("sysctl.kernel.hung_task_timeout_secs=0");
+	} else if (r->o->hung_task_s) {
+		/* Checked every second: a hang is reported after N to N+1 s. */
+		ARG("sysctl.kernel.hung_task_timeout_secs=%u",
+		    r->o->hung_task_s);
+		ARG("sysctl.kernel.hung_task_check_interval_secs=1");
 	}
 	/*
 	 * virtio_pcidev gives up on a reply after max_delay_us polls (40 ms
@@ -291,6 +317,12 @@ static void sim_rpc_on_bus(void *arg)
 		snprintf(c->out, sizeof(c->out), "differences=0\n");
 		return;
 	}
+	if (!strcmp(c->cmd, "step")) {
+		/* The agent's step marker, ordered with the devices' events. */
+		trace_event(TRACE_DEV, "agent", "step", "n=%s", c->a);
+		snprintf(c->out, sizeof(c->out), "differences=0\n");
+		return;
+	}
 	if (!fn) {
 		snprintf(err, sizeof(err), "no function '%s'", c->a);
 		goto bad;
@@ -310,7 +342,7 @@ bad:
 static bool sim_rpc(const char *cmd)
 {
 	return !strcmp(cmd, "fault") || !strcmp(cmd, "unplug") ||
-	       !strcmp(cmd, "flr");
+	       !strcmp(cmd, "flr") || !strcmp(cmd, "step");
 }
 
 static void rpc_on_bus(void *arg)
@@ -424,12 +456,93 @@ static void ctl_serve(struct run *r, int lfd)
 	close(fd);
 }
 
+/*
+ * Time to verdict: once a run's outcome is certain, end it as soon as the
+ * report that made it certain has been printed (the console quiet for
+ * END_QUIET_S), at most @max_s from now.
+ */
+#define END_QUIET_S 0.5
+
+static void end_soon(struct run *r, const char *why, double max_s)
+{
+	if (r->end_at || r->ended)
+		return;		/* the first reason stands */
+	r->ended = why;
+	r->end_at = now_s() + max_s;
+}
+
+static bool expected_report(const struct run *r, const char *kind)
+{
+	const char *e = r->o->expected_reports;
+	size_t n = strlen(kind);
+
+	for (; e && (e = strstr(e, kind)); e += n)
+		if ((e == r->o->expected_reports || e[-1] == ' ') &&
+		    (!e[n] || e[n] == ' '))
+			return true;
+	return false;
+}
+
+/* A panic ends the kernel; in a sweep, so does any unexpected report. */
+static void watch_reports(struct run *r, const char *line)
+{
+	const char *kind = kreport_classify(line);
+
+	if (!kind)
+		return;
+	if (!strcmp(kind, "panic"))
+		end_soon(r, "panic", 2);
+	else if (r->o->end_on_report && !expected_report(r, kind) &&
+		 !(r->o->tt != TT_OFF && !strcmp(kind, "hung-task")))
+		end_soon(r, "report", 3);
+}
+
+static bool end_due(const struct run *r)
+{
+	double t = now_s();
+
+	return r->end_at && (t >= r->end_at || t - r->last_data >= END_QUIET_S);
+}
+
+/* Seconds until end_due() may change, for poll(). */
+static double end_wait(const struct run *r)
+{
+	double t = now_s(), w = r->end_at - t;
+
+	if (r->last_data + END_QUIET_S - t < w)
+		w = r->last_data + END_QUIET_S - t;
+	return w > 0 ? w : 0;
+}
+
+/*
+ * A run at its timeout: ask the kernel for its blocked tasks (SysRq w
+ * through UML's management console) and end the run once the dump has
+ * been printed, so the console says where the hang is stuck.
+ */
+static void dump_blocked_tasks(struct run *r)
+{
+	char sock[PATH_MAX + 32], me[PATH_MAX + 32], reply[64];
+	int ret;
+
+	snprintf(sock, sizeof(sock), "%s/vfsim/mconsole", r->priv);
+	snprintf(me, sizeof(me), "%s/mconsole-client", r->priv);
+	ret = mconsole_command(sock, me, "sysrq w", 500, reply, sizeof(reply));
+	/* No socket: UML is past its shutdown (a hang in power-off). */
+	if (ret && ret != -EAGAIN)
+		fprintf(r->simlog, "no blocked-task dump (mconsole: %s)\n",
+			strerror(-ret));
+	r->ended = "timeout";
+	r->last_data = now_s();
+	r->end_at = r->last_data + 3;
+}
+
 static void on_line(struct run *r, const char *line)
 {
 	const char *m = strstr(line, "vfsim-mark ");
 	const char *rpc = strstr(line, "vfsim-rpc ");
 	struct mark *mk;
 
+	watch_reports(r, line);
 	if (rpc)
 		on_rpc(r, rpc + 10);
 	if (!r->t_report && kreport_classify(line))
@@ -445,6 +558,7 @@ static void on_line(struct run *r, const char *line)
 static void console_data(struct run *r, const char *buf, size_t n)
 {
 	fwrite(buf, 1, n, r->console);
+	r->last_data = now_s();
 	if (r->o->echo)
 		fwrite(buf, 1, n, stdout);
 	for (size_t i = 0; i < n; i++) {
@@ -494,12 +608,24 @@ static void supervise(struct run *r, int cfd)
 			vlog(LOG_ERR, NULL, "timeout after %u s: killing UML",
 			     r->o->timeout_s);
 			r->verdict = RUN_TIMEOUT;
-			kill_uml(r);
-			deadline = now_s() + 5;	/* drain what is left */
+			r->end_at = 0;
+			dump_blocked_tasks(r);
+			deadline = now_s() + 3 + 5;	/* then drain the rest */
 			continue;
 		}
 		if (left <= 0)
 			break;
+		if (end_due(r)) {
+			if (r->verdict == RUN_PASS)
+				vlog(LOG_DEBUG, NULL, "outcome certain (%s): "
+				     "ending the run", r->ended);
+			kill_uml(r);
+			r->end_at = 0;
+			deadline = now_s() + 5;
+			continue;
+		}
+		if (r->end_at && end_wait(r) < left)
+			left = end_wait(r);
 		if (r->cover.asked && left > 0.2)
 			left = 0.2;	/* look for the agent's gcov.saved */
 		ret = poll(pfd, lfd >= 0 ? 3 : 2, (int)(left * 1000) + 1);
@@ -513,6 +639,7 @@ static void supervise(struct run *r, int cfd)
 			    r->verdict == RUN_PASS) {
 				vlog(LOG_WARN, NULL, "interrupted: tearing down");
 				r->verdict = RUN_INTERRUPTED;
+				r->ended = "interrupted";
 				kill_uml(r);
 				deadline = now_s() + 5;
 			}
@@ -597,6 +724,7 @@ static void write_summary(struct run *r, int findings, bool ok)
 	getrusage(RUSAGE_SELF, &ru);
 	fprintf(f, "verdict=%s\nagent=%s\nfindings=%d\n", names[r->verdict],
 		ok ? "ok" : "failed", findings);
+	fprintf(f, "ended=%s\n", r->ended ? r->ended : "poweroff");
 	fprintf(f, "uml_wall_s=%.3f\n", r->t_exit);
 	if (r->t_report)
 		fprintf(f, "first_report_s=%.3f\n", r->t_report);

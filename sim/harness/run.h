@@ -9,7 +9,8 @@
  *	trace.log	device-visible events (sim/trace.h)
  *	agent.log	the agent's results, "key=value" lines
  *	findings.txt	kernel reports found in the console (sim/kreport.h)
- *	summary.txt	verdict, timings, simulator statistics
+ *	summary.txt	verdict, why the run ended (ended=poweroff, timeout,
+ *			panic, report, interrupted), timings, statistics
  *	steps		the agent's steps, one per line
  *
  * Contract: run_uml() returns the verdict (RUN_PASS, RUN_FAIL, ...).
@@ -60,6 +61,18 @@ struct run_opts {
 	enum time_travel tt;
 	bool echo;			/* copy the console to stdout */
 	bool allow_findings;		/* kernel reports do not fail the run */
+	/* Faults armed before UML starts ("admin-fail op=LIST_QUERY"). */
+	const char *const *boot_faults;
+	int nboot_faults;
+	unsigned int hung_task_s;	/* hung-task timeout, 0: the kernel's */
+	/*
+	 * End the run once the first kernel report has been printed, unless
+	 * its kind is in @expected_reports (space-separated kinds): what a
+	 * sweep does, where any new report decides the outcome.  A panic
+	 * always ends the run.
+	 */
+	bool end_on_report;
+	const char *expected_reports;
 };
 
 int run_uml(const struct run_opts *o);
