@@ -90,14 +90,17 @@ void vfio_close_all(void);
 void mig_close_all(void);
 void legacy_close_all(void);
 void pci_unbind_for_poweroff(void);
-void sriov_disable_all(void);
 
-/* vfsim sweep support (sweep.c): step markers, fail-nth, release-all. */
+/* vfsim sweep support (sweep.c): markers, fail-nth, release, checks. */
 int step_fail_nth(const struct step *s);
 int step_trace_steps(const struct step *s);
-int step_release_all(const struct step *s);
+int step_release_fds(const struct step *s);
+int step_check_vfs(const struct step *s);
 void sweep_step_begin(const struct step *s);
 void sweep_step_end(const struct step *s);
+/* Leave the agent's own waiting out of a step's fail-nth sites. */
+void fail_nth_pause(void);
+void fail_nth_resume(void);
 
 /* Helpers shared by steps. */
 int vfio_device_fd(const char *bdf);

@@ -221,7 +221,7 @@ static int step_keep_vfs(const struct step *s)
 	return 0;
 }
 
-void sriov_disable_all(void)
+static void sriov_disable_all(void)
 {
 	DIR *d = opendir("/sys/bus/pci/devices");
 	struct dirent *e;

@@ -390,11 +390,15 @@ static int rpc_compare(const char *cmd, const char *a, const char *b)
 	snprintf(path, sizeof(path), RUN_DIR "/rpc-%d.out", ++id);
 	printf("vfsim-rpc %d %s %s %s\n", id, cmd, a, b);
 	fflush(stdout);
+	fail_nth_pause();
 	while (read_text(path, text, sizeof(text))) {
-		if (agent_now_s() - t0 > 10)
+		if (agent_now_s() - t0 > 10) {
+			fail_nth_resume();
 			return fail("simulator did not answer", ETIMEDOUT);
+		}
 		usleep(2000);
 	}
+	fail_nth_resume();
 	result("%s", text);	/* "differences=N" */
 	if (strcmp(text, "differences=0")) {
 		/* read_text stops at the first line; show the rest too */

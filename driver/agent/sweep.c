@@ -11,9 +11,10 @@
  *   fault-injection sites (slab and page allocations) its task passed;
  *   "fail-nth nth=N" fails the Nth of them in the next step and reports
  *   whether that happened.
- * - release-all: close every VFIO and migration fd the agent holds and
- *   disable SR-IOV (what power-off does), then count the descriptors
- *   still open that the agent never received.
+ * - release-fds: close every VFIO and migration fd the agent holds, then
+ *   count the descriptors still open that the agent never received;
+ *   check-vfs: the VFs left on virtio_vfio_pci still open, save their
+ *   state and resume (the devices work after an injected failure).
  *
  * Only sequential steps take part: the agent's main thread owns one
  * /proc/thread-self/fail-nth descriptor, opened once so that arming and
@@ -118,6 +119,41 @@ int step_fail_nth(const struct step *s)
 	pending_nth = n;
 	result("nth=%lu", n);
 	return 0;
+}
+
+/*
+ * The agent's own waiting (polling for the simulator's answer) passes a
+ * number of sites that depends on timing: leave it out of the count, so
+ * that a step's sites are the same from run to run.  Nests; exact, as the
+ * descriptor is already open.
+ */
+static unsigned int paused_left;
+static int pause_depth;
+
+void fail_nth_pause(void)
+{
+	char v[16];
+	ssize_t n;
+
+	if (!armed || !main_thread() || pause_depth++)
+		return;
+	n = pread(nth_fd, v, sizeof(v) - 1, 0);
+	v[n > 0 ? n : 0] = 0;
+	paused_left = strtoul(v, NULL, 10);
+	(void)!pwrite(nth_fd, "0", 1, 0);
+}
+
+void fail_nth_resume(void)
+{
+	char v[16];
+	int len;
+
+	if (!armed || !main_thread() || --pause_depth)
+		return;
+	if (!paused_left)
+		return;		/* injected before the pause */
+	len = snprintf(v, sizeof(v), "%u", paused_left);
+	(void)!pwrite(nth_fd, v, len, 0);
 }
 
 /* The task's own probabilistic injection (failslab ...) is in force. */
@@ -235,13 +271,59 @@ static int foreign_fds(void)
 	return n;
 }
 
-/* release-all: what power-off does, then what is still open. */
-int step_release_all(const struct step *s)
+/* release-fds: close every VFIO and migration fd, then what is still open. */
+int step_release_fds(const struct step *s)
 {
 	(void)s;
 	mig_close_all();
 	vfio_close_all();
-	sriov_disable_all();
 	result("fds_left=%d", foreign_fds());
+	return 0;
+}
+
+/* One VF through open, a state save, RUNNING and close: -1 on failure. */
+static int check_vf(const char *bdf, int i)
+{
+	char file[32];
+	char *open[] = { "vfio-open", (char *)bdf, NULL };
+	char *save[] = { "mig-save", (char *)bdf, file, NULL };
+	char *run[] = { "mig-state", (char *)bdf, "RUNNING", NULL };
+	char *close[] = { "vfio-close", (char *)bdf, NULL };
+	struct step st = { .index = 0 };
+
+	snprintf(file, sizeof(file), "check-vf%d.bin", i);
+#define CALL(fn, args, n) (memcpy(st.argv, args, sizeof(args)),	\
+			    st.argc = n, fn(&st))
+	if (CALL(step_vfio_open, open, 2))
+		return -1;
+	if (CALL(step_mig_save, save, 3) || CALL(step_mig_state, run, 3)) {
+		CALL(step_vfio_close, close, 2);
+		return -1;
+	}
+	return CALL(step_vfio_close, close, 2);
+#undef CALL
+}
+
+/*
+ * check-vfs PF: every VF of PF bound to virtio_vfio_pci still works: it
+ * opens, saves its device state through the PF's admin queue and goes
+ * back to RUNNING.  "checked=N", or the first VF that did not.
+ */
+int step_check_vfs(const struct step *s)
+{
+	char bdf[64], drv[64];
+	int checked = 0;
+
+	for (int i = 0; !vf_bdf(s->argv[1], i, bdf, sizeof(bdf)); i++) {
+		if (pci_driver_of(bdf, drv, sizeof(drv)) ||
+		    strcmp(drv, "virtio_vfio_pci"))
+			continue;
+		if (check_vf(bdf, i)) {
+			result("vf=%s", bdf);
+			return -1;
+		}
+		checked++;
+	}
+	result("checked=%d", checked);
 	return 0;
 }
