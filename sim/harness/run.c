@@ -483,18 +483,25 @@ static bool expected_report(const struct run *r, const char *kind)
 	return false;
 }
 
-/* A panic ends the kernel; in a sweep, so does any unexpected report. */
+/*
+ * A panic ends the kernel.  A hung task is a hang: with end_on_hang the
+ * run ends as if at its timeout.  With end_on_report (a sweep), so does
+ * any report the scenario does not expect.
+ */
 static void watch_reports(struct run *r, const char *line)
 {
 	const char *kind = kreport_classify(line);
+	bool unexpected;
 
 	if (!kind)
 		return;
+	unexpected = r->o->end_on_report && !expected_report(r, kind);
 	if (!strcmp(kind, "panic"))
 		end_soon(r, "panic", 2);
-	else if (r->o->end_on_report && !expected_report(r, kind) &&
-		 !(r->o->tt != TT_OFF && !strcmp(kind, "hung-task")))
-		end_soon(r, "report", 3);
+	else if (strcmp(kind, "hung-task"))
+		unexpected ? end_soon(r, "report", 3) : (void)0;
+	else if (r->o->tt == TT_OFF && (unexpected || r->o->end_on_hang))
+		end_soon(r, "hung-task", 3);
 }
 
 static bool end_due(const struct run *r)
@@ -619,6 +626,8 @@ static void supervise(struct run *r, int cfd)
 			if (r->verdict == RUN_PASS)
 				vlog(LOG_DEBUG, NULL, "outcome certain (%s): "
 				     "ending the run", r->ended);
+			if (r->verdict == RUN_PASS && !strcmp(r->ended, "hung-task"))
+				r->verdict = RUN_TIMEOUT;	/* a hang */
 			kill_uml(r);
 			r->end_at = 0;
 			deadline = now_s() + 5;

@@ -10,7 +10,8 @@
  *	agent.log	the agent's results, "key=value" lines
  *	findings.txt	kernel reports found in the console (sim/kreport.h)
  *	summary.txt	verdict, why the run ended (ended=poweroff, timeout,
- *			panic, report, interrupted), timings, statistics
+ *			panic, report, hung-task, interrupted), timings,
+ *			statistics
  *	steps		the agent's steps, one per line
  *
  * Contract: run_uml() returns the verdict (RUN_PASS, RUN_FAIL, ...).
@@ -73,6 +74,12 @@ struct run_opts {
 	 */
 	bool end_on_report;
 	const char *expected_reports;
+	/*
+	 * A hung-task report ends the run with RUN_TIMEOUT (ended=hung-task)
+	 * once printed: the task will not come back, and waiting for the
+	 * timeout only delays the verdict.  Scenario runs set it.
+	 */
+	bool end_on_hang;
 };
 
 int run_uml(const struct run_opts *o);
