@@ -554,6 +554,8 @@ static const struct fault_spec {
 	{ "pf-reset", { { 0 } }, false },
 	{ "failslab", { { 0 } }, true },
 	{ "fail-page-alloc", { { 0 } }, true },
+	/* The Nth fault-injection site of the next step fails (fail-nth). */
+	{ "fail-nth", { { 0 } }, true },
 #undef K_OP
 #undef K_NTH
 #undef K_PROB
@@ -637,7 +639,7 @@ static bool fault_word(struct parser *p, const struct loc *at,
 	return check_value(p, at, f, &f->keys[i], eq + 1);
 }
 
-/* failslab and fail-page-alloc: the agent's steps of the same name. */
+/* failslab, fail-page-alloc, fail-nth: the agent's steps of the same name. */
 static bool check_agent_fault(struct parser *p, const struct loc *at,
 			      const char *text)
 {

@@ -25,6 +25,7 @@ struct plan {
 	char *steps[MAX_STEPS];
 	int nsteps;
 	int step_of_item[MAX_STEPS];	/* agent step number of items[i] */
+	int epilogue_at;		/* steps[] index of a variant's epilogue */
 };
 
 struct outcome {
@@ -93,13 +94,18 @@ static void add_inline_expects(struct plan *p, const struct scenario *sc,
 	}
 }
 
-static void build_plan(const struct scenario *sc, struct plan *p)
+static void build_plan(const struct scenario *sc, const struct sr_variant *v,
+		       struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
+	for (int i = 0; v && i < v->nprologue; i++)
+		add_step(p, "%s", v->prologue[i]);
 	add_inline_expects(p, sc, -1);
 	for (int i = 0; i < sc->nitems && i < MAX_STEPS; i++) {
 		const struct sc_item *it = &sc->items[i];
 
+		if (v && v->insert && v->insert_at == i)
+			add_fault(p, v->insert);
 		if (it->kind == SC_PARALLEL) {
 			add_step(p, "%s", "parallel-begin");
 			for (int c = 0; c < it->nchildren; c++)
@@ -112,6 +118,9 @@ static void build_plan(const struct scenario *sc, struct plan *p)
 		}
 		add_inline_expects(p, sc, i);
 	}
+	p->epilogue_at = p->nsteps;
+	for (int i = 0; v && i < v->nepilogue; i++)
+		add_step(p, "%s", v->epilogue[i]);
 }
 
 static void free_plan(struct plan *p)
@@ -372,9 +381,52 @@ static void run_dir_of(const struct sr_opts *so, const struct scenario *sc,
 		 (unsigned long long)seed);
 }
 
-/* In the child: run one scenario, write verdict.txt, exit 0 pass 1 fail. */
-static int child(const struct scenario *sc, const struct sr_opts *so,
-		 uint64_t seed, const char *dir, sr_run_fn *fn)
+static void put_outcome(FILE *f, const struct plan *p, const char *dir, int n)
+{
+	struct outcome o = step_outcome(dir, agent_number(p, n));
+
+	fprintf(f, "step=%d ran=%d ok=%d errno=%d", agent_number(p, n), o.ran,
+		o.ok, o.err);
+}
+
+/*
+ * outcomes.txt: what each item and epilogue step did, for tools that
+ * compare runs (vfsim sweep):
+ *	item=I step=K ran=0|1 ok=0|1 errno=E at=FILE:LINE kind=step|fault text=...
+ *	epilogue=J step=K ran=0|1 ok=0|1 errno=E text=...
+ * I indexes sc->items (blocks are left out), K is the agent's step number.
+ */
+static void write_outcomes(const struct scenario *sc, const struct plan *p,
+			   const char *dir)
+{
+	char path[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/outcomes.txt", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	for (int i = 0; i < sc->nitems && i < MAX_STEPS; i++) {
+		const struct sc_item *it = &sc->items[i];
+
+		if (p->step_of_item[i] < 0)
+			continue;
+		fprintf(f, "item=%d ", i);
+		put_outcome(f, p, dir, p->step_of_item[i]);
+		fprintf(f, " at=%s:%d kind=%s text=%s\n", it->file, it->line,
+			it->kind == SC_STEP ? "step" : "fault", it->text);
+	}
+	for (int i = p->epilogue_at; i < p->nsteps; i++) {
+		fprintf(f, "epilogue=%d ", i - p->epilogue_at);
+		put_outcome(f, p, dir, i + 1);
+		fprintf(f, " text=%s\n", p->steps[i]);
+	}
+	fclose(f);
+}
+
+int scenario_run_variant(const struct scenario *sc, const struct sr_opts *so,
+			 const struct sr_variant *v, uint64_t seed,
+			 const char *dir, sr_run_fn *fn)
 {
 	static const enum time_travel tt[] = { TT_OFF, TT_BASIC, TT_INF_CPU };
 	struct plan p;
@@ -385,26 +437,48 @@ static int child(const struct scenario *sc, const struct sr_opts *so,
 		.mem_mb = sc->topo.mem_mb, .trace_mask = TRACE_ALL,
 		.tt = tt[sc->topo.time_travel % 3],
 		.max_delay_us = sc->topo.time_travel ? 10000000 : 1000000,
-		.allow_findings = true, .seed = seed,
+		.allow_findings = true, .seed = seed, .end_on_hang = true,
 	};
 	char path[PATH_MAX + 16];
 	int verdict, bad;
 	FILE *out;
 
-	build_plan(sc, &p);
+	if (v) {
+		o.boot_faults = v->boot_faults;
+		o.nboot_faults = v->nboot_faults;
+		o.hung_task_s = v->hung_task_s;
+		o.end_on_report = v->end_on_report;
+		o.expected_reports = v->expected_reports;
+		if (v->timeout_s)
+			o.timeout_s = v->timeout_s;
+	}
+	build_plan(sc, v, &p);
 	o.steps = p.steps;
 	o.nsteps = p.nsteps;
-	if (!freopen("/dev/null", "w", stdout))
-		return 2;
 	verdict = fn(&o, &sc->topo);
 	snprintf(path, sizeof(path), "%s/verdict.txt", dir);
 	out = fopen(path, "w");
-	if (!out)
-		return 2;
+	if (!out) {
+		free_plan(&p);
+		return -1;
+	}
 	bad = judge(sc, &p, dir, verdict, out);
 	fclose(out);
+	write_outcomes(sc, &p, dir);
 	free_plan(&p);
-	return bad ? 1 : 0;
+	return bad;
+}
+
+/* In the child: run one scenario, write verdict.txt, exit 0 pass 1 fail. */
+static int child(const struct scenario *sc, const struct sr_opts *so,
+		 uint64_t seed, const char *dir, sr_run_fn *fn)
+{
+	int bad;
+
+	if (!freopen("/dev/null", "w", stdout))
+		return 2;
+	bad = scenario_run_variant(sc, so, NULL, seed, dir, fn);
+	return bad < 0 ? 2 : bad ? 1 : 0;
 }
 
 struct slot {
