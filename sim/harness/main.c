@@ -25,6 +25,7 @@
 #include "run.h"
 #include "scenario_run.h"
 #include "sim/bus/trace.h"
+#include "sweep.h"
 #include "vfsim.h"
 
 static const char usage_main[] =
@@ -46,6 +47,8 @@ static const char usage_main[] =
 "  caps [-k KERNEL] [REQ...] what the kernel can do under vfsim; with\n"
 "                            requirements (migration, legacy-io, ...),\n"
 "                            exit 1 and say which one it does not meet\n"
+"  sweep SCENARIO.vfs...     fail every admin command, MSI and allocation\n"
+"                            of a scenario, one per run; classify outcomes\n"
 "  help [COMMAND|steps]      show help; 'steps': the agent's steps\n"
 "  version                   print the version\n"
 "\n"
@@ -717,6 +720,24 @@ static int cmd_ctl(int argc, char **argv)
 	return strstr(reply, "differences=-1") ? RUN_FAIL : 0;
 }
 
+/* vfsim sweep: sim/harness/sweep.h. */
+static int cmd_sweep(int argc, char **argv)
+{
+	static char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
+	static char exe[PATH_MAX], out[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct sweep_env env = {
+		.kernel = kernel, .agent = agent, .self = exe, .out_dir = out,
+		.run = run_scenario_topology,
+	};
+
+	exe[n > 0 ? n : 0] = 0;
+	default_paths(kernel, agent, run_dir);
+	snprintf(out, sizeof(out), "%s/../sweeps", dirname(strcpy(run_dir,
+								 agent)));
+	return sweep_command(argc, argv, &env);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -733,6 +754,8 @@ int main(int argc, char **argv)
 		return cover_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "caps"))
 		return cmd_caps(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "sweep"))
+		return cmd_sweep(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vfsim %s\n", VFSIM_VERSION);
 		return 0;
@@ -745,6 +768,7 @@ int main(int argc, char **argv)
 		      argc > 2 && !strcmp(argv[2], "ctl") ? usage_ctl :
 		      argc > 2 && !strcmp(argv[2], "cover") ? cover_usage :
 		      argc > 2 && !strcmp(argv[2], "caps") ? usage_caps :
+		      argc > 2 && !strcmp(argv[2], "sweep") ? sweep_usage :
 		      usage_main, stdout);
 		return 0;
 	}

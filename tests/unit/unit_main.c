@@ -17,6 +17,8 @@ Suite *steps_suite(void);	/* tests/unit/test_steps.c */
 Suite *cover_suite(void);	/* tests/unit/test_cover.c */
 Suite *admin_legacy_suite(void);	/* tests/unit/test_admin_legacy.c */
 Suite *kcaps_suite(void);	/* tests/unit/test_kcaps.c */
+Suite *sweep_explore_suite(void);	/* tests/unit/test_sweep_explore.c */
+Suite *sweep_suite(void);	/* tests/unit/test_sweep.c */
 
 int main(void)
 {
@@ -29,6 +31,7 @@ int main(void)
 		fault_suite, kreport_capture_suite, lockmap_suite,
 		steps_suite, cover_suite,
 		admin_legacy_suite, kcaps_suite,
+		sweep_explore_suite, sweep_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
