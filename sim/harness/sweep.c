@@ -30,9 +30,10 @@ const char sweep_usage[] =
 "  -j, --jobs N          runs in parallel (default 1)\n"
 "      --points KINDS    comma list of admin-fail, admin-hang, msi-drop,\n"
 "                        alloc ('admin' is both admin kinds; default all)\n"
-"      --all-steps       also the points of boot and of steps that come\n"
-"                        from included files (shared setup: by default it\n"
-"                        is swept where it is written out)\n"
+"      --all-steps       also the points of boot, of steps that come from\n"
+"                        included files (shared setup: by default it is\n"
+"                        swept where it is written out), and the\n"
+"                        allocations of checks (probe, list, expect-...)\n"
 "      --exhaustive      every allocation site, not only where the call\n"
 "                        site or the outcome changes\n"
 "      --rerun POINT     run one point again: admin-fail:DEV_MODE_SET#1,\n"
@@ -353,6 +354,7 @@ static int plan_points(struct sweep *s)
 	s->ndevice = s->nruns;
 	for (int i = 0; kind_on(s, SWEEP_ALLOC) && i < s->rec.nsteps; i++) {
 		if (!s->rec.steps[i].calls || !step_on(s, i + 1) ||
+		    (s->rec.steps[i].check && !s->o->all_steps) ||
 		    !in_shard(s, group++))
 			continue;
 		if (sweep_explore_init(&s->ex[s->nex], s->rec.steps[i].calls,

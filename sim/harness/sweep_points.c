@@ -116,6 +116,29 @@ static FILE *open_in(const char *dir, const char *name)
 	return fopen(path, "r");
 }
 
+/*
+ * Steps that only look: their allocations are the kernel's generic sysfs,
+ * procfs and netlink paths, not the drivers' (a sweep leaves them out
+ * unless asked).
+ */
+static bool check_step(const char *text)
+{
+	static const char *const checks[] = {
+		"probe", "list", "expect-", "sleep", "mark", "uptime",
+		"sim-compare", "write-host-file", "cfg-bench",
+	};
+	size_t n = strcspn(text, " ");
+
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		size_t k = strlen(checks[i]);
+
+		if (checks[i][k - 1] == '-' ? !strncmp(text, checks[i], k) :
+		    (n == k && !strncmp(text, checks[i], k)))
+			return true;
+	}
+	return false;
+}
+
 /* "at=FILE:LINE kind=step text=..." of an outcomes.txt item line. */
 static int read_item(const char *line, const char *top, struct sweep_step *s)
 {
@@ -134,6 +157,7 @@ static int read_item(const char *line, const char *top, struct sweep_step *s)
 	s->text[strcspn(s->text, "\n")] = 0;
 	n = strlen(top);
 	s->included = strncmp(s->at, top, n) || s->at[n] != ':';
+	s->check = check_step(s->text);
 	return 0;
 }
 

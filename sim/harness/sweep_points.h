@@ -55,6 +55,7 @@ struct sweep_step {
 	int agent_step;		/* its number in the recording run */
 	unsigned int calls;	/* fault-injection sites its task passed */
 	bool included;		/* from an included file */
+	bool check;		/* only reads state: probe, list, expect-... */
 	char at[128];		/* FILE:LINE */
 	char text[256];
 };

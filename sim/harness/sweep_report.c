@@ -199,8 +199,10 @@ int sweep_report_json(const struct sweep_summary *s, const char *path)
 		fprintf(f, "    {\"step\": %d, ", i + 1);
 		json_str(f, "at", st->at, true);
 		json_str(f, "text", st->text, true);
-		fprintf(f, "\"included\": %s, \"alloc_sites\": %u, "
-			"\"inferred\": %u}%s\n", st->included ? "true" : "false",
+		fprintf(f, "\"included\": %s, \"check\": %s, "
+			"\"alloc_sites\": %u, \"inferred\": %u}%s\n",
+			st->included ? "true" : "false",
+			st->check ? "true" : "false",
 			st->calls, sweep_report_inferred(s, i + 1),
 			i + 1 < s->rec->nsteps ? "," : "");
 	}

@@ -54,6 +54,8 @@ START_TEST(test_record_steps)
 	ck_assert_int_eq(rec.nsteps, 11);
 	ck_assert(rec.steps[0].included);
 	ck_assert_str_eq(rec.steps[0].text, "probe");
+	ck_assert(rec.steps[0].check);		/* only looks */
+	ck_assert(!rec.steps[2].check);		/* sriov-enable acts */
 	ck_assert(!rec.steps[8].included);
 	ck_assert_str_eq(rec.steps[8].text, "mig-state 0000:00:01.0 STOP");
 	ck_assert_str_eq(rec.steps[8].at, TOP ":4");
