@@ -441,6 +441,32 @@ static bool alloc_fired(const char *dir, const struct view *w,
 	return false;
 }
 
+/*
+ * Driver probes that failed (drivers/base/dd.c: "probe with driver %s
+ * failed with error %d"): how many, and the first one's driver and error.
+ */
+static int probe_failures(const char *dir, char *drv, size_t len, int *err)
+{
+	FILE *f = open_in(dir, "console.log");
+	char line[1024], name[64];
+	const char *p;
+	int n = 0, e;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		p = strstr(line, "probe with driver ");
+		if (!p || sscanf(p, "probe with driver %63s failed with error %d",
+				 name, &e) != 2)
+			continue;
+		if (!n++) {
+			snprintf(drv, len, "%s", name);
+			*err = e;
+		}
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
 static bool same(const struct result *a, const struct result *b)
 {
 	return a->ran == b->ran && a->ok == b->ok && a->err == b->err;
@@ -542,6 +568,31 @@ static bool judge_afterwards(const struct view *b, const struct view *w,
 		return true;
 	}
 	return false;
+}
+
+/*
+ * A device's driver probe that failed is the error of a step that goes
+ * on (writing sriov_numvfs succeeds while a VF's driver refuses it): the
+ * error was reported, by the driver core, and what fails later for want
+ * of that driver is its consequence.
+ */
+static bool judge_probe(const char *base_dir, const char *dir,
+			const struct view *b, const struct view *w,
+			struct sweep_verdict *v)
+{
+	char drv[64] = "", bdrv[64];
+	int err = 0, berr;
+
+	if (probe_failures(dir, drv, sizeof(drv), &err) <=
+	    probe_failures(base_dir, bdrv, sizeof(bdrv), &berr))
+		return false;
+	if (judge_afterwards(b, w, v))
+		return true;
+	SET(SWEEP_CLEAN, "the %s probe failed with error %d (step %d went on)",
+	    drv, err, v->fired_step);
+	snprintf(v->key, sizeof(v->key), "probe-failed=%d@step%d", err,
+		 v->fired_step);
+	return true;
 }
 
 static void judge_steps(const struct view *b, const struct view *w,
@@ -654,7 +705,8 @@ int sweep_judge(const char *base_dir, const char *dir,
 		snprintf(v->key, sizeof(v->key), "not-reached");
 		goto out;
 	}
-	judge_steps(b, w, rec, v);
+	if (!judge_probe(base_dir, dir, b, w, v))
+		judge_steps(b, w, rec, v);
 out:
 	free(b);
 	free(w);

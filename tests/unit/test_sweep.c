@@ -349,6 +349,22 @@ START_TEST(test_judge_timeout_blocked_dump)
 }
 END_TEST
 
+START_TEST(test_judge_failed_probe_is_an_error)
+{
+	char dir[64];
+	struct sweep_verdict v;
+
+	/* The step went on; a driver refused the device: reported, clean. */
+	variant("admin-fail-RESOURCE_OBJ_DESTROY-1", "console.log",
+		"virtio_net virtio5: probe with driver virtio_net failed with "
+		"error -12\n", dir, sizeof(dir));
+	v = judge_at(dir, "admin-fail:RESOURCE_OBJ_DESTROY#1");
+	ck_assert_int_eq(v.outcome, SWEEP_CLEAN);
+	ck_assert_str_eq(v.key, "probe-failed=-12@step11");
+	ck_assert_ptr_nonnull(strstr(v.detail, "virtio_net probe failed"));
+}
+END_TEST
+
 START_TEST(test_outcome_lines_are_stable)
 {
 	struct sweep_run runs[3] = { 0 };
@@ -430,6 +446,7 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, test_judge_broken_afterwards_is_wrong);
 	tcase_add_test(tc, test_judge_new_report_is_finding);
 	tcase_add_test(tc, test_judge_timeout_blocked_dump);
+	tcase_add_test(tc, test_judge_failed_probe_is_an_error);
 	tcase_add_test(tc, test_outcome_lines_are_stable);
 	tcase_add_test(tc, test_inferred_sites);
 	suite_add_tcase(s, tc);
