@@ -71,17 +71,22 @@ static void emit(const char *text)
 	pthread_mutex_unlock(&emit_lock);
 }
 
+/* Reads a file (sysfs, procfs): the agent looking, not the drivers working. */
 int read_text(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd, err;
 	ssize_t n;
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
+	fail_nth_pause();
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	n = fd < 0 ? -1 : read(fd, buf, len - 1);
+	err = err ?: n < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	fail_nth_resume();
+	if (err)
+		return err;
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return 0;

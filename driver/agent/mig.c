@@ -158,16 +158,20 @@ static ssize_t read_stream(int fd, uint8_t *buf, size_t cap, size_t rsize)
 static int save_file(const char *name, const uint8_t *buf, size_t len)
 {
 	char path[256];
-	int fd;
+	int fd, err;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s%s%s", name[0] == '/' ? "" : RUN_DIR,
 		 name[0] == '/' ? "" : "/", name);
+	fail_nth_pause();	/* the run directory: the agent's own files */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	close(fd);
+	err = fd < 0 ? -errno : 0;
+	n = fd < 0 ? -1 : write(fd, buf, len);
+	if (fd >= 0)
+		close(fd);
+	fail_nth_resume();
+	if (err)
+		return err;
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
@@ -179,12 +183,17 @@ static ssize_t load_file(const char *name, uint8_t *buf, size_t cap)
 
 	snprintf(path, sizeof(path), "%s%s%s", name[0] == '/' ? "" : RUN_DIR,
 		 name[0] == '/' ? "" : "/", name);
+	fail_nth_pause();
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		n = -errno;
+		fail_nth_resume();
+		return n;
+	}
 	while ((n = read(fd, buf + got, cap - got)) > 0)
 		got += n;
 	close(fd);
+	fail_nth_resume();
 	return n < 0 ? -errno : got;
 }
 

@@ -359,7 +359,13 @@ static int judge(const struct scenario *sc, const struct plan *p,
 	else if (verdict == RUN_ERROR || verdict == RUN_INTERRUPTED)
 		MISS("the run did not complete (%s)",
 		     verdict == RUN_ERROR ? "error" : "interrupted");
-	bad += judge_steps(sc, p, dir, verdict == RUN_TIMEOUT && hang_ok, out);
+	/*
+	 * A run that hung, or died in the panic the scenario expects, runs
+	 * none of the steps after: those are not misses.
+	 */
+	bad += judge_steps(sc, p, dir, (verdict == RUN_TIMEOUT && hang_ok) ||
+			   (finding_expected(sc, "panic") &&
+			    file_has(dir, "findings.txt", "panic:", true)), out);
 	bad += judge_inline(p, dir, out);
 	bad += judge_findings(sc, dir, out);
 	bad += judge_logs(sc, dir, out);
