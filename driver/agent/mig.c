@@ -586,7 +586,7 @@ int step_mig_precopy(const struct step *s)
 	size_t rsize = arg_size(s, 3, 4096);
 	uint8_t *buf = malloc(MAX_STREAM);
 	int dev = device(s), fd;
-	ssize_t pre, rest;
+	ssize_t pre, rest, err;
 
 	if (dev < 0 || !buf) {
 		free(buf);
@@ -604,11 +604,14 @@ int step_mig_precopy(const struct step *s)
 	}
 	pre = read_stream(fd, buf, MAX_STREAM, rsize);
 	pre = precopy_rounds(fd, buf, pre, rsize, s->argc > 4 ? atoi(s->argv[4]) : 1);
-	if (pre < 0 || set_state(dev, VFIO_DEVICE_STATE_PRE_COPY_P2P) < -1 ||
-	    set_state(dev, VFIO_DEVICE_STATE_STOP_COPY) < -1) {
+	err = pre < 0 ? pre : set_state(dev, VFIO_DEVICE_STATE_PRE_COPY_P2P);
+	if (err >= -1)
+		err = set_state(dev, VFIO_DEVICE_STATE_STOP_COPY);
+	if (err < -1 || pre < 0) {
 		free(buf);
 		close(fd);
-		return fail("PRE_COPY read or STOP_COPY", EIO);
+		/* The kernel's errno: a sweep tells ENOMEM from EIO. */
+		return fail(pre < 0 ? "PRE_COPY read" : "STOP_COPY", -err);
 	}
 	/* Out of PRE_COPY the driver refuses the query. */
 	result("precopy_info_in_stop_copy_errno=%d",
