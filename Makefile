@@ -49,7 +49,7 @@ AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
 .PHONY: all deps kernel headers unit integration check demo bench clean scenarios \
-	bugs cover distclean help matrix
+	bugs cover sweep distclean help matrix
 
 all: $(VFSIM) $(AGENT)
 
@@ -66,6 +66,8 @@ help:
 	@echo "                  ran (KPATCHES=DIR: diff coverage; doc/coverage.md)"
 	@echo "make matrix       build every kernel series (6.12, 7.2, 7.3) and"
 	@echo "                  run the library on each: one table"
+	@echo "make sweep        fail every error path of the library's scenarios"
+	@echo "                  (doc/sweep.md; SWEEP_UPDATE=1 records outcomes)"
 	@echo "make deps         install host packages (as root)"
 
 deps:
@@ -145,3 +147,8 @@ cover: all
 # Every supported kernel series (doc/kernel.md), built, the library on each.
 matrix: all
 	@tests/matrix.sh
+
+# Sweeps (doc/sweep.md): every admin command, MSI and allocation of the
+# library's scenarios failed one per run, diffed against the known outcomes.
+sweep: all kernel
+	@tests/sweep.sh
