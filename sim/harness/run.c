@@ -57,6 +57,7 @@ struct run {
 	struct fault_set faults;
 	struct run_cover cover;	/* gcov data of a cover kernel */
 	double end_at;		/* end the run then: its outcome is certain */
+	bool end_for_cover;	/* ...once the agent saved its coverage */
 	double last_data;	/* when the console last said something */
 	const char *ended;	/* why the run ended, for summary.txt */
 };
@@ -508,13 +509,35 @@ static bool end_due(const struct run *r)
 {
 	double t = now_s();
 
+	if (r->end_for_cover)
+		return t >= r->end_at || run_cover_saved(&r->cover, r->dir);
 	return r->end_at && (t >= r->end_at || t - r->last_data >= END_QUIET_S);
+}
+
+/*
+ * On a cover kernel, a run that ends early (a report, a hung task) asks
+ * the agent to save its counters first, as at a timeout: the error paths
+ * a sweep reaches are the coverage it adds.  A panicked kernel cannot.
+ */
+static bool end_after_cover(struct run *r)
+{
+	unsigned int grace;
+
+	if (r->end_for_cover || !strcmp(r->ended, "panic") ||
+	    !(grace = run_cover_ask(&r->cover, r->dir)))
+		return false;
+	r->end_for_cover = true;
+	r->end_at = now_s() + grace;
+	return true;
 }
 
 /* Seconds until end_due() may change, for poll(). */
 static double end_wait(const struct run *r)
 {
 	double t = now_s(), w = r->end_at - t;
+
+	if (r->end_for_cover)
+		return w < 0.2 ? (w > 0 ? w : 0) : 0.2;	/* gcov.saved? */
 
 	if (r->last_data + END_QUIET_S - t < w)
 		w = r->last_data + END_QUIET_S - t;
@@ -602,7 +625,7 @@ static void supervise(struct run *r, int cfd)
 		int ret;
 
 		if (r->cover.asked && r->verdict == RUN_PASS && left > 0 &&
-		    run_cover_saved(&r->cover, r->dir))
+		    !r->end_at && run_cover_saved(&r->cover, r->dir))
 			left = 0;	/* the coverage data is out */
 		if (left <= 0 && r->verdict == RUN_PASS &&
 		    (grace = run_cover_ask(&r->cover, r->dir))) {
@@ -623,6 +646,8 @@ static void supervise(struct run *r, int cfd)
 		if (left <= 0)
 			break;
 		if (end_due(r)) {
+			if (r->verdict == RUN_PASS && end_after_cover(r))
+				continue;
 			if (r->verdict == RUN_PASS)
 				vlog(LOG_DEBUG, NULL, "outcome certain (%s): "
 				     "ending the run", r->ended);
@@ -630,6 +655,7 @@ static void supervise(struct run *r, int cfd)
 				r->verdict = RUN_TIMEOUT;	/* a hang */
 			kill_uml(r);
 			r->end_at = 0;
+			r->end_for_cover = false;
 			deadline = now_s() + 5;
 			continue;
 		}
