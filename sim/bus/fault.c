@@ -20,6 +20,7 @@ static const char *const kind_names[FAULT_KINDS] = {
 	[FAULT_MSI_DUP] = "msi-dup",
 	[FAULT_CFG_ONES] = "cfg-ones",
 	[FAULT_SLOW_REPLY] = "slow-reply",
+	[FAULT_READ_ONES] = "read-ones",
 };
 
 const char *fault_kind_name(enum fault_kind k)
@@ -50,6 +51,24 @@ static int bad(char *err, size_t len, const char *fmt, const char *a)
 	return -EINVAL;
 }
 
+/* "cfg:0x6", "bar0:0x14": a space and a hex offset, as the trace writes. */
+static bool valid_reg(const char *v)
+{
+	const char *off = strchr(v, ':');
+	char *end;
+
+	if (!off || strncmp(off + 1, "0x", 2) || !off[3] ||
+	    strlen(v) >= sizeof(((struct fault *)0)->reg))
+		return false;
+	strtoull(off + 3, &end, 16);
+	if (*end)
+		return false;
+	if (off - v == 3 && !strncmp(v, "cfg", 3))
+		return true;
+	return off - v == 4 && !strncmp(v, "bar", 3) && v[3] >= '0' &&
+	       v[3] <= '5';
+}
+
 static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 {
 	char *v = strchr(kv, '='), *end;
@@ -58,6 +77,15 @@ static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 	if (!v)
 		return bad(err, len, "'%s' is not KEY=VALUE", kv);
 	*v++ = 0;
+	if (!strcmp(kv, "reg")) {
+		if (f->kind != FAULT_READ_ONES)
+			return bad(err, len, "key '%s' does not apply here", kv);
+		if (!valid_reg(v))
+			return bad(err, len, "reg '%s' is not cfg:0xOFF or "
+				   "barN:0xOFF", v);
+		snprintf(f->reg, sizeof(f->reg), "%s", v);
+		return 0;
+	}
 	if (!strcmp(kv, "op") || !strcmp(kv, "fn")) {
 		if ((!strcmp(kv, "op") && !admin_kind(f->kind)) ||
 		    (!strcmp(kv, "fn") && !fn_kind(f->kind)))
@@ -161,8 +189,22 @@ static bool fires(struct fault_set *s, struct fault *f)
 	return !f->count || f->seen < f->nth + f->count;
 }
 
+bool fault_armed(const struct fault_set *s, enum fault_kind kind)
+{
+	for (unsigned int i = 0; s && i < s->n; i++)
+		if (s->f[i].kind == kind)
+			return true;
+	return false;
+}
+
 struct fault *fault_hit(struct fault_set *s, enum fault_kind kind,
 			const char *target)
+{
+	return fault_hit_reg(s, kind, target, NULL);
+}
+
+struct fault *fault_hit_reg(struct fault_set *s, enum fault_kind kind,
+			    const char *target, const char *reg)
 {
 	if (!s)
 		return NULL;
@@ -170,13 +212,20 @@ struct fault *fault_hit(struct fault_set *s, enum fault_kind kind,
 		struct fault *f = &s->f[i];
 
 		if (f->kind != kind ||
-		    (strcmp(f->target, "any") && strcmp(f->target, target)))
+		    (strcmp(f->target, "any") && strcmp(f->target, target)) ||
+		    (f->reg[0] && (!reg || strcmp(f->reg, reg))))
 			continue;
 		if (!fires(s, f))
 			continue;
 		f->fired++;
-		trace_event(TRACE_DEV, target, "fault", "kind=%s seen=%llu",
-			    kind_names[kind], (unsigned long long)f->seen);
+		if (f->reg[0])
+			trace_event(TRACE_DEV, target, "fault",
+				    "kind=%s reg=%s seen=%llu", kind_names[kind],
+				    f->reg, (unsigned long long)f->seen);
+		else
+			trace_event(TRACE_DEV, target, "fault",
+				    "kind=%s seen=%llu", kind_names[kind],
+				    (unsigned long long)f->seen);
 		return f;
 	}
 	return NULL;

@@ -17,6 +17,7 @@
 
 #include "driver/agent/step_spec.h"
 #include "kcaps.h"
+#include "sim/bus/fault.h"
 #include "scenario.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -514,7 +515,7 @@ static void do_topology(struct parser *p, const struct loc *at, char *rest)
 
 /* --- faults ------------------------------------------------------------- */
 
-enum val_type { V_OP, V_FN, V_VF, V_UINT, V_PROB };
+enum val_type { V_OP, V_FN, V_VF, V_UINT, V_PROB, V_REG };
 
 struct fault_key {
 	const char *name;
@@ -548,6 +549,7 @@ static const struct fault_spec {
 	{ "msi-delay", { K_FN, K_MS, K_NTH }, false },
 	{ "msi-dup", { K_FN, K_NTH }, false },
 	{ "cfg-ones", { K_FN }, false },
+	{ "read-ones", { K_FN, { "reg", V_REG, 0, 0, true }, K_NTH }, false },
 	{ "slow-reply", { K_FN, { "us", V_UINT, 1, 100000000, true } }, false },
 	{ "unplug", { K_FN }, false },
 	{ "flr", { { "fn", V_VF, 0, 0, true } }, false },
@@ -603,6 +605,17 @@ static bool check_value(struct parser *p, const struct loc *at,
 		err(p, at, "fault '%s': %s wants a decimal 0..1 (e.g. 0.25), got %s",
 		    f->name, k->name, *v ? v : "nothing");
 		return false;
+	case V_REG: {
+		/* The simulator's own parser says what a register is. */
+		char text[96], why[160];
+		struct fault parsed;
+
+		snprintf(text, sizeof(text), "read-ones reg=%s", v);
+		if (!fault_parse(text, &parsed, why, sizeof(why)))
+			return true;
+		err(p, at, "fault '%s': %s", f->name, why);
+		return false;
+	}
 	}
 	return false;
 }

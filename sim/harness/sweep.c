@@ -29,7 +29,9 @@ const char sweep_usage[] =
 "\n"
 "  -j, --jobs N          runs in parallel (default 1)\n"
 "      --points KINDS    comma list of admin-fail, admin-hang, msi-drop,\n"
-"                        alloc ('admin' is both admin kinds; default all)\n"
+"                        alloc, read-ones ('admin' is both admin kinds,\n"
+"                        'all' every kind; default all but read-ones)\n"
+"      --list            record and list the points; run none\n"
 "      --all-steps       also the points of boot, of steps that come from\n"
 "                        included files (shared setup: by default it is\n"
 "                        swept where it is written out), and the\n"
@@ -57,7 +59,7 @@ struct sweep_opts {
 	struct sr_opts so;
 	unsigned int jobs, kinds, admin_status, hung_task_s;
 	unsigned int shard_k, shard_n;
-	bool all_steps, exhaustive, keep, quiet;
+	bool all_steps, exhaustive, keep, quiet, list;
 	const char *rerun[MAX_RERUN];
 	int nrerun;
 	const char *out;
@@ -503,6 +505,23 @@ static int run_points(struct sweep *s)
 
 /* ---- one scenario ------------------------------------------------------ */
 
+/* --list: the device points and the allocation sites per step. */
+static void list_points(struct sweep *s)
+{
+	char name[96], step[32];
+
+	printf("# vfsim sweep %s: %d device points", s->file, s->ndevice);
+	for (int e = 0; e < s->nex; e++)
+		printf("%s step %d: %u allocation sites", e ? "," : ";",
+		       s->ex_step[e], s->ex[e].calls);
+	printf("\n");
+	for (int i = 0; i < s->ndevice; i++) {
+		sweep_point_name(&s->runs[i].pt, name, sizeof(name));
+		sweep_step_name(s->runs[i].pt.step, step, sizeof(step));
+		printf("%-34s %s\n", name, step);
+	}
+}
+
 static void report(struct sweep *s, double wall)
 {
 	struct sweep_summary sum = {
@@ -563,6 +582,11 @@ static int sweep_one(const struct sweep_opts *o, const char *file)
 	add_expected(&s);
 	if (record(&s) || plan_points(&s))
 		goto out;
+	if (o->list) {
+		list_points(&s);
+		ret = 0;
+		goto out;
+	}
 	t0 = now_s();
 	if (run_points(&s)) {
 		stop_all(&s);
@@ -616,8 +640,8 @@ static int parse_kinds(const char *arg, unsigned int *kinds)
 				break;
 		if (k == SWEEP_KINDS)
 			return usage_error("--points", tok, "expected admin-fail, "
-					   "admin-hang, msi-drop, alloc, admin "
-					   "or all");
+					   "admin-hang, msi-drop, alloc, "
+					   "read-ones, admin or all");
 		*kinds |= 1u << k;
 	}
 	return 0;
@@ -652,6 +676,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "seed", required_argument, NULL, 'Z' },
 		{ "keep", no_argument, NULL, 'K' },
+		{ "list", no_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -694,6 +719,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 			o->seed_set = true;
 			break;
 		case 'K': o->keep = true; break;
+		case 'L': o->list = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(sweep_usage, stdout); exit(0);
 		default: return 2;
@@ -705,7 +731,8 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 int sweep_command(int argc, char **argv, const struct sweep_env *env)
 {
 	struct sweep_opts o = {
-		.env = env, .jobs = 1, .kinds = (1u << SWEEP_KINDS) - 1,
+		.env = env, .jobs = 1,
+		.kinds = ((1u << SWEEP_KINDS) - 1) & ~(1u << SWEEP_READ_ONES),
 		.admin_status = 22, .hung_task_s = 3,
 	};
 	struct sigaction sa = { .sa_handler = on_signal };

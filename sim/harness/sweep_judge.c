@@ -395,8 +395,14 @@ static bool device_fired(const char *dir, const struct view *w,
 	bool fired = false;
 
 	/* Its own event: the scenario may arm faults of the same kind. */
-	snprintf(want, sizeof(want), " %s fault kind=%s seen=%u\n", pt->target,
-		 sweep_kind_name(pt->kind), pt->nth);
+	if (pt->kind == SWEEP_READ_ONES)
+		snprintf(want, sizeof(want), " %.*s fault kind=read-ones "
+			 "reg=%s seen=%u\n", (int)strcspn(pt->target, "/"),
+			 pt->target, strchr(pt->target, '/') ?
+			 strchr(pt->target, '/') + 1 : "", pt->nth);
+	else
+		snprintf(want, sizeof(want), " %s fault kind=%s seen=%u\n",
+			 pt->target, sweep_kind_name(pt->kind), pt->nth);
 	while (f && !fired && fgets(line, sizeof(line), f)) {
 		const char *n = strstr(line, " agent step n=");
 

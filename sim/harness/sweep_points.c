@@ -12,6 +12,7 @@ static const char *const kind_names[SWEEP_KINDS] = {
 	[SWEEP_ADMIN_HANG] = "admin-hang",
 	[SWEEP_MSI_DROP] = "msi-drop",
 	[SWEEP_ALLOC] = "alloc",
+	[SWEEP_READ_ONES] = "read-ones",
 };
 
 const char *sweep_kind_name(enum sweep_kind k)
@@ -88,6 +89,12 @@ void sweep_point_fault(const struct sweep_point *p, unsigned int status,
 		break;
 	case SWEEP_MSI_DROP:
 		snprintf(buf, len, "msi-drop fn=%s nth=%u", p->target, p->nth);
+		break;
+	case SWEEP_READ_ONES:
+		snprintf(buf, len, "read-ones fn=%.*s reg=%s nth=%u",
+			 (int)strcspn(p->target, "/"), p->target,
+			 strchr(p->target, '/') ? strchr(p->target, '/') + 1 :
+			 "", p->nth);
 		break;
 	default:
 		snprintf(buf, len, "fail-nth nth=%u", p->nth);
@@ -271,15 +278,64 @@ static int add_point(struct sweep_record *rec, enum sweep_kind kind,
 	return 0;
 }
 
-/* "<usec> FN KIND key=value...": markers, admin commands, MSIs. */
+/*
+ * "FN/cfg:0x4" of a cfg-read or bar-read line, or 0 (a read the function
+ * did not decode: blocked=1).
+ */
+static bool read_reg(const char *line, const char *fn, const char *kind,
+		     char *buf, size_t len)
+{
+	const char *o = strstr(line, " off=0x"), *b = strstr(line, " bar=");
+	unsigned long long off;
+
+	if (!o || strstr(line, " blocked=1") ||
+	    sscanf(o + 7, "%llx", &off) != 1)
+		return false;
+	if (!strcmp(kind, "cfg-read"))
+		snprintf(buf, len, "%s/cfg:0x%llx", fn, off);
+	else if (b)
+		snprintf(buf, len, "%s/bar%d:0x%llx", fn, atoi(b + 5), off);
+	else
+		return false;
+	return true;
+}
+
+/* Register reads: each register once per step, at its ordinal since boot. */
+struct reads {
+	struct counter regs[512];
+	int nregs;
+	char seen[512][48];	/* "STEP FN/REG" already a point */
+	int nseen;
+};
+
+static int add_read(struct sweep_record *rec, struct reads *r,
+		    const char *reg, int step)
+{
+	unsigned int n = bump(r->regs, &r->nregs, 512, reg);
+	char key[48];
+
+	snprintf(key, sizeof(key), "%d %.31s", step, reg);
+	if (!n || r->nseen == 512)
+		return 0;
+	for (int i = 0; i < r->nseen; i++)
+		if (!strcmp(r->seen[i], key))
+			return 0;
+	snprintf(r->seen[r->nseen++], sizeof(r->seen[0]), "%s", key);
+	return add_point(rec, SWEEP_READ_ONES, reg, n, step);
+}
+
+/* "<usec> FN KIND key=value...": markers, admin commands, MSIs, reads. */
 static int read_trace(const char *dir, struct sweep_record *rec, char *err,
 		      size_t len)
 {
 	struct counter ops[32], fns[16];
+	static struct reads reads;
 	int nops = 0, nfns = 0, agent_step = 0, ret = 0;
+	char reg[64];
 	FILE *f = open_in(dir, "trace.log");
 	char line[1024], fn[32], kind[32];
 
+	memset(&reads, 0, sizeof(reads));
 	if (!f) {
 		snprintf(err, len, "%s/trace.log: %s", dir, strerror(errno));
 		return -1;
@@ -307,6 +363,10 @@ static int read_trace(const char *dir, struct sweep_record *rec, char *err,
 			unsigned int n = bump(fns, &nfns, 16, fn);
 
 			ret = n ? add_point(rec, SWEEP_MSI_DROP, fn, n, step) : 0;
+		} else if ((!strcmp(kind, "cfg-read") ||
+			    !strcmp(kind, "bar-read")) &&
+			   read_reg(line, fn, kind, reg, sizeof(reg))) {
+			ret = add_read(rec, &reads, reg, step);
 		}
 	}
 	fclose(f);

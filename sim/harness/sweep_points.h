@@ -11,6 +11,10 @@
  *	alloc:stepS#N	the Nth fault-injection site (slab or page
  *			allocation) the agent's task passes during the
  *			scenario's step S fails (the kernel's fail-nth)
+ *	read-ones:FN/REG#N  the Nth read of register REG of FN since boot
+ *			("cfg:0x4", "bar0:0x14") answers all-ones, as a
+ *			read that completes with an error does; recorded for
+ *			the first read of each register in each step
  *
  * S counts the scenario's `step` lines from 1 in file order, includes
  * expanded.  Device points say which step they happened in: 0 for boot
@@ -35,6 +39,7 @@ enum sweep_kind {
 	SWEEP_ADMIN_HANG,
 	SWEEP_MSI_DROP,
 	SWEEP_ALLOC,
+	SWEEP_READ_ONES,
 	SWEEP_KINDS,
 };
 
@@ -45,7 +50,7 @@ enum sweep_kind {
 
 struct sweep_point {
 	enum sweep_kind kind;
-	char target[32];	/* opcode or function name; "" for alloc */
+	char target[32];	/* opcode, function, or FN/REG; "" for alloc */
 	unsigned int nth;	/* 1-based */
 	int step;		/* scenario step, SWEEP_BOOT, SWEEP_TEARDOWN ... */
 };

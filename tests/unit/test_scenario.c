@@ -345,8 +345,10 @@ START_TEST(test_fault_forms)
 		 "fault unplug fn=pf\n"
 		 "fault failslab prob=0.5 interval=10 times=3\n"
 		 "fault failslab off\n"
-		 "fault fail-page-alloc\n", &sc);
-	ck_assert_int_eq(sc.nitems, 14);
+		 "fault fail-page-alloc\n"
+		 "fault fail-nth nth=7\n"
+		 "fault read-ones fn=vf3 reg=bar0:0x14 nth=2\n", &sc);
+	ck_assert_int_eq(sc.nitems, 16);
 	ck_assert_str_eq(sc.items[12].text, "failslab off");
 	scenario_free(&sc);
 }
@@ -422,6 +424,9 @@ static const struct {
 	{ "fault pf-reset now=1", "x.vfs:2: fault 'pf-reset' takes no arguments, got 'now'" },
 	{ "fault failslab off prob=0.1", "x.vfs:2: fault 'failslab': too many arguments from 'prob=0.1' (usage: failslab off | [prob=PROB] [interval=COUNT] [times=COUNT])" },
 	{ "fault fail-page-alloc times=0", "x.vfs:2: fault 'fail-page-alloc': times wants a decimal number 1..2147483647, got '0'" },
+	{ "fault read-ones fn=pf reg=cfg:6", "x.vfs:2: fault 'read-ones': reg 'cfg:6' is not cfg:0xOFF or barN:0xOFF" },
+	{ "fault read-ones fn=pf", "x.vfs:2: fault 'read-ones' needs reg=..." },
+	{ "fault fail-nth nth=0", "x.vfs:2: fault 'fail-nth'" },
 	{ "fault failslab prob=0.1 colour=red", "x.vfs:2: fault 'failslab' has no key 'colour'" },
 	{ "step", "x.vfs:2: 'step' needs an agent step" },
 	{ "topology vfs=2\nstep sriov-enabel 0000:00:00.0 2", "x.vfs:3: unknown step 'sriov-enabel' (did you mean 'sriov-enable'? 'vfsim help steps' lists them)" },

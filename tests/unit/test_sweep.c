@@ -90,6 +90,46 @@ START_TEST(test_record_device_points)
 }
 END_TEST
 
+/* Register reads: the first of each register in each step is a point. */
+START_TEST(test_record_read_points)
+{
+	static const char trace[] =
+		"100 vf0 cfg-read off=0x4 len=2 val=0x0\n"	/* boot */
+		"200 agent step n=12\n"			/* step 9 */
+		"210 vf0 cfg-read off=0x4 len=2 val=0x6\n"
+		"220 vf0 cfg-read off=0x4 len=2 val=0x6\n"
+		"230 pf bar-read bar=0 off=0x14 len=1 val=0x0\n"
+		"240 vf1 bar-read bar=0 off=0x14 len=1 blocked=1\n"
+		"300 agent step n=14\n"			/* step 11 */
+		"310 vf0 cfg-read off=0x4 len=2 val=0x6\n";
+	char dir[] = "/tmp/vfsim-reads-XXXXXX", cmd[256], err[256];
+	struct sweep_record r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "cp %s/record/outcomes.txt %s/record/agent.log"
+		 " %s/", DATA, DATA, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/trace.log", dir);
+	f = fopen(cmd, "w");
+	fputs(trace, f);
+	fclose(f);
+	ck_assert_int_eq(sweep_record_read(dir, TOP, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(r.npoints, 4);
+	ck_assert_int_eq(r.points[0].kind, SWEEP_READ_ONES);
+	ck_assert_str_eq(r.points[0].target, "vf0/cfg:0x4");
+	ck_assert_int_eq(r.points[0].step, SWEEP_BOOT);
+	ck_assert_uint_eq(r.points[1].nth, 2);		/* its 2nd read */
+	ck_assert_int_eq(r.points[1].step, 9);
+	ck_assert_str_eq(r.points[2].target, "pf/bar0:0x14");
+	ck_assert_uint_eq(r.points[3].nth, 4);		/* not the 3rd */
+	ck_assert_int_eq(r.points[3].step, 11);
+	sweep_record_free(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(test_record_errors)
 {
 	struct sweep_record r;
@@ -126,6 +166,11 @@ START_TEST(test_point_names)
 					   sizeof(err)), 0);
 	sweep_point_fault(&p, 22, fault, sizeof(fault));
 	ck_assert_str_eq(fault, "msi-drop fn=vf0 nth=1");
+	ck_assert_int_eq(sweep_point_parse("read-ones:vf0/bar0:0x14#3", &p,
+					   err, sizeof(err)), 0);
+	ck_assert_int_eq(p.kind, SWEEP_READ_ONES);
+	sweep_point_fault(&p, 22, fault, sizeof(fault));
+	ck_assert_str_eq(fault, "read-ones fn=vf0 reg=bar0:0x14 nth=3");
 	ck_assert_int_eq(sweep_point_parse("admin-fail:X#2", &p, err,
 					   sizeof(err)), 0);
 	sweep_point_fault(&p, 5, fault, sizeof(fault));
@@ -434,6 +479,7 @@ Suite *sweep_suite(void)
 	tcase_add_unchecked_fixture(tc, load_record, free_record);
 	tcase_add_test(tc, test_record_steps);
 	tcase_add_test(tc, test_record_device_points);
+	tcase_add_test(tc, test_record_read_points);
 	tcase_add_test(tc, test_record_errors);
 	tcase_add_test(tc, test_point_names);
 	tcase_add_test(tc, test_point_name_errors);
