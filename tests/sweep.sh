@@ -13,18 +13,31 @@ KNOWN=$ROOT/tests/sweep-known.txt
 JOBS=${SWEEP_JOBS:-2}
 
 cd "$ROOT" || exit 2
-# SCENARIO [vfsim sweep options]: vfio/open-reset.vfs also sweeps boot and
-# the shared setup of common/vfio2.inc, which the others include.
+# SCENARIO [vfsim sweep options].  vfio/open-reset.vfs also sweeps boot
+# and the shared setup of common/vfio2.inc, which the others include.  A
+# lost completion and a never completed command hang the same way at
+# every admin command (doc/findings.md): vf-to-vf and precopy, which send
+# every opcode, show it; the other migration scenarios leave those kinds
+# out.  The SR-IOV ones also fail register reads: there the kernel's own
+# drivers read the VFs.  Not here: sriov/cycles.vfs (a hundred cycles
+# under time-travel), sriov/pf-reset.vfs (expects to hang), and the
+# scenarios that show a finding (vf-add-nomem, irq-proc-nomem).
 default=(
 	"scenarios/vfio/open-reset.vfs --all-steps"
+	scenarios/vfio/bind-without-noiommu.vfs
 	scenarios/vfio/disable-while-bound.vfs
 	scenarios/vfio/disable-while-open.vfs
 	scenarios/vfio/parallel-open-disable.vfs
-	scenarios/sriov/autoprobe.vfs
-	scenarios/sriov/pf-unbind.vfs
-	scenarios/sriov/too-many.vfs
+	"scenarios/sriov/autoprobe.vfs --points all"
+	"scenarios/sriov/pf-unbind.vfs --points all"
+	"scenarios/sriov/too-many.vfs --points all"
+	scenarios/migration/vf-to-vf.vfs
+	scenarios/migration/precopy.vfs
 )
-for f in scenarios/migration/*.vfs; do default+=("$f"); done
+for f in scenarios/migration/*.vfs; do
+	case $f in */vf-to-vf.vfs | */precopy.vfs) continue ;; esac
+	default+=("$f --points admin-fail,alloc")
+done
 [ $# -gt 0 ] && default=("$@")
 
 mkdir -p "$OUT"
