@@ -53,7 +53,7 @@ for entry in "${default[@]}"; do
 	echo "${args[0]}" >>"$OUT/swept"
 	rm -f "$OUT/$name/outcomes.txt"
 	echo "== ${args[0]} ${args[*]:1}"
-	nice -n 10 "$VFSIM" sweep -q -j "$JOBS" -o "$OUT" "${args[@]}" \
+	nice -n 10 "$VFSIM" sweep -q -j "$JOBS" -o "$OUT" "${args[@]:1}" "${args[0]}" \
 		>"$OUT/$name.table" 2>>"$OUT/sweep.log"
 	r=$?
 	grep -E '^# (outcomes|[0-9]+ runs)' "$OUT/$name.table"
