@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "sweep.h"
 #include "sweep_explore.h"
 #include "sweep_judge.h"
@@ -108,20 +108,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* ---- what every run adds to the scenario ------------------------------ */
 
@@ -421,7 +407,7 @@ static void launch(struct sweep *s, int i)
 		v.nboot_faults = 1;
 	}
 	point_dir(s, &r->pt, r->dir, sizeof(r->dir));
-	rm_tree(r->dir);
+	fs_remove_tree(r->dir);
 	s->t0[i] = now_s();
 	s->pids[i] = start(s, &v, r->dir);
 	if (s->pids[i] > 0)
@@ -577,7 +563,7 @@ static int sweep_one(const struct sweep_opts *o, const char *file)
 	s.seed = o->seed_set ? o->seed : s.sc.topo.seed_set ? s.sc.topo.seed : 1;
 	sweep_dir(o, file, s.dir, sizeof(s.dir));
 	snprintf(path, sizeof(path), "%s/points", s.dir);
-	rm_tree(path);
+	fs_remove_tree(path);
 	add_health(&s);
 	add_expected(&s);
 	if (record(&s) || plan_points(&s))

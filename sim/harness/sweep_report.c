@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cover_report.h"
 #include "sweep_report.h"
 
 static int step_rank(int step)
@@ -130,20 +131,12 @@ void sweep_report_table(const struct sweep_summary *s, FILE *out)
 
 /* ---- JSON ------------------------------------------------------------- */
 
+/* "key": "escaped value" (the escaping is the coverage report's). */
 static void json_str(FILE *f, const char *key, const char *v, bool comma)
 {
-	fprintf(f, "\"%s\": \"", key);
-	for (; *v; v++) {
-		unsigned char c = *v;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fprintf(f, "\"%s", comma ? ", " : "");
+	fprintf(f, "\"%s\": ", key);
+	cover_json_str(f, v);
+	fprintf(f, "%s", comma ? ", " : "");
 }
 
 static void json_run(FILE *f, const struct sweep_summary *s,
