@@ -108,7 +108,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-
 /* ---- what every run adds to the scenario ------------------------------ */
 
 /*
@@ -283,12 +282,17 @@ static bool kind_on(const struct sweep *s, enum sweep_kind k)
 	return s->o->kinds & (1u << k);
 }
 
-/* Boot and included steps are shared setup: swept where written out. */
+/*
+ * Boot and included steps are shared setup: swept where written out.  The
+ * check after the scenario (SWEEP_OTHER) is never swept.
+ */
 static bool step_on(const struct sweep *s, int step)
 {
+	if (step == SWEEP_OTHER)
+		return false;
 	if (s->o->all_steps)
 		return true;
-	if (step == SWEEP_BOOT || step == SWEEP_OTHER)
+	if (step == SWEEP_BOOT)
 		return false;
 	return step == SWEEP_TEARDOWN || !s->rec.steps[step - 1].included;
 }
