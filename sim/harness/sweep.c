@@ -516,6 +516,8 @@ static void report(struct sweep *s, double wall)
 {
 	struct sweep_summary sum = {
 		.file = s->file, .self = s->o->so.self, .dir = s->dir,
+		.kernel = s->o->so.kernel != s->o->env->kernel ?
+			  s->o->so.kernel : NULL,
 		.rec = &s->rec, .runs = s->runs, .nruns = s->nruns,
 		.wall_s = wall, .jobs = s->o->jobs,
 		.admin_status = s->o->admin_status,

@@ -66,10 +66,23 @@ static void count_kinds(const struct sweep_summary *s, int *kinds,
 	}
 }
 
+void sweep_report_rerun_cmd(const struct sweep_summary *s, const char *name,
+			    char *buf, size_t size)
+{
+	char status[32] = "";
+
+	if (s->admin_status != 22 && !strncmp(name, "admin-fail:", 11))
+		snprintf(status, sizeof(status), " --admin-status %u",
+			 s->admin_status);
+	snprintf(buf, size, "%s sweep%s%s%s %s --rerun %s", s->self,
+		 s->kernel ? " --kernel " : "", s->kernel ? s->kernel : "",
+		 status, s->file, name);
+}
+
 static void print_row(const struct sweep_summary *s, const struct sweep_run *r,
 		      FILE *out)
 {
-	char name[96], step[32];
+	char name[96], step[32], cmd[1024];
 
 	sweep_point_name(&r->pt, name, sizeof(name));
 	sweep_step_name(r->pt.step, step, sizeof(step));
@@ -89,8 +102,8 @@ static void print_row(const struct sweep_summary *s, const struct sweep_run *r,
 		fprintf(out, "#   report: %s\n", r->v.report);
 	if (r->v.where[0])
 		fprintf(out, "#   where: %s\n", r->v.where);
-	fprintf(out, "#   run: %s\n#   reproduce: %s sweep %s --rerun %s\n",
-		r->dir, s->self, s->file, name);
+	sweep_report_rerun_cmd(s, name, cmd, sizeof(cmd));
+	fprintf(out, "#   run: %s\n#   reproduce: %s\n", r->dir, cmd);
 }
 
 void sweep_report_table(const struct sweep_summary *s, FILE *out)
@@ -146,8 +159,7 @@ static void json_run(FILE *f, const struct sweep_summary *s,
 
 	sweep_point_name(&r->pt, name, sizeof(name));
 	sweep_step_name(r->pt.step, step, sizeof(step));
-	snprintf(cmd, sizeof(cmd), "%s sweep %s --rerun %s", s->self, s->file,
-		 name);
+	sweep_report_rerun_cmd(s, name, cmd, sizeof(cmd));
 	fprintf(f, "    {");
 	json_str(f, "point", name, true);
 	json_str(f, "kind", sweep_kind_name(r->pt.kind), true);

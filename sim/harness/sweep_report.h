@@ -35,6 +35,7 @@ struct sweep_run {
 struct sweep_summary {
 	const char *file;	/* the scenario, as given */
 	const char *self;	/* this program, for reproduce lines */
+	const char *kernel;	/* --kernel given, or NULL: reproduce lines */
 	const char *dir;	/* the sweep's directory */
 	const struct sweep_record *rec;
 	struct sweep_run *runs;
@@ -43,6 +44,14 @@ struct sweep_summary {
 	unsigned int jobs;
 	unsigned int admin_status;
 };
+
+/*
+ * The command that reruns @name with what defines its failure (the kernel
+ * and admin status if not the defaults) into @buf of @size bytes
+ * (truncated).
+ */
+void sweep_report_rerun_cmd(const struct sweep_summary *s, const char *name,
+			    char *buf, size_t size);
 
 /* Point order: boot, the steps, teardown; kind, target, ordinal. */
 void sweep_report_sort(struct sweep_run *runs, int n);

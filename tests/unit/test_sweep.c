@@ -452,6 +452,29 @@ START_TEST(test_outcome_lines_are_stable)
 }
 END_TEST
 
+START_TEST(test_rerun_command)
+{
+	struct sweep_summary s = { .file = "a.vfs", .self = "vfsim",
+				   .admin_status = 22 };
+	char cmd[256];
+
+	sweep_report_rerun_cmd(&s, "admin-fail:DEV_MODE_SET#2", cmd,
+			       sizeof(cmd));
+	ck_assert_str_eq(cmd,
+			 "vfsim sweep a.vfs --rerun admin-fail:DEV_MODE_SET#2");
+	/* What defines the failure goes with it: the kernel, the status. */
+	s.kernel = "k/linux";
+	s.admin_status = 2;
+	sweep_report_rerun_cmd(&s, "admin-fail:DEV_MODE_SET#2", cmd,
+			       sizeof(cmd));
+	ck_assert_str_eq(cmd, "vfsim sweep --kernel k/linux --admin-status 2 "
+			 "a.vfs --rerun admin-fail:DEV_MODE_SET#2");
+	sweep_report_rerun_cmd(&s, "alloc:step9#1", cmd, sizeof(cmd));
+	ck_assert_str_eq(cmd, "vfsim sweep --kernel k/linux a.vfs --rerun "
+			 "alloc:step9#1");
+}
+END_TEST
+
 START_TEST(test_inferred_sites)
 {
 	struct sweep_run runs[4] = { 0 };
@@ -494,6 +517,7 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, test_judge_timeout_blocked_dump);
 	tcase_add_test(tc, test_judge_failed_probe_is_an_error);
 	tcase_add_test(tc, test_outcome_lines_are_stable);
+	tcase_add_test(tc, test_rerun_command);
 	tcase_add_test(tc, test_inferred_sites);
 	suite_add_tcase(s, tc);
 	return s;
