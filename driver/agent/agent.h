@@ -105,6 +105,11 @@ void fail_nth_resume(void);
 /* Helpers shared by steps. */
 int vfio_device_fd(const char *bdf);
 int read_text(const char *path, char *buf, size_t len);
+/*
+ * The last component of symbolic link @path's target into @buf of @len
+ * bytes, NUL-terminated; 0 or -errno of readlink(2).  Not a fail-nth site.
+ */
+int read_link_name(const char *path, char *buf, size_t len);
 int write_text(const char *path, const char *text);
 int dev_attr_write(const char *bdf, const char *attr, const char *text);
 int pci_driver_of(const char *bdf, char *buf, size_t len);

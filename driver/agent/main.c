@@ -71,6 +71,25 @@ static void emit(const char *text)
 	pthread_mutex_unlock(&emit_lock);
 }
 
+/* A sysfs link (virtfnN, driver, iommu_group): the agent looking, too. */
+int read_link_name(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX], *name;
+	ssize_t n;
+	int err;
+
+	fail_nth_pause();
+	n = readlink(path, target, sizeof(target) - 1);
+	err = n < 0 ? -errno : 0;
+	fail_nth_resume();
+	if (err)
+		return err;
+	target[n] = 0;
+	name = strrchr(target, '/');
+	snprintf(buf, len, "%s", name ? name + 1 : target);
+	return 0;
+}
+
 /* Reads a file (sysfs, procfs): the agent looking, not the drivers working. */
 int read_text(const char *path, char *buf, size_t len)
 {
@@ -388,6 +407,7 @@ static int run_parallel(FILE *f, int *n)
 {
 	static struct par_step ps[AGENT_MAX_PARALLEL];
 	pthread_t t[AGENT_MAX_PARALLEL];
+	bool started[AGENT_MAX_PARALLEL];
 	char buf[AGENT_MAX_LINE + 2];
 	int k = 0, failed = 0, dropped = 0;
 	bool cut;
@@ -411,10 +431,14 @@ static int run_parallel(FILE *f, int *n)
 		    AGENT_MAX_PARALLEL, dropped);
 		failed += dropped;
 	}
+	/* A thread that cannot start runs its step here, after the others. */
 	for (int i = 0; i < k; i++)
-		pthread_create(&t[i], NULL, par_thread, &ps[i]);
+		started[i] = !pthread_create(&t[i], NULL, par_thread, &ps[i]);
 	for (int i = 0; i < k; i++) {
-		pthread_join(t[i], NULL);
+		if (started[i])
+			pthread_join(t[i], NULL);
+		else
+			par_thread(&ps[i]);
 		failed += ps[i].ret != 0;
 	}
 	return failed;
