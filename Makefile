@@ -61,7 +61,7 @@ AGENT := $(B)/bin/vfsim-agent
 UNIT := $(B)/bin/unit-tests
 
 .PHONY: all deps deps-base kernel headers unit integration check demo bench clean \
-	scenarios bugs cover races distclean help matrix fuzz fuzzers replays
+	scenarios bugs cover races sweep distclean help matrix fuzz fuzzers replays
 
 all: $(VFSIM) $(AGENT)
 
@@ -80,6 +80,8 @@ help:
 	@echo "                  and count its outcomes (KPROFILE=smp: more likely)"
 	@echo "make matrix       build every kernel series (6.12, 7.2, 7.3) and"
 	@echo "                  run the library on each: one table"
+	@echo "make sweep        fail every error path of the library's scenarios"
+	@echo "                  (doc/sweep.md; SWEEP_UPDATE=1 records outcomes)"
 	@echo "make fuzz         run each libFuzzer harness FUZZ_S seconds (FUZZ=names)"
 	@echo "make deps         install host packages (as root), clang included"
 
@@ -196,3 +198,8 @@ fuzz:
 	@driver/deps.sh fuzz
 	@$(MAKE) --no-print-directory fuzzers
 	@tests/fuzz/run.sh
+
+# Sweeps (doc/sweep.md): every admin command, MSI and allocation of the
+# library's scenarios failed one per run, diffed against the known outcomes.
+sweep: all kernel
+	@tests/sweep.sh

@@ -129,6 +129,34 @@ for f in "$ROOT"/scenarios/races/*.vfs; do
 		"$(echo "$(date +%s.%N) - $t0" | bc -l)"
 	echo "$out" | sed -n 's/^#   \(outcome .*\)/    \1/p'
 done
+# Time to verdict and sweeps (doc/sweep.md): a hung admin command with the
+# sweep's hung-task timeout (the run's own timeout is 120 s), a small sweep's
+# throughput (injection runs per minute, -j2; target >= 30), and the last
+# make sweep (BENCH_SWEEP=1 runs it now, about an hour).
+PF=0000:00:00.0 VF=0000:00:01.0
+t0=$(date +%s.%N)
+"$VFSIM" run -q -o "$RUNS/hang" --hung-task-s 3 --end-on-report --vfs 1 probe \
+	"sriov-autoprobe $PF 0" "sriov-enable $PF 1" vfio-noiommu \
+	"bind $VF virtio_vfio_pci" "vfio-open $VF" \
+	"sim-fault admin-hang op=DEV_MODE_SET" "mig-state $VF STOP" >/dev/null 2>&1
+printf 'a hung admin command, to verdict: %6.1f s (%s; the run timeout is 120 s)\n' \
+	"$(echo "$(date +%s.%N) - $t0" | bc -l)" \
+	"$(sed -n 's/^ended=//p' "$RUNS/hang/summary.txt")"
+"$VFSIM" sweep -q -j 2 -o "$RUNS/sweep" --points admin-fail,alloc \
+	"$ROOT/tests/integration/sweep-mode-set.vfs" >"$RUNS/sweep.table" 2>/dev/null
+printf 'sweep of sweep-mode-set.vfs (admin-fail, alloc): %s\n' \
+	"$(sed -n 's/^# \([0-9]* runs in .*\)/\1/p' "$RUNS/sweep.table" | head -n 1) (target >= 30 runs/min)"
+if [[ ${BENCH_SWEEP:-0} == 1 ]]; then
+	"$ROOT/tests/sweep.sh" >"$RUNS/make-sweep.log" 2>&1 || echo "bench: make sweep differs or failed (see $RUNS/make-sweep.log)" >&2
+fi
+if [[ -f $BUILD/sweeps/figures.txt ]]; then
+	awk -F= '{ f[$1] = $2 } END {
+		printf "make sweep:                      %5d s, %d runs, %.1f runs/min; outcome lines: clean %d, finding %d, leak %d, hang %d, wrong-result %d, simulator-error %d, not-reached %d\n",
+			f["sweep_wall_s"], f["sweep_runs"], f["sweep_runs_per_min"], f["sweep_clean"], f["sweep_finding"], f["sweep_leak"],
+			f["sweep_hang"], f["sweep_wrong-result"], f["sweep_simulator-error"], f["sweep_not-reached"] }' "$BUILD/sweeps/figures.txt"
+else
+	echo 'make sweep:                      not run yet (make sweep, or BENCH_SWEEP=1 make bench)'
+fi
 
 # The kernel: cold builds as recorded by driver/kernel.sh (the build with the
 # most objects compiled is the cold one), an incremental rebuild after

@@ -47,7 +47,7 @@ echo "== tools: help vs docs, kernel profiles and patch series, bug corpus"
 tally "$BUILD/tools.log"
 grep -q '^1\.\.' "$BUILD/tools.log" || failed=$((failed + 1))
 
-echo "== integration tests (UML): probe, SR-IOV, migration, legacy I/O"
+echo "== integration tests (UML): probe, SR-IOV, migration, legacy I/O, sweep"
 "$ROOT/tests/integration/run.sh" 2>&1 | tee "$BUILD/integration.log"
 tally "$BUILD/integration.log"
 

@@ -43,12 +43,12 @@ ok "$([ -n "$kinds" ] && [ -z "$missing" ]; echo $?)" \
 
 # Every command of 'vfsim help' has its own help and is in doc/usage.md.
 bad=
-for c in run ctl lockmap cover; do
+for c in run ctl lockmap cover sweep; do
 	"$VFSIM" help "$c" | grep -q "^usage: vfsim $c" || bad+=" help-$c"
 	grep -qF "vfsim $c" "$ROOT/doc/usage.md" || bad+=" usage.md-$c"
 done
 echo "missing:$bad" >"$TMP/why"
-ok "$([ -z "$bad" ]; echo $?)" "vfsim help run|ctl|lockmap|cover match doc/usage.md"
+ok "$([ -z "$bad" ]; echo $?)" "vfsim help run|ctl|lockmap|cover|sweep match doc/usage.md"
 
 # Every kernel.sh option and variable is in doc/kernel.md.
 bad=

@@ -122,9 +122,25 @@ void mig_close_all(void);
 void legacy_close_all(void);
 void pci_unbind_for_poweroff(void);
 
+/* vfsim sweep support (sweep.c): markers, fail-nth, release, checks. */
+int step_fail_nth(const struct step *s);
+int step_trace_steps(const struct step *s);
+int step_release_fds(const struct step *s);
+int step_check_vfs(const struct step *s);
+void sweep_step_begin(const struct step *s);
+void sweep_step_end(const struct step *s);
+/* Leave the agent's own waiting out of a step's fail-nth sites. */
+void fail_nth_pause(void);
+void fail_nth_resume(void);
+
 /* Helpers shared by steps. */
 int vfio_device_fd(const char *bdf);
 int read_text(const char *path, char *buf, size_t len);
+/*
+ * The last component of symbolic link @path's target into @buf of @len
+ * bytes, NUL-terminated; 0 or -errno of readlink(2).  Not a fail-nth site.
+ */
+int read_link_name(const char *path, char *buf, size_t len);
 int write_text(const char *path, const char *text);
 int dev_attr_write(const char *bdf, const char *attr, const char *text);
 int pci_driver_of(const char *bdf, char *buf, size_t len);

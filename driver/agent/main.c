@@ -71,17 +71,41 @@ void agent_emit(const char *text)
 	pthread_mutex_unlock(&emit_lock);
 }
 
+/* A sysfs link (virtfnN, driver, iommu_group): the agent looking, too. */
+int read_link_name(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX], *name;
+	ssize_t n;
+	int err;
+
+	fail_nth_pause();
+	n = readlink(path, target, sizeof(target) - 1);
+	err = n < 0 ? -errno : 0;
+	fail_nth_resume();
+	if (err)
+		return err;
+	target[n] = 0;
+	name = strrchr(target, '/');
+	snprintf(buf, len, "%s", name ? name + 1 : target);
+	return 0;
+}
+
+/* Reads a file (sysfs, procfs): the agent looking, not the drivers working. */
 int read_text(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd, err;
 	ssize_t n;
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
+	fail_nth_pause();
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	n = fd < 0 ? -1 : read(fd, buf, len - 1);
+	err = err ?: n < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	fail_nth_resume();
+	if (err)
+		return err;
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return 0;
@@ -352,8 +376,11 @@ static int run_step(struct step *s)
 		       AGENT_MAX_LINE, AGENT_MAX_ARGS - 1);
 	else if (!step_check(s->argc, s->argv, &guest_env, why, sizeof(why)))
 		result("error=\"%s\"", why);
-	else
+	else {
+		sweep_step_begin(s);
 		ret = steps[i].fn(s);
+		sweep_step_end(s);
+	}
 	result("status=%s", ret ? "fail" : "ok");
 	agent_emit(line);
 	return ret;

@@ -195,16 +195,20 @@ static ssize_t read_stream(int fd, uint8_t *buf, size_t cap, size_t rsize)
 static int save_file(const char *name, const uint8_t *buf, size_t len)
 {
 	char path[256];
-	int fd;
+	int fd, err;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s%s%s", name[0] == '/' ? "" : RUN_DIR,
 		 name[0] == '/' ? "" : "/", name);
+	fail_nth_pause();	/* the run directory: the agent's own files */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	close(fd);
+	err = fd < 0 ? -errno : 0;
+	n = fd < 0 ? -1 : write(fd, buf, len);
+	if (fd >= 0)
+		close(fd);
+	fail_nth_resume();
+	if (err)
+		return err;
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
@@ -216,12 +220,17 @@ static ssize_t load_file(const char *name, uint8_t *buf, size_t cap)
 
 	snprintf(path, sizeof(path), "%s%s%s", name[0] == '/' ? "" : RUN_DIR,
 		 name[0] == '/' ? "" : "/", name);
+	fail_nth_pause();
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		n = -errno;
+		fail_nth_resume();
+		return n;
+	}
 	while ((n = read(fd, buf + got, cap - got)) > 0)
 		got += n;
 	close(fd);
+	fail_nth_resume();
 	return n < 0 ? -errno : got;
 }
 
@@ -427,11 +436,15 @@ static int rpc_compare(const char *cmd, const char *a, const char *b)
 	snprintf(path, sizeof(path), RUN_DIR "/rpc-%d.out", ++id);
 	printf("vfsim-rpc %d %s %s %s\n", id, cmd, a, b);
 	fflush(stdout);
+	fail_nth_pause();
 	while (read_text(path, text, sizeof(text))) {
-		if (agent_now_s() - t0 > 10)
+		if (agent_now_s() - t0 > 10) {
+			fail_nth_resume();
 			return fail("simulator did not answer", ETIMEDOUT);
+		}
 		usleep(2000);
 	}
+	fail_nth_resume();
 	result("%s", text);	/* "differences=N" */
 	if (strcmp(text, "differences=0")) {
 		/* read_text stops at the first line; show the rest too */
@@ -610,7 +623,7 @@ int step_mig_precopy(const struct step *s)
 	size_t rsize = arg_size(s, 3, 4096);
 	uint8_t *buf = malloc(MAX_STREAM);
 	int dev = device(s), fd;
-	ssize_t pre, rest;
+	ssize_t pre, rest, err;
 
 	if (dev < 0 || !buf) {
 		free(buf);
@@ -628,11 +641,14 @@ int step_mig_precopy(const struct step *s)
 	}
 	pre = read_stream(fd, buf, MAX_STREAM, rsize);
 	pre = precopy_rounds(fd, buf, pre, rsize, s->argc > 4 ? atoi(s->argv[4]) : 1);
-	if (pre < 0 || set_state(dev, VFIO_DEVICE_STATE_PRE_COPY_P2P) < -1 ||
-	    set_state(dev, VFIO_DEVICE_STATE_STOP_COPY) < -1) {
+	err = pre < 0 ? pre : set_state(dev, VFIO_DEVICE_STATE_PRE_COPY_P2P);
+	if (err >= -1)
+		err = set_state(dev, VFIO_DEVICE_STATE_STOP_COPY);
+	if (err < -1 || pre < 0) {
 		free(buf);
 		close(fd);
-		return fail("PRE_COPY read or STOP_COPY", EIO);
+		/* The kernel's errno: a sweep tells ENOMEM from EIO. */
+		return fail(pre < 0 ? "PRE_COPY read" : "STOP_COPY", -err);
 	}
 	/* Out of PRE_COPY the driver refuses the query. */
 	result("precopy_info_in_stop_copy_errno=%d",

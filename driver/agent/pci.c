@@ -32,18 +32,14 @@ static void bdf_of(const struct pci_device *d, char *buf, size_t len)
 
 int pci_driver_of(const char *bdf, char *buf, size_t len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
+	char path[PATH_MAX];
+	int err;
 
 	snprintf(path, sizeof(path), SYS_PCI "/%s/driver", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0) {
+	err = read_link_name(path, buf, len);
+	if (err)
 		snprintf(buf, len, "none");
-		return -errno;
-	}
-	target[n] = 0;
-	snprintf(buf, len, "%s", strrchr(target, '/') + 1);
-	return 0;
+	return err;
 }
 
 /* Calls @fn for each netdev under a PCI function (through virtioN/net). */

@@ -22,14 +22,18 @@ double agent_now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The write reaches the driver; the open is the agent's path lookup. */
 int write_text(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
-	int err;
+	int err, fd;
 
-	if (fd < 0)
-		return -errno;
+	fail_nth_pause();
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	fail_nth_resume();
+	if (err)
+		return err;
 	n = write(fd, text, strlen(text));
 	err = n < 0 ? -errno : 0;
 	close(fd);
@@ -56,16 +60,10 @@ static int dev_attr_read(const char *bdf, const char *attr, char *buf,
 /* BDF of VF @i of PF @pf, from the virtfn link; -errno if none. */
 int vf_bdf(const char *pf, int i, char *buf, size_t len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
+	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), SYS_PCI "/%s/virtfn%d", pf, i);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = 0;
-	snprintf(buf, len, "%s", strrchr(target, '/') + 1);
-	return 0;
+	return read_link_name(path, buf, len);
 }
 
 static int fail_errno(const char *what, int err)

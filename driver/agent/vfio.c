@@ -60,19 +60,21 @@ int step_vfio_noiommu(const struct step *s)
 
 static int group_path(const char *bdf, char *buf, size_t len)
 {
-	char link[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
+	char link[PATH_MAX], group[NAME_MAX + 1];
+	int err;
 
 	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group",
 		 bdf);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = 0;
+	err = read_link_name(link, group, sizeof(group));
+	if (err)
+		return err;
 	/* No-IOMMU groups are /dev/vfio/noiommu-N. */
-	snprintf(buf, len, "/dev/vfio/noiommu-%s", strrchr(target, '/') + 1);
-	if (access(buf, F_OK))
-		snprintf(buf, len, "/dev/vfio/%s", strrchr(target, '/') + 1);
+	snprintf(buf, len, "/dev/vfio/noiommu-%s", group);
+	fail_nth_pause();
+	err = access(buf, F_OK);
+	fail_nth_resume();
+	if (err)
+		snprintf(buf, len, "/dev/vfio/%s", group);
 	return 0;
 }
 
@@ -315,7 +317,7 @@ static int while_open(const struct step *s, enum pf_action action,
 	struct vfio_dev *d = find(s->argv[2]);
 	struct pollfd pfd = { .events = POLLIN };
 	pthread_t t;
-	int req;
+	int req, err;
 
 	if (!d)
 		return fail("not open", EBADF);
@@ -323,7 +325,12 @@ static int while_open(const struct step *s, enum pf_action action,
 	if (req < 0)
 		return fail("request eventfd", -req);
 	pfd.fd = req;
-	pthread_create(&t, NULL, pf_action_thread, &x);
+	/* A failed thread (ENOMEM under fail-nth) is this step's error. */
+	err = pthread_create(&t, NULL, pf_action_thread, &x);
+	if (err) {
+		close(req);
+		return fail("pthread_create", err);
+	}
 	if (poll(&pfd, 1, 10000) != 1) {
 		result("error=\"no device request within 10 s\"");
 		close_dev(d);

@@ -22,6 +22,7 @@ static const char *const kind_names[FAULT_KINDS] = {
 	[FAULT_SLOW_REPLY] = "slow-reply",
 	[FAULT_CFG_VALUE] = "cfg-value",
 	[FAULT_CAP_NEXT] = "cap-next",
+	[FAULT_READ_ONES] = "read-ones",
 };
 
 const char *fault_kind_name(enum fault_kind k)
@@ -97,6 +98,24 @@ static bool cfg_kind(enum fault_kind k)
 	return k == FAULT_CFG_VALUE || k == FAULT_CAP_NEXT;
 }
 
+/* "cfg:0x6", "bar0:0x14": a space and a hex offset, as the trace writes. */
+static bool valid_reg(const char *v)
+{
+	const char *off = strchr(v, ':');
+	char *end;
+
+	if (!off || strncmp(off + 1, "0x", 2) || !off[3] ||
+	    strlen(v) >= sizeof(((struct fault *)0)->reg))
+		return false;
+	strtoull(off + 3, &end, 16);
+	if (*end)
+		return false;
+	if (off - v == 3 && !strncmp(v, "cfg", 3))
+		return true;
+	return off - v == 4 && !strncmp(v, "bar", 3) && v[3] >= '0' &&
+	       v[3] <= '5';
+}
+
 static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 {
 	char *v = strchr(kv, '='), *end;
@@ -109,6 +128,15 @@ static int parse_kv(struct fault *f, char *kv, char *err, size_t len)
 				  !strcmp(kv, "len") || !strcmp(kv, "ptr") ||
 				  !strcmp(kv, "ext")))
 		return parse_cfg_kv(f, kv, v, err, len);
+	if (!strcmp(kv, "reg")) {
+		if (f->kind != FAULT_READ_ONES)
+			return bad(err, len, "key '%s' does not apply here", kv);
+		if (!valid_reg(v))
+			return bad(err, len, "reg '%s' is not cfg:0xOFF or "
+				   "barN:0xOFF", v);
+		snprintf(f->reg, sizeof(f->reg), "%s", v);
+		return 0;
+	}
 	if (!strcmp(kv, "op") || !strcmp(kv, "fn")) {
 		if ((!strcmp(kv, "op") && !admin_kind(f->kind)) ||
 		    (!strcmp(kv, "fn") && !fn_kind(f->kind)))
@@ -242,24 +270,44 @@ struct fault *fault_next(struct fault_set *s, enum fault_kind kind,
 	return NULL;
 }
 
+bool fault_armed(const struct fault_set *s, enum fault_kind kind)
+{
+	for (unsigned int i = 0; s && i < s->n; i++)
+		if (s->f[i].kind == kind)
+			return true;
+	return false;
+}
+
 bool fault_fires(struct fault_set *s, struct fault *f, const char *target)
 {
 	if (!fires(s, f))
 		return false;
 	f->fired++;
-	trace_event(TRACE_DEV, target, "fault", "kind=%s seen=%llu",
-		    kind_names[f->kind], (unsigned long long)f->seen);
+	if (f->reg[0])
+		trace_event(TRACE_DEV, target, "fault", "kind=%s reg=%s seen=%llu",
+			    kind_names[f->kind], f->reg,
+			    (unsigned long long)f->seen);
+	else
+		trace_event(TRACE_DEV, target, "fault", "kind=%s seen=%llu",
+			    kind_names[f->kind], (unsigned long long)f->seen);
 	return true;
 }
 
-struct fault *fault_hit(struct fault_set *s, enum fault_kind kind,
-			const char *target)
+struct fault *fault_hit_reg(struct fault_set *s, enum fault_kind kind,
+			    const char *target, const char *reg)
 {
 	unsigned int pos = 0;
 	struct fault *f;
 
 	while ((f = fault_next(s, kind, target, &pos)))
-		if (fault_fires(s, f, target))
+		if ((!f->reg[0] || (reg && !strcmp(f->reg, reg))) &&
+		    fault_fires(s, f, target))
 			return f;
 	return NULL;
+}
+
+struct fault *fault_hit(struct fault_set *s, enum fault_kind kind,
+			const char *target)
+{
+	return fault_hit_reg(s, kind, target, NULL);
 }

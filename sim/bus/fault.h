@@ -14,6 +14,11 @@
  * PF resets leave it armed; only "KIND off" disarms.  A VF's config
  * reads count as events only while it answers (sriov.h), so "the first
  * N reads" are the first N the enumeration of the VF makes.
+ *
+ * read-ones fn=FN reg=SPACE:OFF [nth=N]: the Nth read of that register
+ * (config space, or a BAR's offset) answers all-ones once, as a read
+ * that completes with an error does on PCIe (unlike cfg-ones, which is
+ * the function gone for good).
  */
 #ifndef VFSIM_FAULT_H
 #define VFSIM_FAULT_H
@@ -37,6 +42,7 @@ enum fault_kind {
 	FAULT_SLOW_REPLY,	/* every request answered after us */
 	FAULT_CFG_VALUE,	/* config bytes [off, off+len) read val */
 	FAULT_CAP_NEXT,		/* the last capability's next is ptr */
+	FAULT_READ_ONES,	/* one read of one register: all-ones */
 	FAULT_KINDS,
 };
 
@@ -50,6 +56,7 @@ enum fault_kind {
 struct fault {
 	enum fault_kind kind;
 	char target[32];	/* admin opcode name, function name, or "any" */
+	char reg[24];		/* read-ones: "cfg:0x6", "bar0:0x14"; "" any */
 	uint64_t nth;		/* first matching event that fires (1-based) */
 	uint64_t count;		/* events that fire from nth on; 0: all */
 	double prob;		/* > 0: fire with this probability instead */
@@ -97,5 +104,16 @@ struct fault *fault_hit(struct fault_set *s, enum fault_kind kind,
 struct fault *fault_next(struct fault_set *s, enum fault_kind kind,
 			 const char *target, unsigned int *pos);
 bool fault_fires(struct fault_set *s, struct fault *f, const char *target);
+
+/*
+ * fault_hit() for an event on register @reg of @target ("cfg:0x6" for the
+ * config register at 0x6, "bar0:0x14" for offset 0x14 of BAR 0): faults
+ * with a reg= match only that register, faults without match any.
+ */
+struct fault *fault_hit_reg(struct fault_set *s, enum fault_kind kind,
+			    const char *target, const char *reg);
+
+/* Whether a fault of @kind is armed (a cheap test before formatting). */
+bool fault_armed(const struct fault_set *s, enum fault_kind kind);
 
 #endif

@@ -124,6 +124,18 @@ static uint64_t cfg_read_faults(struct pci_func *fn, uint32_t off,
 	return val;
 }
 
+/* A read-ones fault on this register (fault.h): this read fails. */
+static bool read_fails(struct pci_func *fn, const char *space, uint64_t off)
+{
+	char reg[24];
+
+	if (!fault_armed(fn->faults, FAULT_READ_ONES))
+		return false;
+	snprintf(reg, sizeof(reg), "%s:0x%llx", space,
+		 (unsigned long long)off);
+	return fault_hit_reg(fn->faults, FAULT_READ_ONES, fn->name, reg);
+}
+
 uint64_t pci_func_cfg_read(struct pci_func *fn, uint32_t off, unsigned len)
 {
 	uint64_t val;
@@ -133,7 +145,8 @@ uint64_t pci_func_cfg_read(struct pci_func *fn, uint32_t off, unsigned len)
 		return ~0ull >> (64 - 8 * (len > 8 || !len ? 8 : len));
 	}
 	if (!pci_func_present(fn) ||
-	    fault_hit(fn->faults, FAULT_CFG_ONES, fn->name)) {
+	    fault_hit(fn->faults, FAULT_CFG_ONES, fn->name) ||
+	    read_fails(fn, "cfg", off)) {
 		val = ~0ull >> (64 - 8 * len);	/* nobody answers: all-ones */
 	} else {
 		if (!fn->ops || !fn->ops->cfg_read ||
@@ -247,6 +260,15 @@ static uint64_t small_val(const void *buf, uint32_t len)
 	return v;
 }
 
+static const char *bar_space(int bar)
+{
+	static const char *const names[] = {
+		"bar0", "bar1", "bar2", "bar3", "bar4", "bar5",
+	};
+
+	return bar >= 0 && bar < 6 ? names[bar] : "bar?";
+}
+
 int pci_func_bar_read(struct pci_func *fn, int bar, uint64_t off, void *buf,
 		      uint32_t len)
 {
@@ -262,8 +284,10 @@ int pci_func_bar_read(struct pci_func *fn, int bar, uint64_t off, void *buf,
 			    (unsigned long long)off, len);
 		return 0;	/* unsupported request: all-ones */
 	}
-	if (!msix_bar_read(fn, bar, off, buf, len) && fn->ops &&
-	    fn->ops->bar_read)
+	if (read_fails(fn, bar_space(bar), off))
+		memset(buf, 0xff, len);	/* a failed read */
+	else if (!msix_bar_read(fn, bar, off, buf, len) && fn->ops &&
+		 fn->ops->bar_read)
 		fn->ops->bar_read(fn, bar, off, buf, len);
 	trace_event(TRACE_BAR, fn->name, "bar-read",
 		    "bar=%d off=0x%llx len=%u val=0x%llx", bar,

@@ -62,8 +62,7 @@ const char *kreport_classify(const char *line)
 	return NULL;
 }
 
-/* "func" from a call trace line " [<6030b7e2>] func+0x5c/0xb5", or NULL. */
-static const char *frame_of(const char *line, char *buf, size_t len)
+const char *kreport_frame(const char *line, char *buf, size_t len)
 {
 	const char *p = strstr(line, "] ");
 
@@ -111,7 +110,7 @@ static void add_stack(FILE *f, FILE *out)
 			trace = true;	/* not the "irqs last enabled at" lines */
 			continue;
 		}
-		if (!trace || !frame_of(line, fn, sizeof(fn)) || plumbing(fn))
+		if (!trace || !kreport_frame(line, fn, sizeof(fn)) || plumbing(fn))
 			continue;
 		fprintf(out, "%s%s", frames ? " < " : " | stack: ", fn);
 		frames++;

@@ -18,6 +18,12 @@ const char *kreport_classify(const char *line);
 
 int kreport_scan(const char *path, FILE *out);
 
+/*
+ * "func" of a call trace line " [<6030b7e2>] func+0x5c/0xb5" into @buf,
+ * or NULL for another line or an unreliable "? func" frame.
+ */
+const char *kreport_frame(const char *line, char *buf, size_t len);
+
 /* The same, leaving out the reports of @skip_kind (e.g. "hung-task"). */
 int kreport_scan_except(const char *path, FILE *out, const char *skip_kind);
 

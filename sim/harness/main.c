@@ -21,10 +21,12 @@
 #include "kcaps.h"
 #include "kconfig.h"
 #include "lockmap.h"
+#include "sim/bus/fault.h"
 #include "sim/bus/log.h"
 #include "run.h"
 #include "scenario_run.h"
 #include "sim/bus/trace.h"
+#include "sweep.h"
 #include "vfsim.h"
 
 static const char usage_main[] =
@@ -46,6 +48,8 @@ static const char usage_main[] =
 "  caps [-k KERNEL] [REQ...] what the kernel can do under vfsim; with\n"
 "                            requirements (migration, legacy-io, ...),\n"
 "                            exit 1 and say which one it does not meet\n"
+"  sweep SCENARIO.vfs...     fail every admin command, MSI and allocation\n"
+"                            of a scenario, one per run; classify outcomes\n"
 "  help [COMMAND|steps]      show help; 'steps': the agent's steps\n"
 "  version                   print the version\n"
 "\n"
@@ -88,6 +92,13 @@ static const char usage_run[] =
 "      --seccomp on|off   UML runs user space under seccomp instead of\n"
 "                         ptrace (default: on for kernels from 6.16, where\n"
 "                         UML has it; SMP kernels need it)\n"
+"      --fault SPEC       arm a device fault before UML starts, so the\n"
+"                         boot-time probe meets it too (repeatable; SPEC as\n"
+"                         in a scenario: \"admin-fail op=LIST_QUERY\")\n"
+"      --hung-task-s N    report tasks blocked N seconds (checked every\n"
+"                         second; default: the kernel's, 20 on debug)\n"
+"      --end-on-report    end the run once the first kernel report has\n"
+"                         been printed (a panic always ends it)\n"
 "\n"
 "vfsim run [OPTIONS] FILE.vfs...  runs scenario files (doc/scenarios.md):\n"
 "  -j, --jobs N           scenarios in parallel (default 1)\n"
@@ -218,6 +229,21 @@ static int parse_shard(const char *arg)
 	return 0;
 }
 
+static int add_boot_fault(struct run_opts *o, const char *spec)
+{
+	static const char *faults[16];
+	char err[160];
+	struct fault f;
+
+	if (fault_parse(spec, &f, err, sizeof(err)))
+		return bad_arg("--fault", spec, err);
+	if (o->nboot_faults == 16)
+		return bad_arg("--fault", spec, "at most 16");
+	faults[o->nboot_faults++] = spec;
+	o->boot_faults = faults;
+	return 0;
+}
+
 static int parse_opt(int c, const char *arg, struct run_opts *o,
 		     struct topology_opts *t)
 {
@@ -261,6 +287,11 @@ static int parse_opt(int c, const char *arg, struct run_opts *o,
 		return parse_uint("--context-size", arg, 0, 64u << 20,
 				  &t->context_extra);
 	case 'C': o->cmdline = arg; return 0;
+	case 'f': return add_boot_fault(o, arg);
+	case 'G':
+		return parse_uint("--hung-task-s", arg, 1, 3600,
+				  &o->hung_task_s);
+	case 'W': o->end_on_report = true; return 0;
 	case 'F': o->allow_findings = true; return 0;
 	case 'I': t->pf_indirect = true; return 0;
 	case 'L': t->pf_legacy = true; return 0;
@@ -426,6 +457,9 @@ static int cmd_run(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'U' },
 		{ "seccomp", required_argument, NULL, 'K' },
 		{ "cmdline", required_argument, NULL, 'C' },
+		{ "fault", required_argument, NULL, 'f' },
+		{ "hung-task-s", required_argument, NULL, 'G' },
+		{ "end-on-report", no_argument, NULL, 'W' },
 		{ "allow-findings", no_argument, NULL, 'F' },
 		{ "pf-indirect", no_argument, NULL, 'I' },
 		{ "pf-legacy", no_argument, NULL, 'L' },
@@ -754,6 +788,24 @@ static int cmd_ctl(int argc, char **argv)
 	return strstr(reply, "differences=-1") ? RUN_FAIL : 0;
 }
 
+/* vfsim sweep: sim/harness/sweep.h. */
+static int cmd_sweep(int argc, char **argv)
+{
+	static char kernel[PATH_MAX], agent[PATH_MAX], run_dir[PATH_MAX];
+	static char exe[PATH_MAX], out[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct sweep_env env = {
+		.kernel = kernel, .agent = agent, .self = exe, .out_dir = out,
+		.run = run_scenario_topology,
+	};
+
+	exe[n > 0 ? n : 0] = 0;
+	default_paths(kernel, agent, run_dir);
+	snprintf(out, sizeof(out), "%s/../sweeps", dirname(strcpy(run_dir,
+								 agent)));
+	return sweep_command(argc, argv, &env);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -770,6 +822,8 @@ int main(int argc, char **argv)
 		return cover_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "caps"))
 		return cmd_caps(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "sweep"))
+		return cmd_sweep(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vfsim %s\n", VFSIM_VERSION);
 		return 0;
@@ -782,6 +836,7 @@ int main(int argc, char **argv)
 		      argc > 2 && !strcmp(argv[2], "ctl") ? usage_ctl :
 		      argc > 2 && !strcmp(argv[2], "cover") ? cover_usage :
 		      argc > 2 && !strcmp(argv[2], "caps") ? usage_caps :
+		      argc > 2 && !strcmp(argv[2], "sweep") ? sweep_usage :
 		      usage_main, stdout);
 		return 0;
 	}

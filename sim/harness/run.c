@@ -20,6 +20,7 @@
 #include "sim/bus/fault.h"
 #include "fsutil.h"
 #include "kreport.h"
+#include "mconsole.h"
 #include "sim/bus/log.h"
 #include "run.h"
 #include "run_cover.h"
@@ -28,7 +29,6 @@
 
 #define MAX_ARGS 64
 #define MAX_MARKS 32
-#define STOP_GRACE_S 3	/* for the rest of a report to be printed */
 #define BOOT_MIN_S 60	/* the boot's budget is at least this */
 
 struct mark {
@@ -58,8 +58,10 @@ struct run {
 	struct fault_set faults;
 	struct run_cover cover;	/* gcov data of a cover kernel */
 	double deadline;	/* now_s() time the run is killed at */
-	double stop_at;		/* the run's verdict is certain: end it then */
-	bool stopped;		/* ended at stop_at, not at its timeout */
+	double end_at;		/* end the run then: its outcome is certain */
+	bool end_for_cover;	/* ...once the agent saved its coverage */
+	double last_data;	/* when the console last said something */
+	const char *ended;	/* why the run ended, for summary.txt */
 };
 
 static double now_s(void)
@@ -124,11 +126,28 @@ static int setup_dirs(struct run *r)
 	return 0;
 }
 
+/* Faults in force from the start: boot-time driver probes meet them too. */
+static int arm_boot_faults(struct run *r)
+{
+	char err[160];
+	struct fault f;
+
+	for (int i = 0; i < r->o->nboot_faults; i++)
+		if (fault_parse(r->o->boot_faults[i], &f, err, sizeof(err)) ||
+		    fault_arm(&r->faults, &f)) {
+			vlog(LOG_ERR, NULL, "fault '%s': %s",
+			     r->o->boot_faults[i], err);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 static int setup_bus(struct run *r)
 {
 	int ret = bus_init(&r->bus, r->priv, r->o->spin_us);
 
 	fault_set_init(&r->faults, r->o->seed);
+	ret = ret ?: arm_boot_faults(r);
 	for (unsigned int i = 0; i < r->o->nfuncs; i++)
 		r->o->funcs[i]->faults = &r->faults;
 
@@ -184,6 +203,11 @@ static void build_argv(struct run *r, char **argv, char *bufs, size_t blen)
 		 * hang caused.  Under time-travel, hangs show as timeouts.
 		 */
 		ARG("sysctl.kernel.hung_task_timeout_secs=0");
+	} else if (r->o->hung_task_s) {
+		/* Checked every second: a hang is reported after N to N+1 s. */
+		ARG("sysctl.kernel.hung_task_timeout_secs=%u",
+		    r->o->hung_task_s);
+		ARG("sysctl.kernel.hung_task_check_interval_secs=1");
 	}
 	/* SMP UML runs user space only under seccomp, not ptrace. */
 	if (r->o->cpus > 1)
@@ -319,6 +343,12 @@ static void sim_rpc_on_bus(void *arg)
 		snprintf(c->out, sizeof(c->out), "differences=0\n");
 		return;
 	}
+	if (!strcmp(c->cmd, "step")) {
+		/* The agent's step marker, ordered with the devices' events. */
+		trace_event(TRACE_DEV, "agent", "step", "n=%s", c->a);
+		snprintf(c->out, sizeof(c->out), "differences=0\n");
+		return;
+	}
 	if (!fn) {
 		snprintf(err, sizeof(err), "no function '%s'", c->a);
 		goto bad;
@@ -338,7 +368,7 @@ bad:
 static bool sim_rpc(const char *cmd)
 {
 	return !strcmp(cmd, "fault") || !strcmp(cmd, "unplug") ||
-	       !strcmp(cmd, "flr");
+	       !strcmp(cmd, "flr") || !strcmp(cmd, "step");
 }
 
 static void rpc_on_bus(void *arg)
@@ -459,21 +489,121 @@ static void ctl_serve(struct run *r, int lfd)
  * The timeout counts from the agent's start, so a slower kernel's boot
  * (KPROFILE=smp: 15 s and more on a loaded machine) does not eat the
  * steps' time; the boot gets as long, and at least BOOT_MIN_S.
- * A report of the kind the caller waits for (a hang it expects) ends the
- * run a little later: waiting for the timeout would change nothing.
  */
-static void watch_line(struct run *r, const char *line)
+static void watch_start(struct run *r, const char *line)
 {
-	const char *kind;
-
 	if (strstr(line, "vfsim-agent: started at uptime") &&
 	    r->verdict == RUN_PASS)
 		r->deadline = now_s() + r->o->timeout_s;
-	if (!r->o->stop_on_report || r->stop_at)
+}
+
+/*
+ * Time to verdict: once a run's outcome is certain, end it as soon as the
+ * report that made it certain has been printed (the console quiet for
+ * END_QUIET_S), at most @max_s from now.
+ */
+#define END_QUIET_S 0.5
+
+static void end_soon(struct run *r, const char *why, double max_s)
+{
+	if (r->end_at || r->ended)
+		return;		/* the first reason stands */
+	r->ended = why;
+	r->end_at = now_s() + max_s;
+}
+
+static bool expected_report(const struct run *r, const char *kind)
+{
+	const char *e = r->o->expected_reports;
+	size_t n = strlen(kind);
+
+	for (; e && (e = strstr(e, kind)); e += n)
+		if ((e == r->o->expected_reports || e[-1] == ' ') &&
+		    (!e[n] || e[n] == ' '))
+			return true;
+	return false;
+}
+
+/*
+ * A panic ends the kernel.  A hung task is a hang: with end_on_hang the
+ * run ends as if at its timeout.  With end_on_report (a sweep), so does
+ * any report the scenario does not expect.
+ */
+static void watch_reports(struct run *r, const char *line)
+{
+	const char *kind = kreport_classify(line);
+	bool unexpected;
+
+	if (!kind)
 		return;
-	kind = kreport_classify(line);
-	if (kind && !strcmp(kind, r->o->stop_on_report))
-		r->stop_at = now_s() + STOP_GRACE_S;
+	unexpected = r->o->end_on_report && !expected_report(r, kind);
+	if (!strcmp(kind, "panic"))
+		end_soon(r, "panic", 2);
+	else if (strcmp(kind, "hung-task"))
+		unexpected ? end_soon(r, "report", 3) : (void)0;
+	else if (r->o->tt == TT_OFF && (unexpected || r->o->end_on_hang))
+		end_soon(r, "hung-task", 3);
+}
+
+static bool end_due(const struct run *r)
+{
+	double t = now_s();
+
+	if (r->end_for_cover)
+		return t >= r->end_at || run_cover_saved(&r->cover, r->dir);
+	return r->end_at && (t >= r->end_at || t - r->last_data >= END_QUIET_S);
+}
+
+/*
+ * On a cover kernel, a run that ends early (a report, a hung task) asks
+ * the agent to save its counters first, as at a timeout: the error paths
+ * a sweep reaches are the coverage it adds.  A panicked kernel cannot.
+ */
+static bool end_after_cover(struct run *r)
+{
+	unsigned int grace;
+
+	if (r->end_for_cover || !strcmp(r->ended, "panic") ||
+	    !(grace = run_cover_ask(&r->cover, r->dir)))
+		return false;
+	r->end_for_cover = true;
+	r->end_at = now_s() + grace;
+	return true;
+}
+
+/* Seconds until end_due() may change, for poll(). */
+static double end_wait(const struct run *r)
+{
+	double t = now_s(), w = r->end_at - t;
+
+	if (r->end_for_cover)
+		return w < 0.2 ? (w > 0 ? w : 0) : 0.2;	/* gcov.saved? */
+
+	if (r->last_data + END_QUIET_S - t < w)
+		w = r->last_data + END_QUIET_S - t;
+	return w > 0 ? w : 0;
+}
+
+/*
+ * A run at its timeout: ask the kernel for its blocked tasks (SysRq w
+ * through UML's management console) and end the run once the dump has
+ * been printed, so the console says where the hang is stuck.
+ */
+static void dump_blocked_tasks(struct run *r)
+{
+	char sock[PATH_MAX + 32], me[PATH_MAX + 32], reply[64];
+	int ret;
+
+	snprintf(sock, sizeof(sock), "%s/vfsim/mconsole", r->priv);
+	snprintf(me, sizeof(me), "%s/mconsole-client", r->priv);
+	ret = mconsole_command(sock, me, "sysrq w", 500, reply, sizeof(reply));
+	/* No socket: UML is past its shutdown (a hang in power-off). */
+	if (ret && ret != -EAGAIN)
+		fprintf(r->simlog, "no blocked-task dump (mconsole: %s)\n",
+			strerror(-ret));
+	r->ended = "timeout";
+	r->last_data = now_s();
+	r->end_at = r->last_data + 3;
 }
 
 static void on_line(struct run *r, const char *line)
@@ -482,7 +612,8 @@ static void on_line(struct run *r, const char *line)
 	const char *rpc = strstr(line, "vfsim-rpc ");
 	struct mark *mk;
 
-	watch_line(r, line);
+	watch_start(r, line);
+	watch_reports(r, line);
 	if (rpc)
 		on_rpc(r, rpc + 10);
 	if (!r->t_report && kreport_classify(line))
@@ -498,6 +629,7 @@ static void on_line(struct run *r, const char *line)
 static void console_data(struct run *r, const char *buf, size_t n)
 {
 	fwrite(buf, 1, n, r->console);
+	r->last_data = now_s();
 	if (r->o->echo)
 		fwrite(buf, 1, n, stdout);
 	for (size_t i = 0; i < n; i++) {
@@ -519,16 +651,6 @@ static void kill_uml(struct run *r)
 		kill(-r->pid, SIGKILL);
 }
 
-/* The expected report came (watch_line()): end as a hang would. */
-static void stop_early(struct run *r)
-{
-	vlog(LOG_INFO, NULL, "the expected %s report came: ending the run",
-	     r->o->stop_on_report);
-	r->stop_at = 0;
-	r->stopped = true;
-	r->deadline = now_s();	/* from here, as at the timeout */
-}
-
 /* Returns when UML closed its console; sets r->verdict on timeout/signal. */
 static void supervise(struct run *r, int cfd)
 {
@@ -538,23 +660,15 @@ static void supervise(struct run *r, int cfd)
 	char buf[8192];
 	unsigned int grace;
 
-	/* Until the agent starts (watch_line()), the boot's budget. */
+	/* Until the agent starts (watch_start()), the boot's budget. */
 	r->deadline = r->t0 + (r->o->timeout_s > BOOT_MIN_S ?
 			       r->o->timeout_s : BOOT_MIN_S);
 	for (;;) {
 		double left = r->deadline - now_s();
 		int ret;
 
-		if (r->stop_at && now_s() >= r->stop_at &&
-		    r->verdict == RUN_PASS) {
-			stop_early(r);
-			continue;
-		}
-		if (r->stop_at && r->verdict == RUN_PASS &&
-		    r->stop_at - now_s() < left)
-			left = r->stop_at - now_s();
 		if (r->cover.asked && r->verdict == RUN_PASS && left > 0 &&
-		    run_cover_saved(&r->cover, r->dir))
+		    !r->end_at && run_cover_saved(&r->cover, r->dir))
 			left = 0;	/* the coverage data is out */
 		if (left <= 0 && r->verdict == RUN_PASS &&
 		    (grace = run_cover_ask(&r->cover, r->dir))) {
@@ -564,16 +678,32 @@ static void supervise(struct run *r, int cfd)
 			continue;
 		}
 		if (left <= 0 && r->verdict == RUN_PASS) {
-			if (!r->stopped)
-				vlog(LOG_ERR, NULL, "timeout after %u s: "
-				     "killing UML", r->o->timeout_s);
+			vlog(LOG_ERR, NULL, "timeout after %u s: killing UML",
+			     r->o->timeout_s);
 			r->verdict = RUN_TIMEOUT;
-			kill_uml(r);
-			r->deadline = now_s() + 5;	/* drain what is left */
+			r->end_at = 0;
+			dump_blocked_tasks(r);
+			r->deadline = now_s() + 3 + 5;	/* then drain the rest */
 			continue;
 		}
 		if (left <= 0)
 			break;
+		if (end_due(r)) {
+			if (r->verdict == RUN_PASS && end_after_cover(r))
+				continue;
+			if (r->verdict == RUN_PASS)
+				vlog(LOG_DEBUG, NULL, "outcome certain (%s): "
+				     "ending the run", r->ended);
+			if (r->verdict == RUN_PASS && !strcmp(r->ended, "hung-task"))
+				r->verdict = RUN_TIMEOUT;	/* a hang */
+			kill_uml(r);
+			r->end_at = 0;
+			r->end_for_cover = false;
+			r->deadline = now_s() + 5;
+			continue;
+		}
+		if (r->end_at && end_wait(r) < left)
+			left = end_wait(r);
 		if (r->cover.asked && left > 0.2)
 			left = 0.2;	/* look for the agent's gcov.saved */
 		ret = poll(pfd, lfd >= 0 ? 3 : 2, (int)(left * 1000) + 1);
@@ -587,6 +717,7 @@ static void supervise(struct run *r, int cfd)
 			    r->verdict == RUN_PASS) {
 				vlog(LOG_WARN, NULL, "interrupted: tearing down");
 				r->verdict = RUN_INTERRUPTED;
+				r->ended = "interrupted";
 				kill_uml(r);
 				r->deadline = now_s() + 5;
 			}
@@ -671,6 +802,7 @@ static void write_summary(struct run *r, int findings, bool ok)
 	getrusage(RUSAGE_SELF, &ru);
 	fprintf(f, "verdict=%s\nagent=%s\nfindings=%d\n", names[r->verdict],
 		ok ? "ok" : "failed", findings);
+	fprintf(f, "ended=%s\n", r->ended ? r->ended : "poweroff");
 	fprintf(f, "uml_wall_s=%.3f\n", r->t_exit);
 	if (r->t_report)
 		fprintf(f, "first_report_s=%.3f\n", r->t_report);

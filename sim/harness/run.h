@@ -9,14 +9,15 @@
  *	trace.log	device-visible events (sim/trace.h)
  *	agent.log	the agent's results, "key=value" lines
  *	findings.txt	kernel reports found in the console (sim/kreport.h)
- *	summary.txt	verdict, timings, simulator statistics
+ *	summary.txt	verdict, why the run ended (ended=poweroff, timeout,
+ *			panic, report, hung-task, interrupted), timings,
+ *			statistics
  *	steps		the agent's steps, one per line
  *
  * Contract: run_uml() returns the verdict (RUN_PASS, RUN_FAIL, ...).
  * timeout_s counts from the agent's start (the boot gets as long again,
- * at least 60 s);
- * with stop_on_report, a report of that kind ends the run a few seconds
- * later with RUN_TIMEOUT, as the hang it shows would have.
+ * at least 60 s).  A run whose outcome is certain ends at once (see
+ * end_on_report, end_on_hang).
  * Sockets and UML's own files live in a private 0700 directory under
  * $TMPDIR that is removed before returning; the UML process group is
  * killed and reaped; SIGINT/SIGTERM end the run the same way.
@@ -63,11 +64,27 @@ struct run_opts {
 	uint64_t seed;			/* all randomness (faults) */
 	enum time_travel tt;
 	unsigned int cpus;		/* > 1: UML's ncpus= (an SMP kernel) */
-	/* A report of this kind (kreport.h) ends the run soon, as a hang. */
-	const char *stop_on_report;
 	bool seccomp;			/* UML's seccomp=on (SMP needs it) */
 	bool echo;			/* copy the console to stdout */
 	bool allow_findings;		/* kernel reports do not fail the run */
+	/* Faults armed before UML starts ("admin-fail op=LIST_QUERY"). */
+	const char *const *boot_faults;
+	int nboot_faults;
+	unsigned int hung_task_s;	/* hung-task timeout, 0: the kernel's */
+	/*
+	 * End the run once the first kernel report has been printed, unless
+	 * its kind is in @expected_reports (space-separated kinds): what a
+	 * sweep does, where any new report decides the outcome.  A panic
+	 * always ends the run.
+	 */
+	bool end_on_report;
+	const char *expected_reports;
+	/*
+	 * A hung-task report ends the run with RUN_TIMEOUT (ended=hung-task)
+	 * once printed: the task will not come back, and waiting for the
+	 * timeout only delays the verdict.  Scenario runs set it.
+	 */
+	bool end_on_hang;
 };
 
 int run_uml(const struct run_opts *o);

@@ -590,7 +590,7 @@ static void do_topology(struct parser *p, const struct loc *at, char *rest)
 
 /* --- faults ------------------------------------------------------------- */
 
-enum val_type { V_OP, V_FN, V_VF, V_UINT, V_PROB, V_NUM, V_PTR };
+enum val_type { V_OP, V_FN, V_VF, V_UINT, V_PROB, V_NUM, V_PTR, V_REG };
 
 struct fault_key {
 	const char *name;
@@ -632,12 +632,15 @@ static const struct fault_spec {
 	{ "cap-next",
 	  { K_FN, { "ptr", V_PTR, 0, 4095, true },
 	    { "ext", V_UINT, 0, 1, false }, K_N("count") }, false },
+	{ "read-ones", { K_FN, { "reg", V_REG, 0, 0, true }, K_NTH }, false },
 	{ "slow-reply", { K_FN, { "us", V_UINT, 1, 100000000, true } }, false },
 	{ "unplug", { K_FN }, false },
 	{ "flr", { { "fn", V_VF, 0, 0, true } }, false },
 	{ "pf-reset", { { 0 } }, false },
 	{ "failslab", { { 0 } }, true },
 	{ "fail-page-alloc", { { 0 } }, true },
+	/* The Nth fault-injection site of the next step fails (fail-nth). */
+	{ "fail-nth", { { 0 } }, true },
 #undef K_OP
 #undef K_NTH
 #undef K_PROB
@@ -710,6 +713,17 @@ static bool check_value(struct parser *p, const struct loc *at,
 		err(p, at, "fault '%s': %s wants a decimal 0..1 (e.g. 0.25), got %s",
 		    f->name, k->name, *v ? v : "nothing");
 		return false;
+	case V_REG: {
+		/* The simulator's own parser says what a register is. */
+		char text[96], why[160];
+		struct fault parsed;
+
+		snprintf(text, sizeof(text), "read-ones reg=%s", v);
+		if (!fault_parse(text, &parsed, why, sizeof(why)))
+			return true;
+		err(p, at, "fault '%s': %s", f->name, why);
+		return false;
+	}
 	}
 	return false;
 }
@@ -751,7 +765,7 @@ static bool fault_word(struct parser *p, const struct loc *at,
 	return check_value(p, at, f, &f->keys[i], eq + 1);
 }
 
-/* failslab and fail-page-alloc: the agent's steps of the same name. */
+/* failslab, fail-page-alloc, fail-nth: the agent's steps of the same name. */
 static bool check_agent_fault(struct parser *p, const struct loc *at,
 			      const char *text)
 {

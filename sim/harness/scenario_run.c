@@ -31,6 +31,8 @@ struct plan {
 	const struct sc_item *src[MAX_STEPS];
 	bool in_block[MAX_STEPS];	/* a branch of a parallel block */
 	int nsteps;
+	int item_of[MAX_STEPS];		/* 1 + its index in sc->items, 0: none */
+	int epilogue_at;		/* steps[] index of a variant's epilogue */
 };
 
 struct outcome {
@@ -145,17 +147,28 @@ static void add_block(struct plan *p, const struct scenario *sc, int i)
 		p->in_block[k] = true;
 }
 
-static void build_plan(const struct scenario *sc, struct plan *p)
+static void build_plan(const struct scenario *sc, const struct sr_variant *v,
+		       struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
+	for (int i = 0; v && i < v->nprologue; i++)
+		add_step(p, "%s", v->prologue[i]);
 	add_inline_expects(p, sc, -1, -1, -1);
 	for (int i = 0; i < sc->nitems && i < MAX_STEPS; i++) {
-		if (sc->items[i].kind == SC_PARALLEL)
+		if (v && v->insert && v->insert_at == i)
+			add_fault(p, v->insert);
+		if (sc->items[i].kind == SC_PARALLEL) {
 			add_block(p, sc, i);
-		else
+		} else {
 			add_item(p, &sc->items[i]);
+			if (p->nsteps)
+				p->item_of[p->nsteps - 1] = i + 1;
+		}
 		add_inline_expects(p, sc, i, -1, -1);
 	}
+	p->epilogue_at = p->nsteps;
+	for (int i = 0; v && i < v->nepilogue; i++)
+		add_step(p, "%s", v->epilogue[i]);
 }
 
 static void free_plan(struct plan *p)
@@ -469,6 +482,7 @@ static int judge(const struct scenario *sc, const struct plan *p,
 {
 	bool hang_ok = finding_expected(sc, "hung-task") ||
 		       expects(sc, "timeout");
+	bool cut;
 	int bad = 0;
 
 	if (expects(sc, "timeout") && verdict != RUN_TIMEOUT)
@@ -478,8 +492,15 @@ static int judge(const struct scenario *sc, const struct plan *p,
 	else if (verdict == RUN_ERROR || verdict == RUN_INTERRUPTED)
 		MISS("the run did not complete (%s)",
 		     verdict == RUN_ERROR ? "error" : "interrupted");
-	bad += judge_steps(sc, p, dir, verdict == RUN_TIMEOUT && hang_ok, out);
-	bad += judge_inline(p, dir, verdict == RUN_TIMEOUT && hang_ok, out);
+	/*
+	 * A run that hung, or died in the panic the scenario expects, runs
+	 * none of the steps after: those are not misses.
+	 */
+	cut = (verdict == RUN_TIMEOUT && hang_ok) ||
+	      (finding_expected(sc, "panic") &&
+	       file_has(dir, "findings.txt", "panic:", true));
+	bad += judge_steps(sc, p, dir, cut, out);
+	bad += judge_inline(p, dir, cut, out);
 	bad += judge_findings(sc, dir, out);
 	bad += judge_logs(sc, dir, out);
 	return bad;
@@ -572,9 +593,52 @@ static void run_dir_of(const struct sr_opts *so, const struct scenario *sc,
 		 (unsigned long long)seed);
 }
 
-/* In the child: run one scenario, write verdict.txt, exit 0 pass 1 fail. */
-static int child(const struct scenario *sc, const struct sr_opts *so,
-		 uint64_t seed, const char *dir, sr_run_fn *fn)
+static void put_outcome(FILE *f, const struct plan *p, const char *dir, int n)
+{
+	struct outcome o = step_outcome(dir, agent_number(p, n));
+
+	fprintf(f, "step=%d ran=%d ok=%d errno=%d", agent_number(p, n), o.ran,
+		o.ok, o.err);
+}
+
+/*
+ * outcomes.txt: what each item and epilogue step did, for tools that
+ * compare runs (vfsim sweep):
+ *	item=I step=K ran=0|1 ok=0|1 errno=E at=FILE:LINE kind=step|fault text=...
+ *	epilogue=J step=K ran=0|1 ok=0|1 errno=E text=...
+ * I indexes sc->items (blocks are left out), K is the agent's step number.
+ */
+static void write_outcomes(const struct plan *p, const char *dir)
+{
+	char path[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/outcomes.txt", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	for (int k = 0; k < p->nsteps; k++) {
+		const struct sc_item *it = p->src[k];
+
+		/* Top-level steps and faults; blocks are left out. */
+		if (!it || !p->item_of[k])
+			continue;
+		fprintf(f, "item=%d ", p->item_of[k] - 1);
+		put_outcome(f, p, dir, k + 1);
+		fprintf(f, " at=%s:%d kind=%s text=%s\n", it->file, it->line,
+			it->kind == SC_STEP ? "step" : "fault", it->text);
+	}
+	for (int i = p->epilogue_at; i < p->nsteps; i++) {
+		fprintf(f, "epilogue=%d ", i - p->epilogue_at);
+		put_outcome(f, p, dir, i + 1);
+		fprintf(f, " text=%s\n", p->steps[i]);
+	}
+	fclose(f);
+}
+
+int scenario_run_variant(const struct scenario *sc, const struct sr_opts *so,
+			 const struct sr_variant *v, uint64_t seed,
+			 const char *dir, sr_run_fn *fn)
 {
 	static const enum time_travel tt[] = { TT_OFF, TT_BASIC, TT_INF_CPU };
 	struct plan p;
@@ -585,31 +649,50 @@ static int child(const struct scenario *sc, const struct sr_opts *so,
 		.mem_mb = sc->topo.mem_mb, .trace_mask = TRACE_ALL,
 		.tt = tt[sc->topo.time_travel % 3],
 		.max_delay_us = sc->topo.time_travel ? 10000000 : 1000000,
-		.allow_findings = true, .seed = seed,
+		.allow_findings = true, .seed = seed, .end_on_hang = true,
 		.cpus = so->cpus, .seccomp = so->seccomp,
 	};
 	char path[PATH_MAX + 16];
 	int verdict, bad;
 	FILE *out;
 
-	build_plan(sc, &p);
+	if (v) {
+		o.boot_faults = v->boot_faults;
+		o.nboot_faults = v->nboot_faults;
+		o.hung_task_s = v->hung_task_s;
+		o.end_on_report = v->end_on_report;
+		o.expected_reports = v->expected_reports;
+		if (v->timeout_s)
+			o.timeout_s = v->timeout_s;
+	}
+	build_plan(sc, v, &p);
 	o.steps = p.steps;
 	o.nsteps = p.nsteps;
-	/* An expected hang, once reported, is the verdict: no need to wait. */
-	if (finding_expected(sc, "hung-task"))
-		o.stop_on_report = "hung-task";
-	if (!freopen("/dev/null", "w", stdout))
-		return 2;
 	verdict = fn(&o, &sc->topo);
 	snprintf(path, sizeof(path), "%s/verdict.txt", dir);
 	out = fopen(path, "w");
-	if (!out)
-		return 2;
+	if (!out) {
+		free_plan(&p);
+		return -1;
+	}
 	bad = judge(sc, &p, dir, verdict, o.timeout_s, out);
 	fclose(out);
 	write_outcome(sc, &p, dir);
+	write_outcomes(&p, dir);
 	free_plan(&p);
-	return bad ? 1 : 0;
+	return bad;
+}
+
+/* In the child: run one scenario, write verdict.txt, exit 0 pass 1 fail. */
+static int child(const struct scenario *sc, const struct sr_opts *so,
+		 uint64_t seed, const char *dir, sr_run_fn *fn)
+{
+	int bad;
+
+	if (!freopen("/dev/null", "w", stdout))
+		return 2;
+	bad = scenario_run_variant(sc, so, NULL, seed, dir, fn);
+	return bad < 0 ? 2 : bad ? 1 : 0;
 }
 
 #define MAX_OUTCOMES 16

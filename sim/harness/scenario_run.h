@@ -48,4 +48,34 @@ struct sr_opts {
 int scenario_run_all(char **files, int nfiles, const struct sr_opts *so,
 		     sr_run_fn *fn);
 
+/*
+ * What a tool that runs a scenario many ways (vfsim sweep) varies, on top
+ * of the scenario itself.  Agent steps are text as in the steps file.
+ */
+struct sr_variant {
+	const char *const *prologue;	/* agent steps before the scenario's */
+	int nprologue;
+	const char *const *epilogue;	/* and after them */
+	int nepilogue;
+	int insert_at;			/* a fault line before items[insert_at] */
+	const char *insert;		/* e.g. "fail-nth nth=5"; NULL: none */
+	const char *const *boot_faults;	/* armed before UML starts */
+	int nboot_faults;
+	unsigned int hung_task_s;	/* 0: the kernel's */
+	bool end_on_report;		/* struct run_opts */
+	const char *expected_reports;	/* kinds that do not end the run */
+	unsigned int timeout_s;		/* 0: the scenario's (or so's) */
+};
+
+/*
+ * Run @sc once in this process into @dir (@v may be NULL: the scenario as
+ * written), judge it, and write verdict.txt (one line per expectation that
+ * failed) and outcomes.txt (what each item did: see write_outcomes() in
+ * scenario_run.c).  Returns the number of failed expectations, or -1 if
+ * verdict.txt cannot be written.
+ */
+int scenario_run_variant(const struct scenario *sc, const struct sr_opts *so,
+			 const struct sr_variant *v, uint64_t seed,
+			 const char *dir, sr_run_fn *fn);
+
 #endif

@@ -200,6 +200,31 @@ START_TEST(test_full_set)
 }
 END_TEST
 
+/* read-ones: one register, its Nth read, once; other registers untouched. */
+START_TEST(test_read_ones_register)
+{
+	struct fault_set s;
+	struct fault f = parse_ok("read-ones fn=vf0 reg=cfg:0x4 nth=2");
+
+	ck_assert_str_eq(f.reg, "cfg:0x4");
+	fault_set_init(&s, 1);
+	ck_assert(!fault_armed(&s, FAULT_READ_ONES));
+	ck_assert_int_eq(fault_arm(&s, &f), 0);
+	ck_assert(fault_armed(&s, FAULT_READ_ONES));
+	ck_assert_ptr_null(fault_hit_reg(&s, FAULT_READ_ONES, "vf0", "cfg:0x4"));
+	ck_assert_ptr_null(fault_hit_reg(&s, FAULT_READ_ONES, "vf0", "cfg:0x6"));
+	ck_assert_ptr_null(fault_hit_reg(&s, FAULT_READ_ONES, "vf1", "cfg:0x4"));
+	ck_assert_ptr_null(fault_hit(&s, FAULT_READ_ONES, "vf0"));
+	ck_assert_ptr_nonnull(fault_hit_reg(&s, FAULT_READ_ONES, "vf0",
+					    "cfg:0x4"));
+	ck_assert_ptr_null(fault_hit_reg(&s, FAULT_READ_ONES, "vf0", "cfg:0x4"));
+	parse_ok("read-ones fn=pf reg=bar0:0x14");
+	parse_bad("read-ones fn=pf reg=bar6:0x14", "not cfg:0xOFF");
+	parse_bad("read-ones fn=pf reg=cfg:4", "not cfg:0xOFF");
+	parse_bad("msi-drop fn=pf reg=cfg:0x4", "does not apply");
+}
+END_TEST
+
 Suite *fault_suite(void)
 {
 	Suite *s = suite_create("fault");
@@ -213,6 +238,7 @@ Suite *fault_suite(void)
 	tcase_add_test(tc, test_unlimited);
 	tcase_add_test(tc, test_probability_is_seeded);
 	tcase_add_test(tc, test_full_set);
+	tcase_add_test(tc, test_read_ones_register);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What `vfsim sweep` needs from the agent (doc/sweep.md):
+ *
+ * - trace-steps: each following step announces itself to the simulator
+ *   (a synchronous request, so it is ordered with the devices' events) and
+ *   the trace says which step every admin command and MSI belongs to.
+ * - fail-nth: the kernel's per-task fault injection
+ *   (Documentation/fault-injection/fault-injection.rst, "fail-nth"):
+ *   "fail-nth count" makes every following step report how many
+ *   fault-injection sites (slab and page allocations) its task passed;
+ *   "fail-nth nth=N" fails the Nth of them in the next step and reports
+ *   whether that happened.
+ * - release-fds: close every VFIO and migration fd the agent holds, then
+ *   count the descriptors still open that the agent never received;
+ *   check-vfs: the VFs left on virtio_vfio_pci still open, save their
+ *   state and resume (the devices work after an injected failure).
+ *
+ * Only sequential steps take part: the agent's main thread owns one
+ * /proc/thread-self/fail-nth descriptor, opened once so that arming and
+ * reading allocate nothing themselves, and the count is exact.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define FAIL_NTH_COUNT (1u << 30)	/* never reaches 0 in one step */
+#define RPC_WAIT_S 10
+
+static bool mark_steps;
+static bool counting;
+static unsigned int pending_nth;	/* for the next sequential step */
+static unsigned int armed;		/* what the running step was given */
+static int nth_fd = -1;
+
+static bool main_thread(void)
+{
+	return syscall(SYS_gettid) == getpid();
+}
+
+/*
+ * The fault attributes fail-nth goes through: failslab and
+ * fail_page_alloc ignore sleeping allocations and order-0 pages by
+ * default, which would leave out most of a driver's allocations.  User
+ * pages (highmem) stay ignored: they belong to the agent, not the driver.
+ * verbose=2: each injected failure prints its call trace.
+ */
+static int setup_fail_nth(void)
+{
+	static const char *const knobs[][2] = {
+		{ "failslab/ignore-gfp-wait", "N" },
+		{ "failslab/verbose", "2" },
+		{ "fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/min-order", "0" },
+		{ "fail_page_alloc/verbose", "2" },
+	};
+	char path[128];
+	int err;
+
+	if (nth_fd >= 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s",
+			 knobs[i][0]);
+		err = write_text(path, knobs[i][1]);
+		if (err) {
+			result("error=\"%s: %s\" errno=%d", path,
+			       strerror(-err), -err);
+			return -1;
+		}
+	}
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nth_fd < 0) {
+		result("error=\"/proc/thread-self/fail-nth: %s\" errno=%d",
+		       strerror(errno), errno);
+		return -1;
+	}
+	return 0;
+}
+
+/* fail-nth count | nth=N | N | off */
+int step_fail_nth(const struct step *s)
+{
+	const char *arg = s->argc > 1 ? s->argv[1] : "";
+	char *end;
+	unsigned long n;
+
+	if (!main_thread()) {
+		result("error=\"fail-nth is for sequential steps\"");
+		return -1;
+	}
+	if (!strcmp(arg, "off")) {
+		counting = false;
+		pending_nth = 0;
+		return 0;
+	}
+	if (setup_fail_nth())
+		return -1;
+	if (!strcmp(arg, "count")) {
+		counting = true;
+		result("counting=1");
+		return 0;
+	}
+	if (!strncmp(arg, "nth=", 4))
+		arg += 4;
+	n = strtoul(arg, &end, 10);
+	if (!*arg || *end || !n || n >= FAIL_NTH_COUNT) {
+		result("error=\"usage: fail-nth count|nth=N|off\"");
+		return -1;
+	}
+	pending_nth = n;
+	result("nth=%lu", n);
+	return 0;
+}
+
+/*
+ * The agent's own waiting (polling for the simulator's answer) passes a
+ * number of sites that depends on timing: leave it out of the count, so
+ * that a step's sites are the same from run to run.  Nests; exact, as the
+ * descriptor is already open.
+ */
+static unsigned int paused_left;
+static int pause_depth;
+
+void fail_nth_pause(void)
+{
+	char v[16];
+	ssize_t n;
+
+	if (!armed || !main_thread() || pause_depth++)
+		return;
+	n = pread(nth_fd, v, sizeof(v) - 1, 0);
+	v[n > 0 ? n : 0] = 0;
+	paused_left = strtoul(v, NULL, 10);
+	(void)!pwrite(nth_fd, "0", 1, 0);
+}
+
+void fail_nth_resume(void)
+{
+	char v[16];
+	int len;
+
+	if (!armed || !main_thread() || --pause_depth)
+		return;
+	if (!paused_left)
+		return;		/* injected before the pause */
+	len = snprintf(v, sizeof(v), "%u", paused_left);
+	(void)!pwrite(nth_fd, v, len, 0);
+}
+
+/* The task's own probabilistic injection (failslab ...) is in force. */
+static bool task_injecting(void)
+{
+	char v[8];
+
+	return !read_text("/proc/self/make-it-fail", v, sizeof(v)) &&
+	       strcmp(v, "0");
+}
+
+/* "vfsim-rpc ID step N": the runner traces it on the bus thread. */
+static void announce(int index)
+{
+	char path[64], text[64];
+	double t0 = agent_now_s();
+
+	snprintf(path, sizeof(path), "/tmp/rpc-s%d.out", index);
+	printf("vfsim-rpc s%d step %d\n", index, index);
+	fflush(stdout);
+	while (read_text(path, text, sizeof(text)) &&
+	       agent_now_s() - t0 < RPC_WAIT_S)
+		usleep(1000);
+	unlink(path);
+}
+
+static bool own_step(const struct step *s)
+{
+	return !strcmp(s->argv[0], "fail-nth") ||
+	       !strcmp(s->argv[0], "trace-steps");
+}
+
+void sweep_step_begin(const struct step *s)
+{
+	char v[16];
+	int len;
+
+	armed = 0;
+	if (!main_thread() || own_step(s))
+		return;
+	if (mark_steps)
+		announce(s->index);
+	if (nth_fd < 0 || (!pending_nth && !counting))
+		return;
+	if (task_injecting()) {
+		result("fail_nth=skipped");	/* failslab ... decides */
+		pending_nth = 0;
+		return;
+	}
+	armed = pending_nth ? pending_nth : FAIL_NTH_COUNT;
+	pending_nth = 0;
+	len = snprintf(v, sizeof(v), "%u", armed);
+	/* From here until the read in sweep_step_end(), every site counts. */
+	if (pwrite(nth_fd, v, len, 0) != len)
+		armed = 0;
+}
+
+void sweep_step_end(const struct step *s)
+{
+	char v[16] = "";
+	unsigned long left;
+	ssize_t n;
+
+	(void)s;
+	if (!armed || !main_thread())
+		return;
+	n = pread(nth_fd, v, sizeof(v) - 1, 0);
+	(void)!pwrite(nth_fd, "0", 1, 0);
+	if (n <= 0)
+		return;
+	v[n] = 0;
+	left = strtoul(v, NULL, 10);
+	if (armed == FAIL_NTH_COUNT)
+		result("fail_nth_calls=%lu", armed - left);
+	else if (!left)
+		result("fail_nth=injected");
+	else
+		result("fail_nth=missed calls=%lu", armed - left);
+	armed = 0;
+}
+
+int step_trace_steps(const struct step *s)
+{
+	mark_steps = !(s->argc > 1 && !strcmp(s->argv[1], "off"));
+	return 0;
+}
+
+/* Descriptors that are not the agent's own files (run dir, /proc). */
+static int foreign_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	char path[300], target[256];
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		ssize_t len;
+
+		if (e->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = 0;
+		if (!strncmp(target, "/tmp/", 5) || !strncmp(target, "/proc/", 6))
+			continue;
+		if (n < 4)
+			result("fd%d=%s", fd, target);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* release-fds: close every VFIO and migration fd, then what is still open. */
+int step_release_fds(const struct step *s)
+{
+	(void)s;
+	mig_close_all();
+	vfio_close_all();
+	result("fds_left=%d", foreign_fds());
+	return 0;
+}
+
+/* One VF through open, a state save, RUNNING and close: -1 on failure. */
+static int check_vf(const char *bdf, int i)
+{
+	char file[32];
+	char *open[] = { "vfio-open", (char *)bdf, NULL };
+	char *save[] = { "mig-save", (char *)bdf, file, NULL };
+	char *run[] = { "mig-state", (char *)bdf, "RUNNING", NULL };
+	char *close[] = { "vfio-close", (char *)bdf, NULL };
+	struct step st = { .index = 0 };
+
+	snprintf(file, sizeof(file), "check-vf%d.bin", i);
+#define CALL(fn, args, n) (memcpy(st.argv, args, sizeof(args)),	\
+			    st.argc = n, fn(&st))
+	if (CALL(step_vfio_open, open, 2))
+		return -1;
+	if (CALL(step_mig_save, save, 3) || CALL(step_mig_state, run, 3)) {
+		CALL(step_vfio_close, close, 2);
+		return -1;
+	}
+	return CALL(step_vfio_close, close, 2);
+#undef CALL
+}
+
+/*
+ * check-vfs PF: every VF of PF bound to virtio_vfio_pci still works: it
+ * opens, saves its device state through the PF's admin queue and goes
+ * back to RUNNING.  "checked=N", or the first VF that did not.
+ */
+int step_check_vfs(const struct step *s)
+{
+	char bdf[64], drv[64];
+	int checked = 0;
+
+	for (int i = 0; !vf_bdf(s->argv[1], i, bdf, sizeof(bdf)); i++) {
+		if (pci_driver_of(bdf, drv, sizeof(drv)) ||
+		    strcmp(drv, "virtio_vfio_pci"))
+			continue;
+		if (check_vf(bdf, i)) {
+			result("vf=%s", bdf);
+			return -1;
+		}
+		checked++;
+	}
+	result("checked=%d", checked);
+	return 0;
+}

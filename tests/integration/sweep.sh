@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# vfsim sweep end to end (doc/sweep.md): a small scenario's admin commands
+# and MSIs, each failed in its own run, give the expected table.
+set -uo pipefail
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+SCEN=tests/integration/sweep-mode-set.vfs
+OUT=$RUNS/sweep
+cd "$ROOT" || exit 2
+
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what" "see $OUT/sweep-mode-set"; fi
+}
+
+# One outcome line of outcomes.txt: POINT OUTCOME KEY.
+has() {
+	grep -qxF "$SCEN $1" "$OUT/sweep-mode-set/outcomes.txt"
+}
+
+test_admin_and_msi() {
+	rm -rf "$OUT"
+	RC=0
+	"$VFSIM" sweep -q -j 2 -o "$OUT" --points admin,msi-drop "$SCEN" \
+		>"$RUNS/sweep.out" 2>&1 || RC=$?
+	if [ "$RC" -ne 0 ]; then
+		fail "vfsim sweep runs" "exit $RC" "$(tail -3 "$RUNS/sweep.out")"
+		return
+	fi
+	pass "vfsim sweep runs a recording and one run per point"
+	check "DEV_MODE_SET failed at STOP: the state change returns the errno, clean" \
+		has "admin-fail:DEV_MODE_SET#1 clean errno=22@step9"
+	check "DEV_MODE_SET failed at RUNNING: errno, clean" \
+		has "admin-fail:DEV_MODE_SET#2 clean errno=22@step10"
+	check "DEV_MODE_SET never completed: a hang in vp_modern_admin_cmd_exec" \
+		has "admin-hang:DEV_MODE_SET#1 hang hang@vp_modern_admin_cmd_exec"
+	check "an admin completion MSI lost: the same hang" \
+		grep -q ' msi-drop:pf#[0-9]* hang hang@vp_modern_admin_cmd_exec$' \
+		"$OUT/sweep-mode-set/outcomes.txt"
+	check "boot and the included setup are left out by default" \
+		bash -c "! grep -q 'LIST_QUERY\|@step[1-8]\$' '$OUT/sweep-mode-set/outcomes.txt'"
+	check "no simulator error, nothing not reached" \
+		bash -c "! grep -q 'simulator-error\|not-reached' '$OUT/sweep-mode-set/outcomes.txt'"
+	check "the table has a reproduce line per non-clean point" \
+		grep -q "reproduce: .*vfsim sweep $SCEN --rerun admin-hang:DEV_MODE_SET#1" \
+		"$RUNS/sweep.out"
+	check "sweep.json lists every point with its run directory" \
+		bash -c "[ \$(grep -c '\"run_dir\"' '$OUT/sweep-mode-set/sweep.json') -eq \
+			\$(wc -l <'$OUT/sweep-mode-set/outcomes.txt') ]"
+	check "nothing left behind: no UML, no private directory" no_leftovers
+}
+
+no_leftovers() {
+	local d left=
+	for d in "$OUT"/sweep-mode-set/record "$OUT"/sweep-mode-set/points/*; do
+		left+=$(leftovers "$(cd "$d" && pwd)")
+	done
+	[ -z "$left" ]
+}
+
+test_rerun() {
+	RC=0
+	"$VFSIM" sweep -q -o "$OUT" --rerun alloc:step9#1 "$SCEN" \
+		>"$RUNS/sweep-rerun.out" 2>&1 || RC=$?
+	check "--rerun alloc:step9#1: the first allocation of STOP fails it with ENOMEM" \
+		grep -q '^alloc:step9#1 .* clean .*errno 12' "$RUNS/sweep-rerun.out"
+}
+
+test_admin_and_msi
+test_rerun
+summary
