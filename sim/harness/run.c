@@ -394,6 +394,17 @@ static void rpc_reply(struct run *r, const char *id, const char *text)
 	rename(tmp, path);	/* the agent sees all of it or nothing */
 }
 
+/*
+ * The id names the reply file, whatever the guest says: digits, after an
+ * optional 's' (the agent's step announcements, "s7").
+ */
+static bool rpc_id_ok(const char *id)
+{
+	const char *d = id + (id[0] == 's');
+
+	return *d && !d[strspn(d, "0123456789")];
+}
+
 static void on_rpc(struct run *r, const char *req)
 {
 	static struct rpc_call c;
@@ -403,9 +414,8 @@ static void on_rpc(struct run *r, const char *req)
 
 	memset(&c, 0, sizeof(c));
 	c.r = r;
-	/* The id names the reply file: digits only, whatever the guest says. */
 	if (sscanf(req, "%15s %15s %n", id, c.cmd, &off) < 2 ||
-	    id[strspn(id, "0123456789")])
+	    !rpc_id_ok(id))
 		return;
 	snprintf(c.rest, sizeof(c.rest), "%s", req + off);
 	c.rest[strcspn(c.rest, "\r\n")] = 0;
