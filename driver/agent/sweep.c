@@ -10,7 +10,11 @@
  *   "fail-nth count" makes every following step report how many
  *   fault-injection sites (slab and page allocations) its task passed;
  *   "fail-nth nth=N" fails the Nth of them in the next step and reports
- *   whether that happened.
+ *   whether that happened.  "within=FUNCTION" narrows the count to the
+ *   slab allocations whose call stack passes through FUNCTION (the
+ *   failslab stack filter, CONFIG_FAULT_INJECTION_STACKTRACE_FILTER), so
+ *   a scenario names an allocation by its call site, not by an ordinal
+ *   that slab refills and the KASAN stack depot shift from run to run.
  * - release-fds: close every VFIO and migration fd the agent holds, then
  *   count the descriptors still open that the agent never received;
  *   check-vfs: the VFs left on virtio_vfio_pci still open, save their
@@ -34,16 +38,37 @@
 
 #define FAIL_NTH_COUNT (1u << 30)	/* never reaches 0 in one step */
 #define RPC_WAIT_S 10
+#define STACK_FILTER_DEPTH "32"	/* MAX_STACK_TRACE_DEPTH, lib/fault-inject.c */
 
 static bool mark_steps;
 static bool counting;
 static unsigned int pending_nth;	/* for the next sequential step */
 static unsigned int armed;		/* what the running step was given */
 static int nth_fd = -1;
+static bool filtered;			/* a within= filter is in force */
 
 static bool main_thread(void)
 {
 	return syscall(SYS_gettid) == getpid();
+}
+
+/* Write each "attr/knob" "value" pair under /sys/kernel/debug. */
+static int write_knobs(const char *const (*knobs)[2], size_t n)
+{
+	char path[128];
+	int err;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s",
+			 knobs[i][0]);
+		err = write_text(path, knobs[i][1]);
+		if (err) {
+			result("error=\"%s: %s\" errno=%d", path,
+			       strerror(-err), -err);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -62,21 +87,11 @@ static int setup_fail_nth(void)
 		{ "fail_page_alloc/min-order", "0" },
 		{ "fail_page_alloc/verbose", "2" },
 	};
-	char path[128];
-	int err;
 
 	if (nth_fd >= 0)
 		return 0;
-	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
-		snprintf(path, sizeof(path), "/sys/kernel/debug/%s",
-			 knobs[i][0]);
-		err = write_text(path, knobs[i][1]);
-		if (err) {
-			result("error=\"%s: %s\" errno=%d", path,
-			       strerror(-err), -err);
-			return -1;
-		}
-	}
+	if (write_knobs(knobs, sizeof(knobs) / sizeof(knobs[0])))
+		return -1;
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (nth_fd < 0) {
 		result("error=\"/proc/thread-self/fail-nth: %s\" errno=%d",
@@ -86,12 +101,88 @@ static int setup_fail_nth(void)
 	return 0;
 }
 
-/* fail-nth count | nth=N | N | off */
+/*
+ * The text symbol @sym in /proc/kallsyms: [*start, *end) up to the next
+ * text symbol.  0, or -1 with the reason reported (unknown, ambiguous).
+ */
+static int symbol_range(const char *sym, unsigned long *start,
+			unsigned long *end)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	unsigned long a, lo = 0, hi = ~0ul;
+	char line[256], type, name[200];
+	int found = 0;
+
+	if (!f) {
+		result("error=\"/proc/kallsyms: %s\" errno=%d",
+		       strerror(errno), errno);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx %c %199s", &a, &type, name) != 3 ||
+		    (type != 't' && type != 'T'))
+			continue;
+		if (!strcmp(name, sym) && !found++)
+			lo = a;
+	}
+	rewind(f);
+	while (found == 1 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx %c", &a, &type) == 2 &&
+		    (type == 't' || type == 'T') && a > lo && a < hi)
+			hi = a;
+	fclose(f);
+	if (found != 1 || !lo) {
+		result("error=\"within=%s: %s text symbol in /proc/kallsyms\"",
+		       sym, !found ? "no such" : !lo ? "no address of the" :
+		       "more than one");
+		return -1;
+	}
+	*start = lo;
+	*end = hi;
+	return 0;
+}
+
+/*
+ * within=SYM: failslab counts (and fails) only under SYM; fail_page_alloc
+ * gets an empty range, so no page allocation counts.  NULL: no filter.
+ */
+static int set_stack_filter(const char *sym)
+{
+	char start[24] = "0", end[24] = "0xffffffffffffffff";
+	const char *const knobs[][2] = {
+		{ "failslab/stacktrace-depth", STACK_FILTER_DEPTH },
+		{ "failslab/require-start", start },
+		{ "failslab/require-end", end },
+		{ "fail_page_alloc/stacktrace-depth", STACK_FILTER_DEPTH },
+		{ "fail_page_alloc/require-start", sym ? "1" : "0" },
+		{ "fail_page_alloc/require-end", sym ? "1" : end },
+	};
+	unsigned long lo, hi;
+
+	if (!sym && !filtered)
+		return 0;
+	if (sym && access("/sys/kernel/debug/failslab/require-start", F_OK)) {
+		result("error=\"within= needs a kernel with "
+		       "CONFIG_FAULT_INJECTION_STACKTRACE_FILTER (KPROFILE=debug)\"");
+		return -1;
+	}
+	if (sym) {
+		if (symbol_range(sym, &lo, &hi))
+			return -1;
+		snprintf(start, sizeof(start), "%#lx", lo);
+		snprintf(end, sizeof(end), "%#lx", hi);
+	}
+	filtered = sym;
+	return write_knobs(knobs, sizeof(knobs) / sizeof(knobs[0]));
+}
+
+/* fail-nth count | off | [nth=N] [within=FUNCTION] */
 int step_fail_nth(const struct step *s)
 {
 	const char *arg = s->argc > 1 ? s->argv[1] : "";
+	const char *within = NULL;
+	unsigned long n = 1;
 	char *end;
-	unsigned long n;
 
 	if (!main_thread()) {
 		result("error=\"fail-nth is for sequential steps\"");
@@ -100,24 +191,34 @@ int step_fail_nth(const struct step *s)
 	if (!strcmp(arg, "off")) {
 		counting = false;
 		pending_nth = 0;
-		return 0;
+		return set_stack_filter(NULL);
 	}
 	if (setup_fail_nth())
 		return -1;
 	if (!strcmp(arg, "count")) {
 		counting = true;
 		result("counting=1");
-		return 0;
+		return set_stack_filter(NULL);
 	}
-	if (!strncmp(arg, "nth=", 4))
-		arg += 4;
-	n = strtoul(arg, &end, 10);
-	if (!*arg || *end || !n || n >= FAIL_NTH_COUNT) {
-		result("error=\"usage: fail-nth count|nth=N|off\"");
+	for (int i = 1; i < s->argc; i++) {
+		arg = s->argv[i];
+		if (!strncmp(arg, "within=", 7)) {
+			within = arg + 7;
+			continue;
+		}
+		if (!strncmp(arg, "nth=", 4))
+			arg += 4;
+		n = strtoul(arg, &end, 10);
+		if (!*arg || *end || !n || n >= FAIL_NTH_COUNT) {
+			result("error=\"usage: fail-nth count|off | "
+			       "[nth=N] [within=FUNCTION]\"");
+			return -1;
+		}
+	}
+	if (set_stack_filter(within))
 		return -1;
-	}
 	pending_nth = n;
-	result("nth=%lu", n);
+	result("nth=%lu%s%s", n, within ? " within=" : "", within ? within : "");
 	return 0;
 }
 
@@ -222,6 +323,7 @@ void sweep_step_end(const struct step *s)
 		return;
 	n = pread(nth_fd, v, sizeof(v) - 1, 0);
 	(void)!pwrite(nth_fd, "0", 1, 0);
+	set_stack_filter(NULL);		/* within= lasts one step */
 	if (n <= 0)
 		return;
 	v[n] = 0;

@@ -414,8 +414,9 @@ START_TEST(test_fault_forms)
 		 "fault cap-next fn=vf2 ptr=self\n"
 		 "fault cap-next off\n"
 		 "fault fail-nth nth=7\n"
+		 "fault fail-nth within=register_irq_proc nth=2\n"
 		 "fault read-ones fn=vf3 reg=bar0:0x14 nth=2\n", &sc);
-	ck_assert_int_eq(sc.nitems, 24);
+	ck_assert_int_eq(sc.nitems, 25);
 	ck_assert_str_eq(sc.items[12].text, "failslab off");
 	scenario_free(&sc);
 }
@@ -494,6 +495,7 @@ static const struct {
 	{ "fault read-ones fn=pf reg=cfg:6", "x.vfs:2: fault 'read-ones': reg 'cfg:6' is not cfg:0xOFF or barN:0xOFF" },
 	{ "fault read-ones fn=pf", "x.vfs:2: fault 'read-ones' needs reg=..." },
 	{ "fault fail-nth nth=0", "x.vfs:2: fault 'fail-nth'" },
+	{ "fault fail-nth within=a/b", "x.vfs:2: fault 'fail-nth': within wants a name (letters, digits, '_', '.', '-'), got 'a/b'" },
 	{ "fault failslab prob=0.1 colour=red", "x.vfs:2: fault 'failslab' has no key 'colour'" },
 	{ "topology vfs=1\nfault cfg-value fn=vf0 off=0xd len=2 val=1", "x.vfs:3: fault 'cfg-value': off=0xd is not aligned to len=2" },
 	{ "fault cfg-value fn=pf off=0x1000 val=1", "x.vfs:2: fault 'cfg-value': off wants 0..0xfff (decimal or 0x hex), got 0x1000" },
