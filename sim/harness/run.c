@@ -55,6 +55,7 @@ struct run {
 	struct mark marks[MAX_MARKS];
 	unsigned int nmarks;
 	char stats[4200];	/* from the models, for summary.txt */
+	char stats_at[4200];	/* at o->stats_at_step, or empty */
 	struct fault_set faults;
 	struct run_cover cover;	/* gcov data of a cover kernel */
 	double deadline;	/* now_s() time the run is killed at */
@@ -346,6 +347,11 @@ static void sim_rpc_on_bus(void *arg)
 	if (!strcmp(c->cmd, "step")) {
 		/* The agent's step marker, ordered with the devices' events. */
 		trace_event(TRACE_DEV, "agent", "step", "n=%s", c->a);
+		if (c->r->o->stats_at_step && c->r->o->rpc &&
+		    atoi(c->a) == c->r->o->stats_at_step)
+			c->r->o->rpc(c->r->o->rpc_ctx, c->r->dir, "stats", "",
+				     "", c->r->stats_at,
+				     sizeof(c->r->stats_at));
 		snprintf(c->out, sizeof(c->out), "differences=0\n");
 		return;
 	}
@@ -830,6 +836,13 @@ static void write_summary(struct run *r, int findings, bool ok)
 			r->marks[i].name, r->marks[i].t_s, r->marks[i].name,
 			r->marks[i].bus_cpu_s);
 	fclose(f);
+	if (!r->stats_at[0])
+		return;
+	f = open_in(r, "summary-scenario.txt", "w");
+	if (f) {
+		fputs(r->stats_at, f);
+		fclose(f);
+	}
 }
 
 static void judge(struct run *r)

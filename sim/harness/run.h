@@ -85,6 +85,13 @@ struct run_opts {
 	 * timeout only delays the verdict.  Scenario runs set it.
 	 */
 	bool end_on_hang;
+	/*
+	 * The agent step (1-based, as it numbers them) whose announcement
+	 * (trace-steps) snapshots the models' account into
+	 * summary-scenario.txt: the state the scenario's own steps left,
+	 * before a sweep's epilogue adds its own.  0: none.
+	 */
+	int stats_at_step;
 };
 
 int run_uml(const struct run_opts *o);

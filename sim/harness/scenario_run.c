@@ -445,6 +445,19 @@ static int judge_findings(const struct scenario *sc, const char *dir,
 	return bad;
 }
 
+/*
+ * What `expect sim` reads: the models' account when the scenario's own
+ * steps ended (a sweep's epilogue opens and resets VFs after them), else
+ * at the end of the run.
+ */
+static const char *sim_summary(const char *dir)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/summary-scenario.txt", dir);
+	return access(path, R_OK) ? "summary.txt" : "summary-scenario.txt";
+}
+
 static int judge_logs(const struct scenario *sc, const char *dir, FILE *out)
 {
 	int bad = 0;
@@ -461,9 +474,9 @@ static int judge_logs(const struct scenario *sc, const char *dir, FILE *out)
 			MISS("%s:%d: a console line matches /%s/", x->file,
 			     x->line, x->arg);
 		else if (!strcmp(x->kind, "sim") &&
-			 !file_has_line(dir, "summary.txt", x->arg))
-			MISS("%s:%d: simulator state is not %s (summary.txt)",
-			     x->file, x->line, x->arg);
+			 !file_has_line(dir, sim_summary(dir), x->arg))
+			MISS("%s:%d: simulator state is not %s (%s)",
+			     x->file, x->line, x->arg, sim_summary(dir));
 	}
 	return bad;
 }
@@ -666,6 +679,8 @@ int scenario_run_variant(const struct scenario *sc, const struct sr_opts *so,
 			o.timeout_s = v->timeout_s;
 	}
 	build_plan(sc, v, &p);
+	if (v && v->nepilogue)
+		o.stats_at_step = agent_number(&p, p.epilogue_at) + 1;
 	o.steps = p.steps;
 	o.nsteps = p.nsteps;
 	verdict = fn(&o, &sc->topo);

@@ -3,7 +3,8 @@
  * The scenario runner's judgement with a fake guest instead of UML: the
  * steps of thread blocks are judged, expectations inside threads apply
  * to their thread, errno and finding alternatives, and --repeat (tries,
- * seeds, the outcome counts, stopping at the first failed try).
+ * seeds, the outcome counts, stopping at the first failed try), and
+ * `expect sim` against the state before a variant's epilogue.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -270,6 +271,51 @@ START_TEST(test_skips)
 }
 END_TEST
 
+/*
+ * The fake guest of a variant with an epilogue: it checks the step the
+ * runner snapshots the models at, and leaves both accounts as a run
+ * would: 3 FLRs when the scenario's own steps end, 5 after the epilogue.
+ */
+static int snapshot_at;
+
+static int epilogue_guest(struct run_opts *o, const struct sc_topology *t)
+{
+	int ret = fake_guest(o, t);
+
+	snapshot_at = o->stats_at_step;
+	put_file(o->run_dir, "summary.txt", "verdict=pass\nvf0.flrs=5\n");
+	if (o->stats_at_step)
+		put_file(o->run_dir, "summary-scenario.txt", "vf0.flrs=3\n");
+	return ret;
+}
+
+/* `expect sim` judges the state the scenario left, not the epilogue's. */
+START_TEST(test_expect_sim_before_epilogue)
+{
+	static const char *const pro[] = { "trace-steps" };
+	static const char *const epi[] = { "release-fds", "check-vfs X" };
+	const struct sr_variant v = { .prologue = pro, .nprologue = 1,
+				      .epilogue = epi, .nepilogue = 2 };
+	struct sr_opts so = { .jobs = 1, .self = "vfsim" };
+	struct scenario sc;
+	char *errors = NULL, dir[512];
+
+	ck_assert_int_eq(scenario_parse_string("x.vfs", "purpose P\n"
+		"step mark a\nstep mark b\nexpect sim vf0.flrs=3\n", &sc,
+		&errors), 0);
+	snprintf(dir, sizeof(dir), "%s/variant", tmpdir);
+	ck_assert_int_eq(scenario_run_variant(&sc, &so, &v, 1, dir,
+					      epilogue_guest), 0);
+	ck_assert_int_eq(snapshot_at, 4);	/* trace-steps, a, b; then 4 */
+	snprintf(dir, sizeof(dir), "%s/plain", tmpdir);
+	ck_assert_int_eq(scenario_run_variant(&sc, &so, NULL, 1, dir,
+					      epilogue_guest), 1);
+	ck_assert_int_eq(snapshot_at, 0);
+	scenario_free(&sc);
+	free(errors);
+}
+END_TEST
+
 Suite *scenario_run_suite(void)
 {
 	Suite *s = suite_create("scenario_run");
@@ -283,6 +329,7 @@ Suite *scenario_run_suite(void)
 	tcase_add_test(tc, test_finding_alternatives);
 	tcase_add_test(tc, test_kconfig);
 	tcase_add_test(tc, test_skips);
+	tcase_add_test(tc, test_expect_sim_before_epilogue);
 	suite_add_tcase(s, tc);
 	return s;
 }
