@@ -88,8 +88,9 @@ struct run_opts {
 	/*
 	 * The agent step (1-based, as it numbers them) whose announcement
 	 * (trace-steps) snapshots the models' account into
-	 * summary-scenario.txt: the state the scenario's own steps left,
-	 * before a sweep's epilogue adds its own.  0: none.
+	 * summary-scenario.txt: the state the scenario's own steps (and
+	 * their teardown) left, before a sweep's device checks add their
+	 * own.  0: none.
 	 */
 	int stats_at_step;
 };

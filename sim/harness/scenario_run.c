@@ -679,8 +679,10 @@ int scenario_run_variant(const struct scenario *sc, const struct sr_opts *so,
 			o.timeout_s = v->timeout_s;
 	}
 	build_plan(sc, v, &p);
-	if (v && v->nepilogue)
-		o.stats_at_step = agent_number(&p, p.epilogue_at) + 1;
+	if (v && v->sim_judged_steps >= 0 &&
+	    v->sim_judged_steps < v->nepilogue)
+		o.stats_at_step = agent_number(&p, p.epilogue_at +
+					       v->sim_judged_steps) + 1;
 	o.steps = p.steps;
 	o.nsteps = p.nsteps;
 	verdict = fn(&o, &sc->topo);

@@ -57,6 +57,13 @@ struct sr_variant {
 	int nprologue;
 	const char *const *epilogue;	/* and after them */
 	int nepilogue;
+	/*
+	 * How many epilogue steps `expect sim` still judges (a teardown the
+	 * run would do anyway, like release-fds); the models' account is
+	 * taken before the next one (summary-scenario.txt).  Ignored when
+	 * >= nepilogue: the end of the run is judged.
+	 */
+	int sim_judged_steps;
 	int insert_at;			/* a fault line before items[insert_at] */
 	const char *insert;		/* e.g. "fail-nth nth=5"; NULL: none */
 	const char *const *boot_faults;	/* armed before UML starts */

@@ -216,6 +216,7 @@ static int record(struct sweep *s)
 	struct sr_variant v = {
 		.prologue = prologue, .nprologue = 2,
 		.epilogue = s->epilogue, .nepilogue = s->nepilogue,
+		.sim_judged_steps = 1,	/* release-fds, the teardown */
 		.insert_at = -1, .hung_task_s = s->o->hung_task_s,
 	};
 	char err[256];
@@ -397,6 +398,7 @@ static void launch(struct sweep *s, int i)
 	struct sr_variant v = {
 		.prologue = prologue, .nprologue = 1,
 		.epilogue = s->epilogue, .nepilogue = s->nepilogue,
+		.sim_judged_steps = 1,	/* release-fds, the teardown */
 		.insert_at = -1, .hung_task_s = s->o->hung_task_s,
 		.end_on_report = true, .expected_reports = s->expected,
 		.timeout_s = s->timeout_s,

@@ -274,7 +274,7 @@ END_TEST
 /*
  * The fake guest of a variant with an epilogue: it checks the step the
  * runner snapshots the models at, and leaves both accounts as a run
- * would: 3 FLRs when the scenario's own steps end, 5 after the epilogue.
+ * would: 3 FLRs after the scenario and its teardown, 5 after the checks.
  */
 static int snapshot_at;
 
@@ -295,7 +295,8 @@ START_TEST(test_expect_sim_before_epilogue)
 	static const char *const pro[] = { "trace-steps" };
 	static const char *const epi[] = { "release-fds", "check-vfs X" };
 	const struct sr_variant v = { .prologue = pro, .nprologue = 1,
-				      .epilogue = epi, .nepilogue = 2 };
+				      .epilogue = epi, .nepilogue = 2,
+				      .sim_judged_steps = 1 };
 	struct sr_opts so = { .jobs = 1, .self = "vfsim" };
 	struct scenario sc;
 	char *errors = NULL, dir[512];
@@ -306,7 +307,8 @@ START_TEST(test_expect_sim_before_epilogue)
 	snprintf(dir, sizeof(dir), "%s/variant", tmpdir);
 	ck_assert_int_eq(scenario_run_variant(&sc, &so, &v, 1, dir,
 					      epilogue_guest), 0);
-	ck_assert_int_eq(snapshot_at, 4);	/* trace-steps, a, b; then 4 */
+	/* trace-steps, a, b, release-fds; check-vfs is step 5 */
+	ck_assert_int_eq(snapshot_at, 5);
 	snprintf(dir, sizeof(dir), "%s/plain", tmpdir);
 	ck_assert_int_eq(scenario_run_variant(&sc, &so, NULL, 1, dir,
 					      epilogue_guest), 1);
