@@ -18,6 +18,7 @@
 
 #include "sim/bus/bus.h"
 #include "sim/bus/fault.h"
+#include "console.h"
 #include "fsutil.h"
 #include "kreport.h"
 #include "mconsole.h"
@@ -50,8 +51,7 @@ struct run {
 	double t_report;	/* first kernel report line, s after t0; 0: none */
 	int status;		/* UML wait status */
 	enum run_verdict verdict;
-	char line[4096];	/* console line being assembled */
-	size_t line_len;
+	struct console_lines lines;	/* the console line being assembled */
 	struct mark marks[MAX_MARKS];
 	unsigned int nmarks;
 	char stats[4200];	/* from the models, for summary.txt */
@@ -297,8 +297,7 @@ static int start_uml(struct run *r, int *out_fd)
 
 struct rpc_call {
 	struct run *r;
-	char cmd[16], a[16], b[64];
-	char rest[256];		/* everything after the command */
+	struct console_request rq;
 	char out[4200];
 };
 
@@ -329,26 +328,26 @@ static int fault_applies(struct run *r, const struct fault *f, char *err,
 static void sim_rpc_on_bus(void *arg)
 {
 	struct rpc_call *c = arg;
-	struct pci_func *fn = func_by_name(c->r, c->a);
-	int kind = fault_kind_by_name(c->a);
+	struct pci_func *fn = func_by_name(c->r, c->rq.a);
+	int kind = fault_kind_by_name(c->rq.a);
 	struct fault f;
 	char err[160];
 
-	if (!strcmp(c->cmd, "fault")) {
-		if (!strcmp(c->b, "off") && kind >= 0)
+	if (!strcmp(c->rq.cmd, "fault")) {
+		if (!strcmp(c->rq.b, "off") && kind >= 0)
 			fault_disarm(&c->r->faults, kind);
-		else if (fault_parse(c->rest, &f, err, sizeof(err)) ||
+		else if (fault_parse(c->rq.rest, &f, err, sizeof(err)) ||
 			 fault_applies(c->r, &f, err, sizeof(err)) ||
 			 fault_arm(&c->r->faults, &f))
 			goto bad;
 		snprintf(c->out, sizeof(c->out), "differences=0\n");
 		return;
 	}
-	if (!strcmp(c->cmd, "step")) {
+	if (!strcmp(c->rq.cmd, "step")) {
 		/* The agent's step marker, ordered with the devices' events. */
-		trace_event(TRACE_DEV, "agent", "step", "n=%s", c->a);
+		trace_event(TRACE_DEV, "agent", "step", "n=%s", c->rq.a);
 		if (c->r->o->stats_at_step && c->r->o->rpc &&
-		    atoi(c->a) == c->r->o->stats_at_step)
+		    atoi(c->rq.a) == c->r->o->stats_at_step)
 			c->r->o->rpc(c->r->o->rpc_ctx, c->r->dir, "stats", "",
 				     "", c->r->stats_at,
 				     sizeof(c->r->stats_at));
@@ -356,11 +355,11 @@ static void sim_rpc_on_bus(void *arg)
 		return;
 	}
 	if (!fn) {
-		snprintf(err, sizeof(err), "no function '%s'", c->a);
+		snprintf(err, sizeof(err), "no function '%s'", c->rq.a);
 		goto bad;
 	}
-	trace_event(TRACE_DEV, fn->name, "fault", "kind=%s", c->cmd);
-	if (!strcmp(c->cmd, "unplug"))
+	trace_event(TRACE_DEV, fn->name, "fault", "kind=%s", c->rq.cmd);
+	if (!strcmp(c->rq.cmd, "unplug"))
 		bus_unplug(&c->r->bus, fn->name);
 	else
 		pci_func_reset(fn);	/* "flr": a reset the device does */
@@ -381,7 +380,7 @@ static void rpc_on_bus(void *arg)
 {
 	struct rpc_call *c = arg;
 
-	c->r->o->rpc(c->r->o->rpc_ctx, c->r->dir, c->cmd, c->a, c->b, c->out,
+	c->r->o->rpc(c->r->o->rpc_ctx, c->r->dir, c->rq.cmd, c->rq.a, c->rq.b, c->out,
 		     sizeof(c->out));
 }
 
@@ -400,41 +399,37 @@ static void rpc_reply(struct run *r, const char *id, const char *text)
 	rename(tmp, path);	/* the agent sees all of it or nothing */
 }
 
-/*
- * The id names the reply file, whatever the guest says: digits, after an
- * optional 's' (the agent's step announcements, "s7").
- */
-static bool rpc_id_ok(const char *id)
-{
-	const char *d = id + (id[0] == 's');
-
-	return *d && !d[strspn(d, "0123456789")];
-}
-
-static void on_rpc(struct run *r, const char *req)
+/* A request line of the agent's (console.h); a bad one is logged. */
+static void on_rpc(struct run *r, const char *line)
 {
 	static struct rpc_call c;
-	char id[16];
-
-	int off = 0;
+	int ret;
 
 	memset(&c, 0, sizeof(c));
 	c.r = r;
-	if (sscanf(req, "%15s %15s %n", id, c.cmd, &off) < 2 ||
-	    !rpc_id_ok(id))
+	ret = console_rpc_parse(line, &c.rq);
+	if (!ret)
 		return;
-	snprintf(c.rest, sizeof(c.rest), "%s", req + off);
-	c.rest[strcspn(c.rest, "\r\n")] = 0;
-	sscanf(c.rest, "%15s %63s", c.a, c.b);
-	if (sim_rpc(c.cmd))
+	if (ret < 0) {
+		fprintf(r->simlog, "rpc refused (%s): %.200s\n",
+			ret == -E2BIG ? "a word or the request is too long" :
+			"bad id or no command", line);
+		/* The agent waits for a reply it can be sent. */
+		if (ret == -E2BIG && c.rq.id[0])
+			rpc_reply(r, c.rq.id, "differences=-1\n"
+				  "error=\"request too long\"\n");
+		fflush(r->simlog);
+		return;
+	}
+	if (sim_rpc(c.rq.cmd))
 		bus_call(&r->bus, sim_rpc_on_bus, &c);
 	else if (r->o->rpc)
 		bus_call(&r->bus, rpc_on_bus, &c);
 	else
 		snprintf(c.out, sizeof(c.out), "differences=-1\nerror=no-handler\n");
-	fprintf(r->simlog, "rpc %s %s %s: %s", c.cmd, c.a, c.b, c.out);
+	fprintf(r->simlog, "rpc %s %s %s: %s", c.rq.cmd, c.rq.a, c.rq.b, c.out);
 	fflush(r->simlog);
-	rpc_reply(r, id, c.out);
+	rpc_reply(r, c.rq.id, c.out);
 }
 
 /*
@@ -477,7 +472,6 @@ static void ctl_serve(struct run *r, int lfd)
 	char req[300];
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	ssize_t n;
-	int off = 0;
 
 	if (fd < 0)
 		return;
@@ -488,11 +482,12 @@ static void ctl_serve(struct run *r, int lfd)
 	if (n > 0) {
 		req[n] = 0;
 		req[strcspn(req, "\r\n")] = 0;
-		sscanf(req, "%15s %n", c.cmd, &off);
-		snprintf(c.rest, sizeof(c.rest), "%s", req + off);
-		sscanf(c.rest, "%15s %63s", c.a, c.b);
-		bus_call(&r->bus, sim_rpc(c.cmd) ? sim_rpc_on_bus : rpc_on_bus,
-			 &c);
+		if (console_ctl_parse(req, &c.rq))
+			snprintf(c.out, sizeof(c.out), "differences=-1\n"
+				 "error=\"empty or too long a request\"\n");
+		else
+			bus_call(&r->bus, sim_rpc(c.rq.cmd) ? sim_rpc_on_bus :
+				 rpc_on_bus, &c);
 		fprintf(r->simlog, "ctl %s: %s", req, c.out);
 		fflush(r->simlog);
 		/* A client gone away must not kill the run (SIGPIPE). */
@@ -622,22 +617,22 @@ static void dump_blocked_tasks(struct run *r)
 	r->end_at = r->last_data + 3;
 }
 
-static void on_line(struct run *r, const char *line)
+static void on_line(void *ctx, const char *line)
 {
-	const char *m = strstr(line, "vfsim-mark ");
-	const char *rpc = strstr(line, "vfsim-rpc ");
+	struct run *r = ctx;
 	struct mark *mk;
 
 	watch_start(r, line);
 	watch_reports(r, line);
-	if (rpc)
-		on_rpc(r, rpc + 10);
+	on_rpc(r, line);
 	if (!r->t_report && kreport_classify(line))
 		r->t_report = now_s() - r->t0;
-	if (!m || r->nmarks == MAX_MARKS)
+	if (r->nmarks == MAX_MARKS)
 		return;
-	mk = &r->marks[r->nmarks++];
-	sscanf(m + 11, "%31s", mk->name);
+	mk = &r->marks[r->nmarks];
+	if (console_mark_parse(line, mk->name, sizeof(mk->name)) != 1)
+		return;
+	r->nmarks++;
 	mk->t_s = now_s() - r->t0;
 	mk->bus_cpu_s = bus_cpu_s(r);
 }
@@ -648,17 +643,7 @@ static void console_data(struct run *r, const char *buf, size_t n)
 	r->last_data = now_s();
 	if (r->o->echo)
 		fwrite(buf, 1, n, stdout);
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] != '\n' && r->line_len < sizeof(r->line) - 1) {
-			r->line[r->line_len++] = buf[i];
-			continue;
-		}
-		if (buf[i] != '\n')
-			continue;
-		r->line[r->line_len] = 0;
-		on_line(r, r->line);
-		r->line_len = 0;
-	}
+	console_feed(&r->lines, buf, n, on_line, r);
 }
 
 static void kill_uml(struct run *r)
@@ -873,7 +858,7 @@ static void collect_stats(struct run *r)
 		return;
 	memset(&c, 0, sizeof(c));
 	c.r = r;
-	strcpy(c.cmd, "stats");
+	strcpy(c.rq.cmd, "stats");
 	bus_call(&r->bus, rpc_on_bus, &c);
 	snprintf(r->stats, sizeof(r->stats), "%s", c.out);
 }

@@ -191,6 +191,19 @@ def kreport(path, tag):
         put("kreport", f"{tag}-{n}", text)
 
 
+def console(path, tag):
+    """Console excerpts of 4 KiB around the agent's requests and marks, fed
+    in chunks of 1, 7 and 61 bytes and whole (the first byte, 0)."""
+    text = open(path, "rb").read()
+    # The run's absolute paths are the machine's: a neutral one stands in.
+    text = re.sub(rb"/[^\s]*?/build/", b"/tmp/vfsim/build/", text)
+    lines = text.split(b"\n")
+    hits = [i for i, l in enumerate(lines) if re.search(rb"vfsim-(rpc|mark) ", l)]
+    for n, i in enumerate(hits[:4]):
+        seed = b"\n".join(lines[max(i - 8, 0):])[:4096]
+        put("console", f"{tag}-{n}", bytes([(0, 1, 7, 61)[n % 4]]) + seed)
+
+
 def lockmap(rundir, tag):
     classes = os.path.join(rundir, "lockdep.txt")
     chains = os.path.join(rundir, "lockdep_chains.txt")
@@ -242,6 +255,7 @@ def main(argv):
         lockmap(rundir, tag)
         if os.path.exists(os.path.join(rundir, "console.log")):
             kreport(os.path.join(rundir, "console.log"), tag)
+            console(os.path.join(rundir, "console.log"), tag)
     for path in glob.glob(os.path.join(ROOT, "tests", "unit", "data", "consoles", "*.log")):
         kreport(path, "unit-" + os.path.basename(path)[:-4])
     scenarios()

@@ -21,6 +21,7 @@ Suite *kcaps_suite(void);	/* tests/unit/test_kcaps.c */
 Suite *bus_suite(void);		/* tests/unit/test_bus.c */
 Suite *sweep_explore_suite(void);	/* tests/unit/test_sweep_explore.c */
 Suite *sweep_suite(void);	/* tests/unit/test_sweep.c */
+Suite *console_suite(void);	/* tests/unit/test_console.c */
 
 int main(void)
 {
@@ -33,7 +34,7 @@ int main(void)
 		fault_suite, kreport_capture_suite, lockmap_suite,
 		steps_suite, cover_suite, scenario_run_suite,
 		admin_legacy_suite, kcaps_suite, bus_suite,
-		sweep_explore_suite, sweep_suite,
+		sweep_explore_suite, sweep_suite, console_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;
