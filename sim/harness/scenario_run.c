@@ -550,8 +550,8 @@ static void outcome_findings(FILE *out, const char *dir)
 }
 
 /*
- * outcome.txt: how the steps of the parallel blocks ended, one word each
- * ("12=ok", "13=ENOENT", "14=-" for one that did not run; LINE of the
+ * parallel-outcome.txt: how the steps of the parallel blocks ended, one
+ * word each ("12=ok", "13=ENOENT", "14=-" for one that did not run; LINE of the
  * step, FILE:LINE when it is in an included file).  `--repeat` counts the
  * distinct outcomes over the tries: the interleavings the races took.
  */
@@ -569,7 +569,7 @@ static void write_outcome(const struct scenario *sc, const struct plan *p,
 		if (!it || !p->in_block[k])
 			continue;
 		if (!f) {
-			snprintf(path, sizeof(path), "%s/outcome.txt", dir);
+			snprintf(path, sizeof(path), "%s/parallel-outcome.txt", dir);
 			f = fopen(path, "w");
 			if (!f)
 				return;
@@ -615,7 +615,7 @@ static void put_outcome(FILE *f, const struct plan *p, const char *dir, int n)
 }
 
 /*
- * outcomes.txt: what each item and epilogue step did, for tools that
+ * step-results.txt: what each item and epilogue step did, for tools that
  * compare runs (vfsim sweep):
  *	item=I step=K ran=0|1 ok=0|1 errno=E at=FILE:LINE kind=step|fault text=...
  *	epilogue=J step=K ran=0|1 ok=0|1 errno=E text=...
@@ -626,7 +626,7 @@ static void write_outcomes(const struct plan *p, const char *dir)
 	char path[PATH_MAX + 16];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/outcomes.txt", dir);
+	snprintf(path, sizeof(path), "%s/step-results.txt", dir);
 	f = fopen(path, "w");
 	if (!f)
 		return;
@@ -714,7 +714,7 @@ static int child(const struct scenario *sc, const struct sr_opts *so,
 
 #define MAX_OUTCOMES 16
 
-/* The distinct outcome.txt lines of a scenario's tries. */
+/* The distinct parallel-outcome.txt lines of a scenario's tries. */
 struct outcomes {
 	char *text[MAX_OUTCOMES];
 	int count[MAX_OUTCOMES], first[MAX_OUTCOMES];
@@ -758,7 +758,7 @@ static void count_outcome(struct outcomes *oc, const char *dir, int try)
 	FILE *f;
 	int i;
 
-	snprintf(path, sizeof(path), "%s/outcome.txt", dir);
+	snprintf(path, sizeof(path), "%s/parallel-outcome.txt", dir);
 	f = fopen(path, "r");
 	if (!f)
 		return;

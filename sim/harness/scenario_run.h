@@ -11,7 +11,8 @@
  * the seed draws the start delays of parallel branches and probabilistic
  * faults.  A scenario fails at its first failed try (its other tries are
  * stopped) and the report names that try's seed; every report counts the
- * distinct outcomes of its parallel steps over the tries (outcome.txt).
+ * distinct outcomes of its parallel steps over the tries
+ * (parallel-outcome.txt).
  * Scenarios the kernel cannot run (skip_reason()) are TAP SKIPs.
  *
  * Contract: every file is parsed before anything runs; a parse error
@@ -77,7 +78,7 @@ struct sr_variant {
 /*
  * Run @sc once in this process into @dir (@v may be NULL: the scenario as
  * written), judge it, and write verdict.txt (one line per expectation that
- * failed) and outcomes.txt (what each item did: see write_outcomes() in
+ * failed) and step-results.txt (what each item did: see write_outcomes() in
  * scenario_run.c).  Returns the number of failed expectations, or -1 if
  * verdict.txt cannot be written.
  */

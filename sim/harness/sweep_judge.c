@@ -123,7 +123,7 @@ static void read_misses(const char *dir, struct view *w)
 
 static void read_outcomes(const char *dir, struct view *w)
 {
-	FILE *f = open_in(dir, "outcomes.txt");
+	FILE *f = open_in(dir, "step-results.txt");
 	char line[1024];
 	struct result r;
 	int i;

@@ -21,7 +21,7 @@
  *	not-reached	the point did not occur in this run
  *
  * Contract: sweep_judge() reads the baseline's and the run's directories
- * (summary.txt, findings.txt, verdict.txt, outcomes.txt, agent.log,
+ * (summary.txt, findings.txt, verdict.txt, step-results.txt, agent.log,
  * trace.log, console.log) and fills @v.  @status is the wait status of the
  * process that ran the scenario.  It returns 0; a directory it cannot
  * read is judged a simulator error.

@@ -146,7 +146,7 @@ static bool check_step(const char *text)
 	return false;
 }
 
-/* "at=FILE:LINE kind=step text=..." of an outcomes.txt item line. */
+/* "at=FILE:LINE kind=step text=..." of a step-results.txt item line. */
 static int read_item(const char *line, const char *top, struct sweep_step *s)
 {
 	const char *at = strstr(line, " at="), *kind = strstr(line, " kind=");
@@ -171,12 +171,12 @@ static int read_item(const char *line, const char *top, struct sweep_step *s)
 static int read_outcomes(const char *dir, const char *top,
 			 struct sweep_record *rec, char *err, size_t len)
 {
-	FILE *f = open_in(dir, "outcomes.txt");
+	FILE *f = open_in(dir, "step-results.txt");
 	char line[1024];
 	int e, k;
 
 	if (!f) {
-		snprintf(err, len, "%s/outcomes.txt: %s", dir, strerror(errno));
+		snprintf(err, len, "%s/step-results.txt: %s", dir, strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -190,7 +190,7 @@ static int read_outcomes(const char *dir, const char *top,
 		}
 		ret = read_item(line, top, &s);
 		if (ret < 0) {
-			snprintf(err, len, "%s/outcomes.txt: bad line: %.80s",
+			snprintf(err, len, "%s/step-results.txt: bad line: %.80s",
 				 dir, line);
 			fclose(f);
 			return -1;

@@ -22,7 +22,7 @@
  * after the last one.
  *
  * Contract: sweep_record_read() reads a recording run's directory
- * (outcomes.txt, agent.log, trace.log: a run with the agent's
+ * (step-results.txt, agent.log, trace.log: a run with the agent's
  * trace-steps and "fail-nth count") into @rec, which the caller frees
  * with sweep_record_free().  It returns 0, or -1 with a one-line reason in
  * @err.  sweep_point_parse() accepts the names above and returns 0 or -1

@@ -107,7 +107,7 @@ START_TEST(test_record_read_points)
 	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "cp %s/record/outcomes.txt %s/record/agent.log"
+	snprintf(cmd, sizeof(cmd), "cp %s/record/step-results.txt %s/record/agent.log"
 		 " %s/", DATA, DATA, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "%s/trace.log", dir);
@@ -137,7 +137,7 @@ START_TEST(test_record_errors)
 
 	ck_assert_int_eq(sweep_record_read(DATA "/none", TOP, &r, err,
 					   sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "outcomes.txt"));
+	ck_assert_ptr_nonnull(strstr(err, "step-results.txt"));
 }
 END_TEST
 
@@ -330,7 +330,7 @@ static struct sweep_verdict judge_at(const char *dir, const char *point)
 START_TEST(test_judge_broken_afterwards_is_wrong)
 {
 	char dir[64], out[4096];
-	FILE *f = fopen(DATA "/admin-fail-DEV_MODE_SET-2/outcomes.txt", "r");
+	FILE *f = fopen(DATA "/admin-fail-DEV_MODE_SET-2/step-results.txt", "r");
 	size_t n = fread(out, 1, sizeof(out) - 1, f);
 	char *check;
 	struct sweep_verdict v;
@@ -340,7 +340,7 @@ START_TEST(test_judge_broken_afterwards_is_wrong)
 	check = strstr(out, "epilogue=1 step=15 ran=1 ok=1 errno=0");
 	ck_assert_ptr_nonnull(check);
 	memcpy(check, "epilogue=1 step=15 ran=1 ok=0 errno=5", 37);
-	variant("admin-fail-DEV_MODE_SET-2", "outcomes.txt", out, dir,
+	variant("admin-fail-DEV_MODE_SET-2", "step-results.txt", out, dir,
 		sizeof(dir));
 	v = judge_at(dir, "admin-fail:DEV_MODE_SET#2");
 	ck_assert_int_eq(v.outcome, SWEEP_WRONG);
