@@ -538,9 +538,10 @@ static bool alt_valid(const struct word *w, int n, char *why, size_t len)
 	for (int i = 0; i < n; i++) {
 		const struct word *k = &w[i];
 
-		if (k->key[0] && (!k->optional || !k->kind || k->rest)) {
-			snprintf(why, len, "'%s=' must be [%s=KIND]", k->key,
-				 k->key);
+		if (k->key[0] && (!k->optional || k->rest ||
+				  (!k->kind && !k->lits[0]))) {
+			snprintf(why, len, "'%s=' must be [%s=KIND] or "
+				 "[%s=a|b]", k->key, k->key, k->key);
 			return false;
 		}
 		if (k->rest && i != n - 1) {
@@ -730,7 +731,8 @@ const char *step_usage(const struct step_spec *s, char *buf, size_t len)
 			j += snprintf(buf + j, len - j, " %s%s%s%s%s%s",
 				      w.optional ? "[" : "", w.label,
 				      w.key[0] ? "=" : "",
-				      w.key[0] ? w.kind->name : "",
+				      !w.key[0] ? "" :
+				      w.kind ? w.kind->name : w.lits,
 				      w.rest ? "..." : "",
 				      w.optional ? "]" : "");
 		a += n + (a[n] == ' ');

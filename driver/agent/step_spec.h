@@ -12,7 +12,7 @@
  *	[WORD]		optional; optional words follow the required ones
  *			and are taken in order
  *	[key=KIND]	an optional key=value word, in any order among the
- *			others, at most once
+ *			others, at most once ([key=a|b]: one of these words)
  *	KIND...		last: this and every following word (FAULT)
  *	A | B		(spaces around the bar) either argument list A or B
  *

@@ -11,8 +11,9 @@
  *   fault-injection sites (slab and page allocations) its task passed;
  *   "fail-nth nth=N" fails the Nth of them in the next step and reports
  *   whether that happened.  "within=FUNCTION" narrows the count to the
- *   slab allocations whose call stack passes through FUNCTION (the
- *   failslab stack filter, CONFIG_FAULT_INJECTION_STACKTRACE_FILTER), so
+ *   slab allocations ("alloc=page": the page allocations) whose call
+ *   stack passes through FUNCTION (the fault attributes' stack filter,
+ *   CONFIG_FAULT_INJECTION_STACKTRACE_FILTER), so
  *   a scenario names an allocation by its call site, not by an ordinal
  *   that slab refills and the KASAN stack depot shift from run to run.
  * - release-fds: close every VFIO and migration fd the agent holds, then
@@ -143,19 +144,21 @@ static int symbol_range(const char *sym, unsigned long *start,
 }
 
 /*
- * within=SYM: failslab counts (and fails) only under SYM; fail_page_alloc
- * gets an empty range, so no page allocation counts.  NULL: no filter.
+ * within=SYM: failslab (@page: fail_page_alloc) counts and fails only
+ * under SYM; the other gets an empty range, so none of its calls count.
+ * NULL: no filter.
  */
-static int set_stack_filter(const char *sym)
+static int set_stack_filter(const char *sym, bool page)
 {
 	char start[24] = "0", end[24] = "0xffffffffffffffff";
+	const char *none = sym ? "1" : NULL;	/* [1, 1): no address */
 	const char *const knobs[][2] = {
 		{ "failslab/stacktrace-depth", STACK_FILTER_DEPTH },
-		{ "failslab/require-start", start },
-		{ "failslab/require-end", end },
+		{ "failslab/require-start", none && page ? none : start },
+		{ "failslab/require-end", none && page ? none : end },
 		{ "fail_page_alloc/stacktrace-depth", STACK_FILTER_DEPTH },
-		{ "fail_page_alloc/require-start", sym ? "1" : "0" },
-		{ "fail_page_alloc/require-end", sym ? "1" : end },
+		{ "fail_page_alloc/require-start", none && !page ? none : start },
+		{ "fail_page_alloc/require-end", none && !page ? none : end },
 	};
 	unsigned long lo, hi;
 
@@ -176,11 +179,12 @@ static int set_stack_filter(const char *sym)
 	return write_knobs(knobs, sizeof(knobs) / sizeof(knobs[0]));
 }
 
-/* fail-nth count | off | [nth=N] [within=FUNCTION] */
+/* fail-nth count | off | [nth=N] [within=FUNCTION] [alloc=slab|page] */
 int step_fail_nth(const struct step *s)
 {
 	const char *arg = s->argc > 1 ? s->argv[1] : "";
 	const char *within = NULL;
+	bool page = false;
 	unsigned long n = 1;
 	char *end;
 
@@ -191,19 +195,23 @@ int step_fail_nth(const struct step *s)
 	if (!strcmp(arg, "off")) {
 		counting = false;
 		pending_nth = 0;
-		return set_stack_filter(NULL);
+		return set_stack_filter(NULL, false);
 	}
 	if (setup_fail_nth())
 		return -1;
 	if (!strcmp(arg, "count")) {
 		counting = true;
 		result("counting=1");
-		return set_stack_filter(NULL);
+		return set_stack_filter(NULL, false);
 	}
 	for (int i = 1; i < s->argc; i++) {
 		arg = s->argv[i];
 		if (!strncmp(arg, "within=", 7)) {
 			within = arg + 7;
+			continue;
+		}
+		if (!strncmp(arg, "alloc=", 6)) {
+			page = !strcmp(arg + 6, "page");
 			continue;
 		}
 		if (!strncmp(arg, "nth=", 4))
@@ -215,10 +223,15 @@ int step_fail_nth(const struct step *s)
 			return -1;
 		}
 	}
-	if (set_stack_filter(within))
+	if (page && !within) {
+		result("error=\"alloc=page needs within=FUNCTION\"");
+		return -1;
+	}
+	if (set_stack_filter(within, page))
 		return -1;
 	pending_nth = n;
-	result("nth=%lu%s%s", n, within ? " within=" : "", within ? within : "");
+	result("nth=%lu%s%s%s", n, within ? " within=" : "", within ? within : "",
+	       page ? " alloc=page" : "");
 	return 0;
 }
 
@@ -323,7 +336,7 @@ void sweep_step_end(const struct step *s)
 		return;
 	n = pread(nth_fd, v, sizeof(v) - 1, 0);
 	(void)!pwrite(nth_fd, "0", 1, 0);
-	set_stack_filter(NULL);		/* within= lasts one step */
+	set_stack_filter(NULL, false);	/* within= lasts one step */
 	if (n <= 0)
 		return;
 	v[n] = 0;
