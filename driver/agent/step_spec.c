@@ -292,7 +292,7 @@ static const struct kind {
 	{ "FILE", "a file name in the run directory (letters, digits, '_', '.', '-') or an absolute path", k_file },
 	{ "PATH", "an absolute path", k_path },
 	{ "WORD", "one word", k_word },
-	{ "NAME", "a name (letters, digits, '_', '.', '-')", k_name },
+	{ "NAME", "a name of at most 64 characters (letters, digits, '_', '.', '-')", k_name },
 	{ "MAC", "a MAC address xx:xx:xx:xx:xx:xx", k_mac },
 	{ "PROB", "a probability, decimal 0..1 (e.g. 0.25)", k_prob },
 	{ "FAULT", "a device-side fault and its KEY=VALUE words, as on a scenario's fault line (doc/scenarios.md)", k_fault },

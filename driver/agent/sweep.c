@@ -37,7 +37,7 @@
 
 #include "agent.h"
 
-#define FAIL_NTH_COUNT (1u << 30)	/* never reaches 0 in one step */
+#define FAIL_NTH_COUNT (1u << 31)	/* > any nth (COUNT); never reaches 0 */
 #define RPC_WAIT_S 10
 #define STACK_FILTER_DEPTH "32"	/* MAX_STACK_TRACE_DEPTH, lib/fault-inject.c */
 
@@ -133,9 +133,12 @@ static int symbol_range(const char *sym, unsigned long *start,
 			hi = a;
 	fclose(f);
 	if (found != 1 || !lo) {
-		result("error=\"within=%s: %s text symbol in /proc/kallsyms\"",
+		result("error=\"within=%s: %s text symbol in /proc/kallsyms%s\"",
 		       sym, !found ? "no such" : !lo ? "no address of the" :
-		       "more than one");
+		       "more than one", !found ? " (inlined? a compiled "
+		       "copy may be NAME.isra.0 or NAME.constprop.0: see "
+		       "System.map; or name its caller)" : found > 1 ?
+		       " (a static name defined twice: name its caller)" : "");
 		return -1;
 	}
 	*start = lo;
@@ -218,8 +221,9 @@ int step_fail_nth(const struct step *s)
 			arg += 4;
 		n = strtoul(arg, &end, 10);
 		if (!*arg || *end || !n || n >= FAIL_NTH_COUNT) {
-			result("error=\"usage: fail-nth count|off | "
-			       "[nth=N] [within=FUNCTION]\"");
+			result("error=\"usage: fail-nth count|off | [nth=N] "
+			       "[within=FUNCTION] [alloc=slab|page], "
+			       "N in 1..%u\"", FAIL_NTH_COUNT - 1);
 			return -1;
 		}
 	}
@@ -294,10 +298,22 @@ static void announce(int index)
 	unlink(path);
 }
 
+/*
+ * Steps that are not the scenario's own actions: this file's, and the
+ * scenario's fault lines (scenario_run.c's add_fault()).  A fail-nth
+ * armed before them waits for the next step; they are not counted.
+ */
 static bool own_step(const struct step *s)
 {
-	return !strcmp(s->argv[0], "fail-nth") ||
-	       !strcmp(s->argv[0], "trace-steps");
+	static const char *const own[] = {
+		"fail-nth", "trace-steps", "sim-fault", "sim-unplug",
+		"sim-flr", "failslab", "fail-page-alloc",
+	};
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (!strcmp(s->argv[0], own[i]))
+			return true;
+	return false;
 }
 
 void sweep_step_begin(const struct step *s)
@@ -329,16 +345,20 @@ void sweep_step_end(const struct step *s)
 {
 	char v[16] = "";
 	unsigned long left;
-	ssize_t n;
+	ssize_t n = 0;
 
-	(void)s;
-	if (!armed || !main_thread())
+	if (!main_thread() || own_step(s))
 		return;
-	n = pread(nth_fd, v, sizeof(v) - 1, 0);
-	(void)!pwrite(nth_fd, "0", 1, 0);
-	set_stack_filter(NULL, false);	/* within= lasts one step */
-	if (n <= 0)
+	if (armed) {
+		n = pread(nth_fd, v, sizeof(v) - 1, 0);
+		(void)!pwrite(nth_fd, "0", 1, 0);
+	}
+	/* Disarmed: within= lasts one step, even one that was skipped. */
+	set_stack_filter(NULL, false);
+	if (!armed || n <= 0) {
+		armed = 0;
 		return;
+	}
 	v[n] = 0;
 	left = strtoul(v, NULL, 10);
 	if (armed == FAIL_NTH_COUNT)

@@ -69,7 +69,8 @@ static int parse_command(const char *p, struct console_request *rq)
 	return 0;
 }
 
-int console_rpc_parse(const char *line, struct console_request *rq)
+int console_rpc_parse(const char *line, bool cut,
+		      struct console_request *rq)
 {
 	const char *p = strstr(line, "vfsim-rpc ");
 	int err;
@@ -82,6 +83,8 @@ int console_rpc_parse(const char *line, struct console_request *rq)
 		return -E2BIG;
 	if (!id_ok(rq->id))
 		return -EINVAL;
+	if (cut)
+		return -E2BIG;
 	err = parse_command(p, rq);
 	return err ? err : 1;
 }

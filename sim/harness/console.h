@@ -45,14 +45,17 @@ struct console_request {
 };
 
 /*
- * The request in console line @line: from "vfsim-rpc " anywhere in it.
- * Returns 1 with @rq filled, 0 when the line holds none, -EINVAL when
- * the ID is not digits after an optional 's' (it names the reply file
- * rpc-ID.out in the run directory) or the command is missing, and
- * -E2BIG when the ID, the command, a word or the rest does not fit @rq:
+ * The request in console line @line: from "vfsim-rpc " anywhere in it;
+ * @cut: the line lost its end (console_lines.cut).  Returns 1 with @rq
+ * filled, 0 when the line holds none, -EINVAL when the ID is not digits
+ * after an optional 's' (it names the reply file rpc-ID.out in the run
+ * directory) or the command is missing, and -E2BIG when the ID, the
+ * command, a word or the rest does not fit @rq or the line was cut
+ * (@rq->id is kept when it was read, so the sender can be answered):
  * never a shortened request.
  */
-int console_rpc_parse(const char *line, struct console_request *rq);
+int console_rpc_parse(const char *line, bool cut,
+		      struct console_request *rq);
 
 /*
  * A control socket request "COMMAND [A [B ...]]" (one line, CR/LF

@@ -407,7 +407,7 @@ static void on_rpc(struct run *r, const char *line)
 
 	memset(&c, 0, sizeof(c));
 	c.r = r;
-	ret = console_rpc_parse(line, &c.rq);
+	ret = console_rpc_parse(line, r->lines.cut, &c.rq);
 	if (!ret)
 		return;
 	if (ret < 0) {

@@ -59,6 +59,8 @@ struct parser {
 	struct sc_item thread;
 	int block_cap, thread_cap, items_cap, expects_cap, files_cap;
 	int requires_cap;
+	/* A `fault fail-nth` waiting for its step; file NULL: none. */
+	struct loc fail_nth;
 };
 
 /* --- errors and memory -------------------------------------------------- */
@@ -1299,7 +1301,30 @@ static void do_step(struct parser *p, const struct loc *at, char *rest)
 	/* Kept even if refused: the lines after it are judged as usual. */
 	if (!step_check_line(rest, &env, why, sizeof(why)) && why[0])
 		err(p, at, "%s", why);
+	if (!p->in_block)
+		p->fail_nth.file = NULL;	/* this step takes it */
 	add_item(p, at, SC_STEP, rest);
+}
+
+/*
+ * `fault fail-nth [nth=N] [within=F] [alloc=...]` fails an allocation of
+ * the next sequential step (the agent's main thread): not one inside a
+ * parallel block, and there must be one.  Not `count` / `off`.
+ */
+static void note_fail_nth(struct parser *p, const struct loc *at,
+			  const char *text)
+{
+	if (strncmp(text, "fail-nth", 8) || (text[8] && text[8] != ' ') ||
+	    !strcmp(text, "fail-nth count") || !strcmp(text, "fail-nth off"))
+		return;
+	if (strstr(text, " alloc=") && !strstr(text, " within="))
+		err(p, at, "fault 'fail-nth': alloc= needs within=FUNCTION");
+	if (p->in_block) {
+		err(p, at, "fault 'fail-nth' inside a 'parallel' block (line %d): it fails an allocation of the next sequential step; the block's steps run in threads",
+		    p->block.line);
+		return;
+	}
+	p->fail_nth = *at;
 }
 
 static void do_fault(struct parser *p, const struct loc *at, char *rest)
@@ -1319,6 +1344,7 @@ static void do_fault(struct parser *p, const struct loc *at, char *rest)
 		err(p, at, "fault longer than %d characters", FAULT_MAX_TEXT);
 		return;
 	}
+	note_fail_nth(p, at, rest);
 	add_item(p, at, SC_FAULT, rest);
 }
 
@@ -1336,6 +1362,11 @@ static void do_parallel(struct parser *p, const struct loc *at, char *rest)
 		err(p, at, "nested 'parallel' (the block opened at line %d is still open)",
 		    p->block.line);
 		return;
+	}
+	if (p->fail_nth.file) {
+		err(p, at, "a 'parallel' block right after 'fault fail-nth' (%s:%d): it fails an allocation of the next sequential step, and the block's steps run in threads (put a step between them)",
+		    p->fail_nth.file, p->fail_nth.line);
+		p->fail_nth.file = NULL;
 	}
 	note_first(p, at, "parallel block");
 	count_steps(p, at, 2);	/* parallel-begin, parallel-end */
@@ -1886,6 +1917,8 @@ static int finish(struct parser *p, char **msgs, char **errors)
 	/* Only once the top file could be read: else that is the error. */
 	if (!p->purpose.file && sc->nfiles)
 		err(p, &top, "missing 'purpose' line");
+	if (p->fail_nth.file)
+		err(p, &p->fail_nth, "'fault fail-nth' with no step after it");
 	if (!p->nerrs && !p->oom)
 		check_requires(p);
 	if (p->oom)

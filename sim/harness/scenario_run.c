@@ -39,6 +39,9 @@ struct outcome {
 	bool ran;			/* step line found in agent.log */
 	bool ok;
 	int err;			/* errno=N, 0 if none */
+	char error[160];		/* the agent's error="...", or "" */
+	bool nth_missed;		/* fail_nth=missed: it never fired */
+	unsigned long nth_calls;	/* the sites the step passed then */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -212,6 +215,13 @@ static struct outcome step_outcome(const char *dir, int n)
 		o.ok = strstr(line, " status=ok") != NULL;
 		e = strstr(line, " errno=");
 		o.err = e ? atoi(e + 7) : 0;
+		e = strstr(line, " error=\"");
+		if (e)
+			snprintf(o.error, sizeof(o.error), "%.*s",
+				 (int)strcspn(e + 8, "\""), e + 8);
+		e = strstr(line, " fail_nth=missed calls=");
+		o.nth_missed = e != NULL;
+		o.nth_calls = e ? strtoul(e + 23, NULL, 10) : 0;
 	}
 	if (f)
 		fclose(f);
@@ -318,10 +328,39 @@ static int judge_expects(const struct scenario *sc, const struct plan *p,
 	return bad;
 }
 
+/*
+ * A scenario's `fault fail-nth` must fail an allocation of the step that
+ * takes it: one that never fired tested nothing (a kernel that allocates
+ * elsewhere, a FUNCTION that allocates less).  *@nth: the fault line
+ * waiting for its step.  A sweep's own fail-nth is no item: not judged.
+ */
+static int judge_fail_nth(const struct sc_item *it, struct outcome o,
+			  const struct sc_item **nth, FILE *out)
+{
+	int bad = 0;
+
+	if (it->kind == SC_FAULT) {
+		if (!strncmp(it->text, "fail-nth", 8) &&
+		    strcmp(it->text, "fail-nth count") &&
+		    strcmp(it->text, "fail-nth off"))
+			*nth = it;
+		return 0;
+	}
+	if (!*nth || it->kind != SC_STEP)
+		return 0;
+	if (o.nth_missed)
+		MISS("%s:%d: fault %s never fired: the next step passed %lu such allocation site%s",
+		     (*nth)->file, (*nth)->line, (*nth)->text, o.nth_calls,
+		     o.nth_calls == 1 ? "" : "s");
+	*nth = NULL;
+	return bad;
+}
+
 /* The steps must succeed unless an expectation says otherwise. */
 static int judge_steps(const struct scenario *sc, const struct plan *p,
 		       const char *dir, bool hung, FILE *out)
 {
+	const struct sc_item *nth = NULL;
 	int bad = 0, ran = 0;
 
 	for (int k = 0; k < p->nsteps; k++) {
@@ -339,9 +378,13 @@ static int judge_steps(const struct scenario *sc, const struct plan *p,
 		if (!o.ran)
 			MISS("%s:%d: step did not run: %s", it->file, it->line,
 			     it->text);
+		else if (!o.ok && !expected_fail && o.error[0] && !o.err)
+			MISS("%s:%d: step failed: %s: %s", it->file, it->line,
+			     o.error, it->text);
 		else if (!o.ok && !expected_fail)
 			MISS("%s:%d: step failed (errno %d): %s", it->file,
 			     it->line, o.err, it->text);
+		bad += judge_fail_nth(it, o, &nth, out);
 	}
 	/* A hang proves something only once the steps began. */
 	if (hung && !ran && p->nsteps)
@@ -918,6 +961,25 @@ static bool kernel_has_series(const char *kernel, const char *names,
  * kernel tells, a kernel without one is assumed to have it), or a kernel
  * series (topology series=) it lacks.
  */
+/* A `fault fail-nth ... within=` line, at the top level or in a block. */
+static bool items_use_within(const struct sc_item *items, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (items[i].kind == SC_FAULT &&
+		    !strncmp(items[i].text, "fail-nth", 8) &&
+		    strstr(items[i].text, " within="))
+			return true;
+		if (items_use_within(items[i].children, items[i].nchildren))
+			return true;
+	}
+	return false;
+}
+
+static bool uses_within(const struct scenario *sc)
+{
+	return items_use_within(sc->items, sc->nitems);
+}
+
 static const char *skip_reason(const struct scenario *sc, const char *kernel,
 			       const struct kcaps *caps, char *buf, size_t len)
 {
@@ -943,6 +1005,13 @@ static const char *skip_reason(const struct scenario *sc, const char *kernel,
 	if (sc->topo.series &&
 	    !kernel_has_series(kernel, sc->topo.series, buf, len))
 		return buf;
+	if (uses_within(sc) &&
+	    !kconfig_enabled(kernel, "CONFIG_FAULT_INJECTION_STACKTRACE_FILTER",
+			     true)) {
+		snprintf(buf, len, "fail-nth within= needs the fault-injection "
+			 "stack filter (KPROFILE=debug has it)");
+		return buf;
+	}
 	return NULL;
 }
 

@@ -61,12 +61,13 @@ static void on_line(void *ctx, const char *line)
 		  "line of %zu characters", n);
 	line_bytes += cl.len + 1;
 	any_cut |= cl.cut;
-	ret = console_rpc_parse(line, &rq);
+	ret = console_rpc_parse(line, cl.cut, &rq);
 	fz_assert(ret == 1 || ret == 0 || ret == -EINVAL || ret == -E2BIG,
 		  "console_rpc_parse returned %d", ret);
 	fz_assert((ret != 0) == (strstr(line, "vfsim-rpc ") != NULL),
 		  "request found %d, marker %d", ret,
 		  strstr(line, "vfsim-rpc ") != NULL);
+	fz_assert(ret != 1 || !cl.cut, "a request on a cut line was taken");
 	if (ret == 1)
 		check_request(strstr(line, "vfsim-rpc ") + 10, &rq, true);
 	ret = console_ctl_parse(line, &rq);

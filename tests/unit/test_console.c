@@ -70,20 +70,20 @@ START_TEST(test_rpc_parse)
 {
 	struct console_request rq;
 
-	ck_assert_int_eq(console_rpc_parse("[ 1.0] nothing here", &rq), 0);
+	ck_assert_int_eq(console_rpc_parse("[ 1.0] nothing here", false, &rq), 0);
 	ck_assert_int_eq(console_rpc_parse("vfsim-rpc 7 compare vf0 vf1\r",
-					   &rq), 1);
+					   false, &rq), 1);
 	ck_assert_str_eq(rq.id, "7");
 	ck_assert_str_eq(rq.cmd, "compare");
 	ck_assert_str_eq(rq.a, "vf0");
 	ck_assert_str_eq(rq.b, "vf1");
 	ck_assert_str_eq(rq.rest, "vf0 vf1");
-	ck_assert_int_eq(console_rpc_parse("vfsim-rpc s12 step 12", &rq), 1);
+	ck_assert_int_eq(console_rpc_parse("vfsim-rpc s12 step 12", false, &rq), 1);
 	ck_assert_str_eq(rq.id, "s12");
 	ck_assert_str_eq(rq.a, "12");
 	ck_assert_str_eq(rq.b, "");
 	ck_assert_int_eq(console_rpc_parse(
-		"vfsim-rpc 3 fault admin-fail op=DEV_MODE_SET nth=2", &rq), 1);
+		"vfsim-rpc 3 fault admin-fail op=DEV_MODE_SET nth=2", false, &rq), 1);
 	ck_assert_str_eq(rq.rest, "admin-fail op=DEV_MODE_SET nth=2");
 }
 END_TEST
@@ -94,24 +94,28 @@ START_TEST(test_rpc_bad)
 	struct console_request rq;
 	char line[700];
 
-	ck_assert_int_eq(console_rpc_parse("vfsim-rpc ../x stats", &rq),
+	ck_assert_int_eq(console_rpc_parse("vfsim-rpc ../x stats", false, &rq),
 			 -EINVAL);
-	ck_assert_int_eq(console_rpc_parse("vfsim-rpc s stats", &rq), -EINVAL);
-	ck_assert_int_eq(console_rpc_parse("vfsim-rpc 7s stats", &rq), -EINVAL);
-	ck_assert_int_eq(console_rpc_parse("vfsim-rpc 7", &rq), -EINVAL);
+	ck_assert_int_eq(console_rpc_parse("vfsim-rpc s stats", false, &rq), -EINVAL);
+	ck_assert_int_eq(console_rpc_parse("vfsim-rpc 7s stats", false, &rq), -EINVAL);
+	ck_assert_int_eq(console_rpc_parse("vfsim-rpc 7", false, &rq), -EINVAL);
 	ck_assert_int_eq(console_rpc_parse("vfsim-rpc 12345678901234567 x",
-					   &rq), -E2BIG);
+					   false, &rq), -E2BIG);
 	ck_assert_int_eq(console_rpc_parse("vfsim-rpc 1 0123456789abcdefg",
-					   &rq), -E2BIG);
+					   false, &rq), -E2BIG);
 	/* A FILE argument of 199 characters fits, as the agent allows. */
 	snprintf(line, sizeof(line), "vfsim-rpc 2 compare-stream vf1 %0199d",
 		 0);
-	ck_assert_int_eq(console_rpc_parse(line, &rq), 1);
+	ck_assert_int_eq(console_rpc_parse(line, false, &rq), 1);
 	ck_assert_uint_eq(strlen(rq.b), 199);
 	snprintf(line, sizeof(line), "vfsim-rpc 2 compare-stream vf1 %0600d",
 		 0);
-	ck_assert_int_eq(console_rpc_parse(line, &rq), -E2BIG);
+	ck_assert_int_eq(console_rpc_parse(line, false, &rq), -E2BIG);
 	ck_assert_str_eq(rq.id, "2");	/* so the agent gets a reply */
+	/* A line that lost its end is no request, whatever it still reads. */
+	ck_assert_int_eq(console_rpc_parse("vfsim-rpc 4 stats", true, &rq),
+			 -E2BIG);
+	ck_assert_str_eq(rq.id, "4");
 }
 END_TEST
 

@@ -2,6 +2,7 @@
 /* The scenario language: good scenarios, and every error a user can make. */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,8 +416,9 @@ START_TEST(test_fault_forms)
 		 "fault cap-next off\n"
 		 "fault fail-nth nth=7\n"
 		 "fault fail-nth within=register_irq_proc nth=2\n"
-		 "fault read-ones fn=vf3 reg=bar0:0x14 nth=2\n", &sc);
-	ck_assert_int_eq(sc.nitems, 25);
+		 "fault read-ones fn=vf3 reg=bar0:0x14 nth=2\n"
+		 "step uptime\n", &sc);	/* what the fail-nth lines fail */
+	ck_assert_int_eq(sc.nitems, 26);
 	ck_assert_str_eq(sc.items[12].text, "failslab off");
 	scenario_free(&sc);
 }
@@ -495,6 +497,10 @@ static const struct {
 	{ "fault read-ones fn=pf reg=cfg:6", "x.vfs:2: fault 'read-ones': reg 'cfg:6' is not cfg:0xOFF or barN:0xOFF" },
 	{ "fault read-ones fn=pf", "x.vfs:2: fault 'read-ones' needs reg=..." },
 	{ "fault fail-nth nth=0", "x.vfs:2: fault 'fail-nth'" },
+	{ "fault fail-nth alloc=page\nstep uptime", "x.vfs:2: fault 'fail-nth': alloc= needs within=FUNCTION" },
+	{ "fault fail-nth nth=2", "x.vfs:2: 'fault fail-nth' with no step after it" },
+	{ "fault fail-nth nth=2\nparallel\nstep uptime\nstep uptime\nend\nstep uptime", "x.vfs:3: a 'parallel' block right after 'fault fail-nth' (x.vfs:2)" },
+	{ "parallel\nthread\nfault fail-nth nth=2\nstep uptime\nend\nstep uptime\nend", "x.vfs:4: fault 'fail-nth' inside a 'parallel' block (line 2)" },
 	{ "fault fail-nth within=a/b", "x.vfs:2: fault 'fail-nth': within wants a name (letters, digits, '_', '.', '-'), got 'a/b'" },
 	{ "fault failslab prob=0.1 colour=red", "x.vfs:2: fault 'failslab' has no key 'colour'" },
 	{ "topology vfs=1\nfault cfg-value fn=vf0 off=0xd len=2 val=1", "x.vfs:3: fault 'cfg-value': off=0xd is not aligned to len=2" },
@@ -996,6 +1002,27 @@ START_TEST(test_skip_without_series)
 }
 END_TEST
 
+/* Every scenario of the library parses (the runner would refuse it). */
+START_TEST(test_library_parses)
+{
+	glob_t g;
+	size_t ok = 0;
+
+	ck_assert_int_eq(glob("scenarios/*/*.vfs", 0, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct scenario sc;
+		char *errors = NULL;
+
+		if (scenario_parse(g.gl_pathv[i], &sc, &errors))
+			ck_abort_msg("%s", errors ? errors : g.gl_pathv[i]);
+		scenario_free(&sc);
+		ok++;
+	}
+	ck_assert_uint_ge(ok, 90);
+	globfree(&g);
+}
+END_TEST
+
 Suite *scenario_suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -1035,6 +1062,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(files, test_skip_findings_without_detectors);
 	tcase_add_test(files, test_skip_without_series);
 	tcase_add_test(tc, test_requires);
+	tcase_add_test(tc, test_library_parses);
 	suite_add_tcase(s, files);
 	return s;
 }

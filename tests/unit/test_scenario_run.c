@@ -266,6 +266,9 @@ START_TEST(test_skips)
 	t = run("maybe.vfs", 1, 1, &ret);	/* ran: no report at seed 1 */
 	ck_assert_int_eq(ret, 0);
 	ck_assert_ptr_null(strstr(t, "SKIP"));
+	put("within.vfs", "purpose W\nfault fail-nth within=f\nstep mark ok\n");
+	t = run("within.vfs", 1, 1, &ret);
+	HAS(t, "# SKIP fail-nth within= needs the fault-injection stack filter");
 	snprintf(config, sizeof(config), "%s/.config", tmpdir);
 	remove(config);
 }
@@ -318,6 +321,81 @@ START_TEST(test_expect_sim_before_epilogue)
 }
 END_TEST
 
+/*
+ * A guest whose fail-nth never fires on "mark missed" and does on
+ * "mark hit"; "mark oops" fails with the agent's error text, no errno.
+ */
+static int nth_guest(struct run_opts *o, const struct sc_topology *t)
+{
+	char path[4096];
+	FILE *log;
+	int n = 0;
+
+	(void)t;
+	mkdir(o->run_dir, 0700);
+	snprintf(path, sizeof(path), "%s/agent.log", o->run_dir);
+	log = fopen(path, "w");
+	if (!log)
+		return RUN_ERROR;
+	for (int i = 0; i < o->nsteps; i++) {
+		const char *s = o->steps[i];
+
+		fprintf(log, "step=%d name=x%s\n", ++n,
+			!strcmp(s, "mark missed") ?
+			" fail_nth=missed calls=3 status=ok" :
+			!strcmp(s, "mark hit") ? " fail_nth=injected status=ok" :
+			!strcmp(s, "mark oops") ?
+			" error=\"no such text symbol\" status=fail" :
+			" status=ok");
+	}
+	fprintf(log, "agent=done status=ok steps=%d failed=0\n", n);
+	fclose(log);
+	put_file(o->run_dir, "findings.txt", "");
+	return RUN_PASS;
+}
+
+static int judge_with(sr_run_fn *fn, const char *text, char *verdict,
+		      size_t len)
+{
+	struct sr_opts so = { .jobs = 1, .self = "vfsim" };
+	struct scenario sc;
+	char *errors = NULL, dir[512];
+	int bad;
+	FILE *f;
+
+	ck_assert_int_eq(scenario_parse_string("x.vfs", text, &sc, &errors),
+			 0);
+	snprintf(dir, sizeof(dir), "%s/nth", tmpdir);
+	bad = scenario_run_variant(&sc, &so, NULL, 1, dir, fn);
+	snprintf(verdict, len, "%s/verdict.txt", dir);
+	f = fopen(verdict, "r");
+	verdict[0] = 0;
+	if (f) {
+		verdict[fread(verdict, 1, len - 1, f)] = 0;
+		fclose(f);
+	}
+	scenario_free(&sc);
+	return bad;
+}
+
+/* A scenario's fail-nth that never fired fails it; one that did passes. */
+START_TEST(test_fail_nth_missed)
+{
+	char v[1024];
+
+	ck_assert_int_eq(judge_with(nth_guest, "purpose P\n"
+		"fault fail-nth within=f nth=2\nstep mark missed\n", v,
+		sizeof(v)), 1);
+	HAS(v, "x.vfs:2: fault fail-nth within=f nth=2 never fired: the next step passed 3 such allocation sites");
+	ck_assert_int_eq(judge_with(nth_guest, "purpose P\n"
+		"fault fail-nth nth=2\nstep mark hit\nstep mark missed\n", v,
+		sizeof(v)), 0);
+	ck_assert_int_eq(judge_with(nth_guest, "purpose P\nstep mark oops\n",
+				    v, sizeof(v)), 1);
+	HAS(v, "x.vfs:2: step failed: no such text symbol: mark oops");
+}
+END_TEST
+
 Suite *scenario_run_suite(void)
 {
 	Suite *s = suite_create("scenario_run");
@@ -332,6 +410,7 @@ Suite *scenario_run_suite(void)
 	tcase_add_test(tc, test_kconfig);
 	tcase_add_test(tc, test_skips);
 	tcase_add_test(tc, test_expect_sim_before_epilogue);
+	tcase_add_test(tc, test_fail_nth_missed);
 	suite_add_tcase(s, tc);
 	return s;
 }
