@@ -501,7 +501,7 @@ static const struct {
 	{ "fault fail-nth nth=2", "x.vfs:2: 'fault fail-nth' with no step after it" },
 	{ "fault fail-nth nth=2\nparallel\nstep uptime\nstep uptime\nend\nstep uptime", "x.vfs:3: a 'parallel' block right after 'fault fail-nth' (x.vfs:2)" },
 	{ "parallel\nthread\nfault fail-nth nth=2\nstep uptime\nend\nstep uptime\nend", "x.vfs:4: fault 'fail-nth' inside a 'parallel' block (line 2)" },
-	{ "fault fail-nth within=a/b", "x.vfs:2: fault 'fail-nth': within wants a name (letters, digits, '_', '.', '-'), got 'a/b'" },
+	{ "fault fail-nth within=a/b", "x.vfs:2: fault 'fail-nth': within wants a name of at most 64 characters (letters, digits, '_', '.', '-'), got 'a/b'" },
 	{ "fault failslab prob=0.1 colour=red", "x.vfs:2: fault 'failslab' has no key 'colour'" },
 	{ "topology vfs=1\nfault cfg-value fn=vf0 off=0xd len=2 val=1", "x.vfs:3: fault 'cfg-value': off=0xd is not aligned to len=2" },
 	{ "fault cfg-value fn=pf off=0x1000 val=1", "x.vfs:2: fault 'cfg-value': off wants 0..0xfff (decimal or 0x hex), got 0x1000" },
