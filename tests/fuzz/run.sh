@@ -29,6 +29,7 @@ names=${FUZZ:-$(cd "$ROOT/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//
 max_len() {
 	case $1 in
 	vring) echo 16384 ;;	# 8 KiB of guest memory, then operations
+	gcda) echo 32768 ;;	# a driver's .gcno (up to 26 KiB) and .gcda
 	pcidev | kreport | lockmap) echo 4096 ;;	# each unit costs: more inputs
 	*) echo 8192 ;;
 	esac
