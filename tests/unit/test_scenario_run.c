@@ -286,13 +286,17 @@ static int epilogue_guest(struct run_opts *o, const struct sc_topology *t)
 	int ret = fake_guest(o, t);
 
 	snapshot_at = o->stats_at_step;
-	put_file(o->run_dir, "summary.txt", "verdict=pass\nvf0.flrs=5\n");
+	put_file(o->run_dir, "summary.txt",
+		 "verdict=pass\nvf0.flrs=5\npf.dropped=1\n");
 	if (o->stats_at_step)
 		put_file(o->run_dir, "summary-scenario.txt", "vf0.flrs=3\n");
 	return ret;
 }
 
-/* `expect sim` judges the state the scenario left, not the epilogue's. */
+/*
+ * `expect sim` holds in the state the scenario left (before the checks'
+ * FLRs) or at the end (what the power-off did: pf.dropped).
+ */
 START_TEST(test_expect_sim_before_epilogue)
 {
 	static const char *const pro[] = { "trace-steps" };
@@ -305,7 +309,8 @@ START_TEST(test_expect_sim_before_epilogue)
 	char *errors = NULL, dir[512];
 
 	ck_assert_int_eq(scenario_parse_string("x.vfs", "purpose P\n"
-		"step mark a\nstep mark b\nexpect sim vf0.flrs=3\n", &sc,
+		"step mark a\nstep mark b\nexpect sim vf0.flrs=3\n"
+		"expect sim pf.dropped=1\n", &sc,
 		&errors), 0);
 	snprintf(dir, sizeof(dir), "%s/variant", tmpdir);
 	ck_assert_int_eq(scenario_run_variant(&sc, &so, &v, 1, dir,
