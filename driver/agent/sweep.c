@@ -214,7 +214,7 @@ static int set_stack_filter(const char *sym, bool page)
 		snprintf(start, sizeof(start), "%#lx", lo);
 		snprintf(end, sizeof(end), "%#lx", hi);
 	}
-	filtered = sym;
+	filtered = sym != NULL;
 	return write_knobs(knobs, sizeof(knobs) / sizeof(knobs[0]));
 }
 

@@ -1311,11 +1311,16 @@ static void do_step(struct parser *p, const struct loc *at, char *rest)
  * the next sequential step (the agent's main thread): not one inside a
  * parallel block, and there must be one.  Not `count` / `off`.
  */
+bool scenario_fault_arms_fail_nth(const char *text)
+{
+	return !strncmp(text, "fail-nth", 8) && (!text[8] || text[8] == ' ') &&
+	       strcmp(text, "fail-nth count") && strcmp(text, "fail-nth off");
+}
+
 static void note_fail_nth(struct parser *p, const struct loc *at,
 			  const char *text)
 {
-	if (strncmp(text, "fail-nth", 8) || (text[8] && text[8] != ' ') ||
-	    !strcmp(text, "fail-nth count") || !strcmp(text, "fail-nth off"))
+	if (!scenario_fault_arms_fail_nth(text))
 		return;
 	if (strstr(text, " alloc=") && !strstr(text, " within="))
 		err(p, at, "fault 'fail-nth': alloc= needs within=FUNCTION");

@@ -152,6 +152,12 @@ int scenario_parse_string(const char *name, const char *text,
 const struct sc_item *scenario_expect_item(const struct scenario *sc,
 					   const struct sc_expect *x);
 
+/*
+ * Is fault line @text ("fail-nth nth=2 within=f") a fail-nth that fails an
+ * allocation of the next sequential step (not `count` or `off`)?
+ */
+bool scenario_fault_arms_fail_nth(const char *text);
+
 /* Free everything and zero @sc; safe on a zeroed or already freed one. */
 void scenario_free(struct scenario *sc);
 

@@ -340,9 +340,7 @@ static int judge_fail_nth(const struct sc_item *it, struct outcome o,
 	int bad = 0;
 
 	if (it->kind == SC_FAULT) {
-		if (!strncmp(it->text, "fail-nth", 8) &&
-		    strcmp(it->text, "fail-nth count") &&
-		    strcmp(it->text, "fail-nth off"))
+		if (scenario_fault_arms_fail_nth(it->text))
 			*nth = it;
 		return 0;
 	}
