@@ -595,20 +595,24 @@ const struct step_spec *step_find(const char *name)
 	return NULL;
 }
 
-/* Edit distance of two short strings, capped at 9. */
-static int distance(const char *a, const char *b)
+/*
+ * Edit distance of two short strings, or @cap if it is @cap or more: the
+ * row's minimum never decreases, so a row at @cap ends the count (most
+ * names are far from every step, and this runs for each of them).
+ */
+static int distance(const char *a, const char *b, int cap)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	int row[32 + 1];
 
 	if (la > 32 || lb > 32)
-		return 9;
+		return cap;
 	for (size_t j = 0; j <= lb; j++)
 		row[j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		int diag = row[0], tmp;
+		int diag = row[0], tmp, low;
 
-		row[0] = i;
+		low = row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
 			int best = diag + (a[i - 1] != b[j - 1]);
 
@@ -619,9 +623,13 @@ static int distance(const char *a, const char *b)
 			tmp = row[j];
 			row[j] = best;
 			diag = tmp;
+			if (best < low)
+				low = best;
 		}
+		if (low >= cap)
+			return cap;
 	}
-	return row[lb] < 9 ? row[lb] : 9;
+	return row[lb] < cap ? row[lb] : cap;
 }
 
 static void unknown(const char *name, char *why, size_t len)
@@ -637,7 +645,7 @@ static void unknown(const char *name, char *why, size_t len)
 		/* The lengths alone put it too far: skip the distance. */
 		if (n > other + 2 || other > n + 2)
 			continue;
-		d = distance(name, step_specs[i].name);
+		d = distance(name, step_specs[i].name, best_d);
 		if (d < best_d) {
 			best_d = d;
 			best = step_specs[i].name;

@@ -119,6 +119,10 @@ static const struct {
 } bad[] = {
 	{ "sriov-enabel 0000:00:00.0 2", "unknown step 'sriov-enabel' (did you mean 'sriov-enable'? 'vfsim help steps' lists them)", 2 },
 	{ "frobnicate", "unknown step 'frobnicate' ('vfsim help steps' lists them)", 2 },
+	/* Distance 2 still suggests; 3 does not; the nearest one wins. */
+	{ "sriov-enbl 0000:00:00.0 2", "unknown step 'sriov-enbl' (did you mean 'sriov-enable'?", 2 },
+	{ "sriov-xxxble 0000:00:00.0 2", "unknown step 'sriov-xxxble' ('vfsim help steps' lists them)", 2 },
+	{ "sriov-disabl 0000:00:00.0", "(did you mean 'sriov-disable'?", 2 },
 	{ "sriov-enable 0000:00:00.0", "step 'sriov-enable' is missing NUMVFS (usage: sriov-enable PF NUMVFS)", 2 },
 	{ "sriov-enable 0000:00:00.0 -1", "step 'sriov-enable': NUMVFS wants a decimal number 0..2147483647, got '-1'", 2 },
 	{ "bind 0000:00:09.0 virtio_vfio_pci", "step 'bind': BDF 0000:00:09.0 is not a function of this topology: the PF is 0000:00:00.0, its VFs 0000:00:01.0..0000:00:02.0 (vfs=2)", 2 },
