@@ -39,7 +39,8 @@ const char sweep_usage[] =
 "      --exhaustive      every allocation site, not only where the call\n"
 "                        site or the outcome changes\n"
 "      --rerun POINT     run one point again: admin-fail:DEV_MODE_SET#1,\n"
-"                        msi-drop:pf#6, alloc:step9#5 (repeatable)\n"
+"                        msi-drop:pf#6, alloc:step9#5, or an allocation\n"
+"                        by its site, 'alloc:step9@f<g<h' (repeatable)\n"
 "      --shard K/N       only the K-th of N slices of the points\n"
 "      --admin-status N  the status a failed admin command answers\n"
 "                        (default 22, VIRTIO_ADMIN_STATUS_EINVAL)\n"
@@ -90,6 +91,9 @@ struct sweep {
 	unsigned int timeout_s;
 	uint64_t seed;
 	int running;
+	struct sweep_point tries[MAX_RERUN];	/* site searches' next runs */
+	int ntries;
+	int site_misses;	/* site searches that found no such site */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -361,6 +365,8 @@ static int plan_points(struct sweep *s)
 /* The next point to run: device points first, then allocation sites. */
 static int next_point(struct sweep *s)
 {
+	if (s->ntries)
+		return add_run(s, &s->tries[--s->ntries]) ? s->nruns - 1 : -1;
 	if (s->next_device < s->ndevice)
 		return s->next_device++;
 	for (int e = 0; e < s->nex; e++) {
@@ -379,9 +385,14 @@ static int next_point(struct sweep *s)
 static void point_dir(const struct sweep *s, const struct sweep_point *p,
 		      char *buf, size_t len)
 {
-	char name[96];
+	char name[SWEEP_SITE_LEN + 32];
 
-	sweep_point_name(p, name, sizeof(name));
+	if (p->site[0])
+		snprintf(name, sizeof(name), "alloc:step%d:within:%.*s:%s%u",
+			 p->step, (int)strcspn(p->site, "<"), p->site,
+			 p->page ? "page" : "slab", p->nth);
+	else
+		sweep_point_name(p, name, sizeof(name));
 	for (char *c = name; *c; c++)
 		if (*c == ':' || *c == '#')
 			*c = '-';
@@ -435,10 +446,65 @@ static void trim(const struct sweep_run *r)
 	}
 }
 
+/*
+ * One try of a search by site ended: it failed the Nth allocation under F.
+ * The site, or the next try: N+1, or page allocations from 1 when F has no
+ * more slab ones in the step (the fail-nth did not fire) or N reached the
+ * bound; after both kinds, the site is not in this run.
+ */
+static void site_search(struct sweep *s, struct sweep_run *r)
+{
+	struct sweep_point next = r->pt;
+	bool fired = r->v.site_name[0];
+	char name[SWEEP_SITE_LEN + 32];
+
+	if (fired && sweep_site_matches(&r->pt, r->v.site_name))
+		return;
+	r->superseded = true;
+	sweep_point_name(&r->pt, name, sizeof(name));
+	if (!s->o->quiet)
+		fprintf(stderr, "vfsim: %s: %s allocation %u under %.*s: %s\n",
+			name, r->pt.page ? "page" : "slab", r->pt.nth,
+			(int)strcspn(r->pt.site, "<"), r->pt.site,
+			!fired ? "none" : r->v.site_name);
+	if (fired && r->pt.nth < SWEEP_SITE_MAX_NTH) {
+		next.nth++;
+	} else if (!r->pt.page && !strstr(r->v.detail, "fail-nth was refused")) {
+		next.page = true;
+		next.nth = 1;
+	} else {
+		if (strstr(r->v.detail, "fail-nth was refused"))
+			fprintf(stderr, "vfsim: error: %s: %s\n", name,
+				strstr(r->v.detail, "fail-nth was refused"));
+		else
+			fprintf(stderr, "vfsim: error: %s: no allocation of "
+				"step %d under %.*s failed there (the "
+				"allocation sites may differ on this kernel; a "
+				"sweep of the scenario shows them)\n", name,
+				r->pt.step, (int)strcspn(r->pt.site, "<"),
+				r->pt.site);
+		s->site_misses++;
+		return;
+	}
+	if (s->ntries < MAX_RERUN)
+		s->tries[s->ntries++] = next;
+}
+
+/* The tries of site searches that missed are not points: drop them. */
+static void drop_superseded(struct sweep *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->nruns; i++)
+		if (!s->runs[i].superseded)
+			s->runs[n++] = s->runs[i];
+	s->nruns = n;
+}
+
 static void finish(struct sweep *s, int i, int status)
 {
 	struct sweep_run *r = &s->runs[i];
-	char name[96], key[SWEEP_KEY_LEN];
+	char name[SWEEP_SITE_LEN + 32], key[SWEEP_KEY_LEN];
 
 	s->pids[i] = 0;
 	s->running--;
@@ -447,6 +513,10 @@ static void finish(struct sweep *s, int i, int status)
 		return;
 	sweep_judge(s->base, r->dir, &r->pt, &s->rec, status, &r->v);
 	r->done = true;
+	if (r->pt.site[0])
+		site_search(s, r);
+	if (r->superseded)
+		return;
 	for (int e = 0; r->pt.kind == SWEEP_ALLOC && e < s->nex; e++)
 		if (s->ex_step[e] == r->pt.step) {
 			snprintf(key, sizeof(key), "%.150s|%s|%.150s",
@@ -500,7 +570,7 @@ static int run_points(struct sweep *s)
 /* --list: the device points and the allocation sites per step. */
 static void list_points(struct sweep *s)
 {
-	char name[96], step[32];
+	char name[SWEEP_SITE_LEN + 32], step[32];
 
 	printf("# vfsim sweep %s: %d device points", s->file, s->ndevice);
 	for (int e = 0; e < s->nex; e++)
@@ -590,7 +660,10 @@ static int sweep_one(const struct sweep_opts *o, const char *file)
 	} else {
 		ret = 0;
 	}
+	drop_superseded(&s);
 	report(&s, now_s() - t0);
+	if (!ret && s.site_misses)
+		ret = 1;
 out:
 	for (int i = 0; i < s.nex; i++)
 		sweep_explore_free(&s.ex[i]);

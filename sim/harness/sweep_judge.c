@@ -417,6 +417,24 @@ static bool device_fired(const char *dir, const struct view *w,
 	return fired;
 }
 
+/*
+ * The agent refused the fail-nth line inserted before the step (a within=
+ * function not in kallsyms, a kernel without the filter): its error.
+ */
+static bool fault_error(const char *dir, int step, char *why, size_t len)
+{
+	char line[4096];
+	const char *e;
+
+	if (!agent_line(dir, step - 1, line, sizeof(line)) ||
+	    !strstr(line, " name=fail-nth ") ||
+	    !(e = strstr(line, " error=\"")))
+		return false;
+	snprintf(why, len, "the fail-nth was refused: %.*s",
+		 (int)strcspn(e + 8, "\""), e + 8);
+	return true;
+}
+
 static bool alloc_fired(const char *dir, const struct view *w,
 			const struct sweep_point *pt,
 			const struct sweep_record *rec, char *why, size_t len)
@@ -442,6 +460,8 @@ static bool alloc_fired(const char *dir, const struct view *w,
 	else if (p && !strncmp(p + 10, "skipped", 7))
 		snprintf(why, len, "the step ran under the scenario's own "
 			 "failslab/fail-page-alloc");
+	else if (fault_error(dir, w->items[item].step, why, len))
+		;
 	else
 		snprintf(why, len, "no fail-nth result");
 	return false;
@@ -684,7 +704,7 @@ int sweep_judge(const char *base_dir, const char *dir,
 		int status, struct sweep_verdict *v)
 {
 	struct view *b = load(base_dir), *w = load(dir);
-	char why[128] = "";
+	char why[320] = "";
 	bool fired;
 
 	memset(v, 0, sizeof(*v));

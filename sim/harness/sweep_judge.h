@@ -44,7 +44,7 @@ enum sweep_outcome {
 
 struct sweep_verdict {
 	enum sweep_outcome outcome;
-	char detail[256];	/* what happened, one line */
+	char detail[400];	/* what happened, one line */
 	char report[256];	/* the first new kernel report's headline */
 	char where[192];	/* hang: where stuck; finding: its stack */
 	char site[256];		/* alloc: the failed call site, frames+offsets */

@@ -22,7 +22,9 @@ const char *sweep_kind_name(enum sweep_kind k)
 
 void sweep_point_name(const struct sweep_point *p, char *buf, size_t len)
 {
-	if (p->kind == SWEEP_ALLOC)
+	if (p->kind == SWEEP_ALLOC && p->site[0])
+		snprintf(buf, len, "alloc:step%d@%s", p->step, p->site);
+	else if (p->kind == SWEEP_ALLOC)
 		snprintf(buf, len, "alloc:step%d#%u", p->step, p->nth);
 	else
 		snprintf(buf, len, "%s:%s#%u", sweep_kind_name(p->kind),
@@ -35,6 +37,69 @@ static int bad(char *err, size_t len, const char *why, const char *name)
 	return -1;
 }
 
+/* The frames of "f<g<h" (or "f < g < h"), spaces dropped, into @out. */
+static bool site_chain(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		if (*in == ' ')
+			continue;
+		if (n + 1 == len)
+			return false;
+		out[n++] = *in;
+	}
+	out[n] = 0;
+	return true;
+}
+
+/* A function name: what kallsyms and the kernel's stack traces print. */
+static bool site_valid(const char *site)
+{
+	size_t n;
+
+	for (const char *f = site;; f += n + 1) {
+		n = strcspn(f, "<");
+		if (!n || strspn(f, "abcdefghijklmnopqrstuvwxyz"
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != n)
+			return false;
+		if (!f[n])
+			return true;
+	}
+}
+
+bool sweep_site_matches(const struct sweep_point *p, const char *site_name)
+{
+	char chain[SWEEP_SITE_LEN + 64];
+	size_t n = strlen(p->site);
+
+	if (!site_chain(site_name, chain, sizeof(chain)))
+		return false;
+	return !strncmp(chain, p->site, n) && (!chain[n] || chain[n] == '<');
+}
+
+/* "alloc:stepS@F<G<H". */
+static int parse_site(const char *name, const char *at, struct sweep_point *p,
+		      char *err, size_t len)
+{
+	char *end;
+
+	p->kind = SWEEP_ALLOC;
+	p->nth = 1;
+	if (strncmp(name, "alloc:step", 10) ||
+	    (p->step = strtol(name + 10, &end, 10)) < 1 || end != at)
+		return bad(err, len, "a site point is alloc:stepS@F<G<H", name);
+	if (!strcmp(at + 1, "(silent)") || !strcmp(at + 1, "-"))
+		return bad(err, len, "a silent failure has no call chain: "
+			   "rerun it by its ordinal (alloc:stepS#N)", name);
+	if (!site_chain(at + 1, p->site, sizeof(p->site)) ||
+	    !site_valid(p->site))
+		return bad(err, len, "expected function names after '@', "
+			   "innermost first, joined by '<' (at most 159 "
+			   "characters)", name);
+	return 0;
+}
+
 int sweep_point_parse(const char *name, struct sweep_point *p, char *err,
 		      size_t len)
 {
@@ -44,9 +109,12 @@ int sweep_point_parse(const char *name, struct sweep_point *p, char *err,
 	size_t klen;
 
 	memset(p, 0, sizeof(*p));
+	if (colon && strchr(colon, '@'))
+		return parse_site(name, strchr(colon, '@'), p, err, len);
 	if (!colon || !hash || hash < colon)
 		return bad(err, len, "expected KIND:TARGET#N (admin-fail:"
-			   "DEV_MODE_SET#1, msi-drop:pf#3, alloc:step9#5)",
+			   "DEV_MODE_SET#1, msi-drop:pf#3, alloc:step9#5) or "
+			   "alloc:stepS@F<G<H",
 			   name);
 	klen = colon - name;
 	for (p->kind = 0; p->kind < SWEEP_KINDS; p->kind++)
@@ -97,7 +165,12 @@ void sweep_point_fault(const struct sweep_point *p, unsigned int status,
 			 "", p->nth);
 		break;
 	default:
-		snprintf(buf, len, "fail-nth nth=%u", p->nth);
+		if (p->site[0])
+			snprintf(buf, len, "fail-nth within=%.*s nth=%u%s",
+				 (int)strcspn(p->site, "<"), p->site, p->nth,
+				 p->page ? " alloc=page" : "");
+		else
+			snprintf(buf, len, "fail-nth nth=%u", p->nth);
 	}
 }
 

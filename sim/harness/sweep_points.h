@@ -11,6 +11,12 @@
  *	alloc:stepS#N	the Nth fault-injection site (slab or page
  *			allocation) the agent's task passes during the
  *			scenario's step S fails (the kernel's fail-nth)
+ *	alloc:stepS@F<G<H  the allocation of step S whose call chain starts
+ *			F < G < H (callers by name, innermost first: the
+ *			site sweeps print): found by failing the 1st, 2nd
+ *			... allocation under F (fail-nth within=F, slab
+ *			then page) until the failed one's chain starts so;
+ *			the same site whatever its ordinal in a run
  *	read-ones:FN/REG#N  the Nth read of register REG of FN since boot
  *			("cfg:0x4", "bar0:0x14") answers all-ones, as a
  *			read that completes with an error does; recorded for
@@ -48,11 +54,16 @@ enum sweep_kind {
 #define SWEEP_OTHER (-1)	/* not a scenario step (checks, epilogue) */
 #define SWEEP_MAX_STEPS 256
 
+#define SWEEP_SITE_LEN 160
+#define SWEEP_SITE_MAX_NTH 64	/* allocations under F tried, per kind */
+
 struct sweep_point {
 	enum sweep_kind kind;
 	char target[32];	/* opcode, function, or FN/REG; "" for alloc */
-	unsigned int nth;	/* 1-based */
+	unsigned int nth;	/* 1-based; of a site: under F, this try */
 	int step;		/* scenario step, SWEEP_BOOT, SWEEP_TEARDOWN ... */
+	char site[SWEEP_SITE_LEN];	/* alloc by site: "F<G<H", else "" */
+	bool page;		/* alloc by site: this try fails page allocs */
 };
 
 struct sweep_step {
@@ -75,7 +86,7 @@ struct sweep_record {
 
 const char *sweep_kind_name(enum sweep_kind k);
 
-/* "admin-fail:DEV_MODE_SET#2"; "alloc:step9#5". */
+/* "admin-fail:DEV_MODE_SET#2"; "alloc:step9#5"; "alloc:step9@f<g<h". */
 void sweep_point_name(const struct sweep_point *p, char *buf, size_t len);
 int sweep_point_parse(const char *name, struct sweep_point *p, char *err,
 		      size_t len);
@@ -83,10 +94,18 @@ int sweep_point_parse(const char *name, struct sweep_point *p, char *err,
 /*
  * The fault a device point arms before boot ("admin-fail op=X nth=N
  * status=S"), or the fault line an alloc point inserts before its step
- * ("fail-nth nth=N").  @status: the admin status of admin-fail.
+ * ("fail-nth nth=N"; by site "fail-nth within=F nth=N [alloc=page]").
+ * @status: the admin status of admin-fail.
  */
 void sweep_point_fault(const struct sweep_point *p, unsigned int status,
 		       char *buf, size_t len);
+
+/*
+ * Whether an injected failure's site (a sweep verdict's site_name,
+ * "f < g < h") starts with the chain of @p, a point by site; frames are
+ * compared whole, spaces ignored.
+ */
+bool sweep_site_matches(const struct sweep_point *p, const char *site_name);
 
 /* "step 9", "boot", "teardown". */
 void sweep_step_name(int step, char *buf, size_t len);

@@ -74,15 +74,31 @@ void sweep_report_rerun_cmd(const struct sweep_summary *s, const char *name,
 	if (s->admin_status != 22 && !strncmp(name, "admin-fail:", 11))
 		snprintf(status, sizeof(status), " --admin-status %u",
 			 s->admin_status);
-	snprintf(buf, size, "%s sweep%s%s%s %s --rerun %s", s->self,
+	snprintf(buf, size, "%s sweep%s%s%s %s --rerun %s%s%s", s->self,
 		 s->kernel ? " --kernel " : "", s->kernel ? s->kernel : "",
-		 status, s->file, name);
+		 status, s->file, strchr(name, '<') ? "'" : "", name,
+		 strchr(name, '<') ? "'" : "");
+}
+
+static void stable_point(const struct sweep_run *r, char *buf, size_t len);
+
+/*
+ * What a reproduce line reruns: an allocation by its site (the ordinal
+ * moves with the kernel's timing-dependent work in the step), unless it
+ * failed silently and has none.
+ */
+static void rerun_point(const struct sweep_run *r, char *buf, size_t len)
+{
+	stable_point(r, buf, len);
+	if (r->pt.kind == SWEEP_ALLOC && (!r->v.site_name[0] ||
+	    !strcmp(r->v.site_name, "(silent)")))
+		sweep_point_name(&r->pt, buf, len);
 }
 
 static void print_row(const struct sweep_summary *s, const struct sweep_run *r,
 		      FILE *out)
 {
-	char name[96], step[32], cmd[1024];
+	char name[SWEEP_SITE_LEN + 32], step[32], cmd[1024];
 
 	sweep_point_name(&r->pt, name, sizeof(name));
 	sweep_step_name(r->pt.step, step, sizeof(step));
@@ -102,6 +118,7 @@ static void print_row(const struct sweep_summary *s, const struct sweep_run *r,
 		fprintf(out, "#   report: %s\n", r->v.report);
 	if (r->v.where[0])
 		fprintf(out, "#   where: %s\n", r->v.where);
+	rerun_point(r, name, sizeof(name));
 	sweep_report_rerun_cmd(s, name, cmd, sizeof(cmd));
 	fprintf(out, "#   run: %s\n#   reproduce: %s\n", r->dir, cmd);
 }
@@ -155,11 +172,12 @@ static void json_str(FILE *f, const char *key, const char *v, bool comma)
 static void json_run(FILE *f, const struct sweep_summary *s,
 		     const struct sweep_run *r)
 {
-	char name[96], step[32], cmd[1024];
+	char name[SWEEP_SITE_LEN + 32], step[32], cmd[1024];
 
+	rerun_point(r, name, sizeof(name));
+	sweep_report_rerun_cmd(s, name, cmd, sizeof(cmd));
 	sweep_point_name(&r->pt, name, sizeof(name));
 	sweep_step_name(r->pt.step, step, sizeof(step));
-	sweep_report_rerun_cmd(s, name, cmd, sizeof(cmd));
 	fprintf(f, "    {");
 	json_str(f, "point", name, true);
 	json_str(f, "kind", sweep_kind_name(r->pt.kind), true);

@@ -30,6 +30,7 @@ struct sweep_run {
 	char dir[PATH_MAX];
 	double secs;
 	bool done;		/* judged (not interrupted) */
+	bool superseded;	/* a try of a site search that missed it */
 };
 
 struct sweep_summary {

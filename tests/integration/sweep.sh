@@ -66,6 +66,38 @@ test_rerun() {
 		>"$RUNS/sweep-rerun.out" 2>&1 || RC=$?
 	check "--rerun alloc:step9#1: the first allocation of STOP fails it with ENOMEM" \
 		grep -q '^alloc:step9#1 .* clean .*errno 12' "$RUNS/sweep-rerun.out"
+	test_rerun_site
+}
+
+# The same allocation by its site (what reproduce lines name): found by
+# failing allocations under its innermost function until one fails there.
+test_rerun_site() {
+	local site point
+	site=$(sed -n 's/^alloc:step9#1 .*\[at \(.*\)\]$/\1/p' "$RUNS/sweep-rerun.out")
+	if [ -z "$site" ] || [ "$site" = "(silent)" ]; then
+		fail "--rerun by site" "no site for alloc:step9#1" \
+			"$(tail -3 "$RUNS/sweep-rerun.out")"
+		return
+	fi
+	point="alloc:step9@${site// /}"
+	RC=0
+	"$VFSIM" sweep -q -o "$OUT" --rerun "$point" "$SCEN" \
+		>"$RUNS/sweep-rerun-site.out" 2>&1 || RC=$?
+	check "--rerun '$point': the same site fails, clean with ENOMEM" \
+		grep -qF "$point step 9" "$RUNS/sweep-rerun-site.out"
+	check "... with the outcome of the ordinal's run" \
+		grep -q "^alloc:step9@.* clean .*errno 12.*\[at $site\]" \
+		"$RUNS/sweep-rerun-site.out"
+	RC=0
+	"$VFSIM" sweep -q -o "$OUT" --rerun "alloc:step9@pci_enable_sriov" \
+		"$SCEN" >"$RUNS/sweep-rerun-none.out" 2>&1 || RC=$?
+	check "--rerun of a site the step does not pass: exit 1, one error" \
+		bash -c "[ $RC -eq 1 ] && grep -q 'error: alloc:step9@pci_enable_sriov: no allocation of step 9 under pci_enable_sriov' '$RUNS/sweep-rerun-none.out'"
+	RC=0
+	"$VFSIM" sweep -q -o "$OUT" --rerun "alloc:step9@no_such_function_x" \
+		"$SCEN" >"$RUNS/sweep-rerun-typo.out" 2>&1 || RC=$?
+	check "--rerun of a function the kernel does not have: the agent's reason" \
+		bash -c "[ $RC -eq 1 ] && grep -q 'error: alloc:step9@no_such_function_x: fail-nth was refused: within=no_such_function_x: no such text symbol' '$RUNS/sweep-rerun-typo.out'"
 }
 
 test_admin_and_msi

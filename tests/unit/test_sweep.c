@@ -178,9 +178,51 @@ START_TEST(test_point_names)
 }
 END_TEST
 
+/* An allocation by its site: the chain, a within= fault, the matching. */
+START_TEST(test_point_by_site)
+{
+	struct sweep_point p;
+	char name[SWEEP_SITE_LEN + 32], err[160], fault[256];
+
+	ck_assert_int_eq(sweep_point_parse("alloc:step12@virtio_pci_admin_mode_set<virtiovf_pci_set_device_state",
+					   &p, err, sizeof(err)), 0);
+	ck_assert_int_eq(p.kind, SWEEP_ALLOC);
+	ck_assert_int_eq(p.step, 12);
+	ck_assert_uint_eq(p.nth, 1);
+	ck_assert(!p.page);
+	ck_assert_str_eq(p.site, "virtio_pci_admin_mode_set<virtiovf_pci_set_device_state");
+	sweep_point_name(&p, name, sizeof(name));
+	ck_assert_str_eq(name, "alloc:step12@virtio_pci_admin_mode_set<virtiovf_pci_set_device_state");
+	sweep_point_fault(&p, 22, fault, sizeof(fault));
+	ck_assert_str_eq(fault, "fail-nth within=virtio_pci_admin_mode_set nth=1");
+	p.nth = 3;
+	p.page = true;
+	sweep_point_fault(&p, 22, fault, sizeof(fault));
+	ck_assert_str_eq(fault, "fail-nth within=virtio_pci_admin_mode_set nth=3 alloc=page");
+	/* The verdict's site_name has spaces and may go one frame further. */
+	ck_assert(sweep_site_matches(&p, "virtio_pci_admin_mode_set < virtiovf_pci_set_device_state < vfio_device_fops_unl_ioctl"));
+	ck_assert(sweep_site_matches(&p, "virtio_pci_admin_mode_set < virtiovf_pci_set_device_state"));
+	/* Whole frames only, in order, from the innermost. */
+	ck_assert(!sweep_site_matches(&p, "virtio_pci_admin_mode_set < virtiovf_pci_set_device_state_x"));
+	ck_assert(!sweep_site_matches(&p, "vp_modern_admin_cmd_exec < virtio_pci_admin_mode_set < virtiovf_pci_set_device_state"));
+	ck_assert(!sweep_site_matches(&p, "virtio_pci_admin_mode_set"));
+	ck_assert(!sweep_site_matches(&p, "(silent)"));
+	/* Spaces as a table prints them are accepted. */
+	ck_assert_int_eq(sweep_point_parse("alloc:step3@__d_alloc < d_alloc_pseudo",
+					   &p, err, sizeof(err)), 0);
+	ck_assert_str_eq(p.site, "__d_alloc<d_alloc_pseudo");
+}
+END_TEST
+
 START_TEST(test_point_name_errors)
 {
 	static const char *const bad[][2] = {
+		{ "alloc:step4@(silent)", "rerun it by its ordinal" },
+		{ "alloc:step4@", "function names after '@'" },
+		{ "alloc:step4@f<<g", "function names after '@'" },
+		{ "alloc:step4@f<g+0x10/0x40", "function names after '@'" },
+		{ "alloc:stepx@f", "alloc:stepS@F<G<H" },
+		{ "admin-fail:X@f", "alloc:stepS@F<G<H" },
 		{ "admin-fail", "KIND:TARGET#N" },
 		{ "admin-fial:X#1", "unknown kind" },
 		{ "admin-fail:X#0", "number from 1" },
@@ -472,6 +514,10 @@ START_TEST(test_rerun_command)
 	sweep_report_rerun_cmd(&s, "alloc:step9#1", cmd, sizeof(cmd));
 	ck_assert_str_eq(cmd, "vfsim sweep --kernel k/linux a.vfs --rerun "
 			 "alloc:step9#1");
+	/* A site has '<': quoted for the shell. */
+	sweep_report_rerun_cmd(&s, "alloc:step9@f<g", cmd, sizeof(cmd));
+	ck_assert_str_eq(cmd, "vfsim sweep --kernel k/linux a.vfs --rerun "
+			 "'alloc:step9@f<g'");
 }
 END_TEST
 
@@ -505,6 +551,7 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, test_record_read_points);
 	tcase_add_test(tc, test_record_errors);
 	tcase_add_test(tc, test_point_names);
+	tcase_add_test(tc, test_point_by_site);
 	tcase_add_test(tc, test_point_name_errors);
 	tcase_add_test(tc, test_judge_error_returned_is_clean);
 	tcase_add_test(tc, test_judge_absorbed_destroy_is_clean);
