@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -33,8 +34,40 @@ void sweep_point_name(const struct sweep_point *p, char *buf, size_t len)
 
 static int bad(char *err, size_t len, const char *why, const char *name)
 {
-	snprintf(err, len, "point '%s': %s", name, why);
+	snprintf(err, len, "point '%.96s%s': %s", name,
+		 strlen(name) > 96 ? "..." : "", why);
 	return -1;
+}
+
+/* "stepS" up to @end: S in 1..SWEEP_MAX_STEPS, or 0. */
+static int step_number(const char *s, const char *end)
+{
+	char *e;
+	long n;
+
+	if (strncmp(s, "step", 4) || !isdigit((unsigned char)s[4]))
+		return 0;
+	errno = 0;
+	n = strtol(s + 4, &e, 10);
+	if (errno || e != end || n < 1 || n > SWEEP_MAX_STEPS)
+		return 0;
+	return n;
+}
+
+/* A space between two letters of a name: "pci_iov_add virtfn". */
+static bool space_in_name(const char *s)
+{
+	for (const char *sp = strchr(s, ' '); sp; sp = strchr(sp + 1, ' ')) {
+		const char *a = sp, *b = sp;
+
+		while (a > s && a[-1] == ' ')
+			a--;
+		while (*b == ' ')
+			b++;
+		if (a > s && a[-1] != '<' && *b && *b != '<')
+			return true;
+	}
+	return false;
 }
 
 /* The frames of "f<g<h" (or "f < g < h"), spaces dropped, into @out. */
@@ -68,6 +101,21 @@ static bool site_valid(const char *site)
 	}
 }
 
+const char *sweep_point_within(const struct sweep_point *p, char *buf,
+			       size_t len)
+{
+	const char *f = p->site;
+
+	for (unsigned int i = 0; i < p->within_at; i++) {
+		f = strchr(f, '<');
+		if (!f)
+			return NULL;
+		f++;
+	}
+	snprintf(buf, len, "%.*s", (int)strcspn(f, "<"), f);
+	return buf;
+}
+
 bool sweep_site_matches(const struct sweep_point *p, const char *site_name)
 {
 	char chain[SWEEP_SITE_LEN + 64];
@@ -82,21 +130,30 @@ bool sweep_site_matches(const struct sweep_point *p, const char *site_name)
 static int parse_site(const char *name, const char *at, struct sweep_point *p,
 		      char *err, size_t len)
 {
-	char *end;
-
 	p->kind = SWEEP_ALLOC;
 	p->nth = 1;
-	if (strncmp(name, "alloc:step", 10) ||
-	    (p->step = strtol(name + 10, &end, 10)) < 1 || end != at)
-		return bad(err, len, "a site point is alloc:stepS@F<G<H", name);
-	if (!strcmp(at + 1, "(silent)") || !strcmp(at + 1, "-"))
+	if (strncmp(name, "alloc:", 6))
+		return bad(err, len, "only an alloc point has a site: "
+			   "alloc:stepS@F<G<H", name);
+	if (!(p->step = step_number(name + 6, at)))
+		return bad(err, len, "expected alloc:stepS@F<G<H, S a step "
+			   "number from 1", name);
+	if (!strcmp(at + 1, "(silent)"))
 		return bad(err, len, "a silent failure has no call chain: "
 			   "rerun it by its ordinal (alloc:stepS#N)", name);
-	if (!site_chain(at + 1, p->site, sizeof(p->site)) ||
-	    !site_valid(p->site))
+	if (!strcmp(at + 1, "-"))
+		return bad(err, len, "no site: the point never fired", name);
+	if (space_in_name(at + 1))
+		return bad(err, len, "a space inside a function name", name);
+	if (strlen(at + 1) >= sizeof(p->site) ||
+	    !site_chain(at + 1, p->site, sizeof(p->site)))
+		return bad(err, len, "the chain is longer than 159 characters",
+			   name);
+	if (!site_valid(p->site))
 		return bad(err, len, "expected function names after '@', "
-			   "innermost first, joined by '<' (at most 159 "
-			   "characters)", name);
+			   "innermost first, joined by '<', without "
+			   "+offset/size (as the table's [at ...] prints them)",
+			   name);
 	return 0;
 }
 
@@ -136,9 +193,9 @@ int sweep_point_parse(const char *name, struct sweep_point *p, char *err,
 		p->step = SWEEP_OTHER;
 		return 0;
 	}
-	if (strncmp(p->target, "step", 4) ||
-	    (p->step = strtol(p->target + 4, &end, 10)) < 1 || *end)
-		return bad(err, len, "an alloc point names its step: stepS", name);
+	if (!(p->step = step_number(p->target, p->target + strlen(p->target))))
+		return bad(err, len, "an alloc point names its step: stepS, S "
+			   "from 1", name);
 	p->target[0] = 0;
 	return 0;
 }
@@ -146,6 +203,8 @@ int sweep_point_parse(const char *name, struct sweep_point *p, char *err,
 void sweep_point_fault(const struct sweep_point *p, unsigned int status,
 		       char *buf, size_t len)
 {
+	char within[SWEEP_SITE_LEN];
+
 	switch (p->kind) {
 	case SWEEP_ADMIN_FAIL:
 		snprintf(buf, len, "admin-fail op=%s nth=%u status=%u",
@@ -166,9 +225,9 @@ void sweep_point_fault(const struct sweep_point *p, unsigned int status,
 		break;
 	default:
 		if (p->site[0])
-			snprintf(buf, len, "fail-nth within=%.*s nth=%u%s",
-				 (int)strcspn(p->site, "<"), p->site, p->nth,
-				 p->page ? " alloc=page" : "");
+			snprintf(buf, len, "fail-nth within=%s nth=%u%s",
+				 sweep_point_within(p, within, sizeof(within)) ?:
+				 "-", p->nth, p->page ? " alloc=page" : "");
 		else
 			snprintf(buf, len, "fail-nth nth=%u", p->nth);
 	}

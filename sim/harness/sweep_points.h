@@ -16,7 +16,9 @@
  *			site sweeps print): found by failing the 1st, 2nd
  *			... allocation under F (fail-nth within=F, slab
  *			then page) until the failed one's chain starts so;
- *			the same site whatever its ordinal in a run
+ *			the same site whatever its ordinal in a run (F
+ *			defined twice, a static copy like
+ *			_kzalloc_noprof.constprop.0: under G instead)
  *	read-ones:FN/REG#N  the Nth read of register REG of FN since boot
  *			("cfg:0x4", "bar0:0x14") answers all-ones, as a
  *			read that completes with an error does; recorded for
@@ -64,6 +66,7 @@ struct sweep_point {
 	int step;		/* scenario step, SWEEP_BOOT, SWEEP_TEARDOWN ... */
 	char site[SWEEP_SITE_LEN];	/* alloc by site: "F<G<H", else "" */
 	bool page;		/* alloc by site: this try fails page allocs */
+	unsigned int within_at;	/* ... under this frame of site (0: F) */
 };
 
 struct sweep_step {
@@ -99,6 +102,13 @@ int sweep_point_parse(const char *name, struct sweep_point *p, char *err,
  */
 void sweep_point_fault(const struct sweep_point *p, unsigned int status,
 		       char *buf, size_t len);
+
+/*
+ * The frame of a site point's chain its tries count under (within=):
+ * frame @p->within_at, into @buf.  NULL if the chain has no such frame.
+ */
+const char *sweep_point_within(const struct sweep_point *p, char *buf,
+			       size_t len);
 
 /*
  * Whether an injected failure's site (a sweep verdict's site_name,

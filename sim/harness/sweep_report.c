@@ -69,29 +69,64 @@ static void count_kinds(const struct sweep_summary *s, int *kinds,
 void sweep_report_rerun_cmd(const struct sweep_summary *s, const char *name,
 			    char *buf, size_t size)
 {
-	char status[32] = "";
+	char opts[PATH_MAX + 192] = "";
+	size_t n = 0;
 
+	if (s->kernel)
+		n += snprintf(opts + n, sizeof(opts) - n, " --kernel %s",
+			      s->kernel);
 	if (s->admin_status != 22 && !strncmp(name, "admin-fail:", 11))
-		snprintf(status, sizeof(status), " --admin-status %u",
-			 s->admin_status);
-	snprintf(buf, size, "%s sweep%s%s%s %s --rerun %s%s%s", s->self,
-		 s->kernel ? " --kernel " : "", s->kernel ? s->kernel : "",
-		 status, s->file, strchr(name, '<') ? "'" : "", name,
-		 strchr(name, '<') ? "'" : "");
+		n += snprintf(opts + n, sizeof(opts) - n, " --admin-status %u",
+			      s->admin_status);
+	if (s->seed_set && n < sizeof(opts))
+		n += snprintf(opts + n, sizeof(opts) - n, " --seed %llu",
+			      s->seed);
+	if (s->hung_task_s && s->hung_task_s != 3 && n < sizeof(opts))
+		n += snprintf(opts + n, sizeof(opts) - n, " --hung-task-s %u",
+			      s->hung_task_s);
+	if (s->out && n < sizeof(opts))
+		snprintf(opts + n, sizeof(opts) - n, " -o %s", s->out);
+	snprintf(buf, size, "%s sweep%s --rerun %s%s%s %s", s->self, opts,
+		 strchr(name, '<') ? "'" : "", name,
+		 strchr(name, '<') ? "'" : "", s->file);
 }
 
 static void stable_point(const struct sweep_run *r, char *buf, size_t len);
 
 /*
+ * Another run of the same step failed an allocation with the same chain
+ * and judged otherwise: the chain does not tell them apart (the same
+ * call path taken twice in the step, e.g. by two syscalls).
+ */
+static bool site_ambiguous(const struct sweep_summary *s,
+			   const struct sweep_run *r)
+{
+	for (int i = 0; i < s->nruns; i++) {
+		const struct sweep_run *o = &s->runs[i];
+
+		if (o != r && o->done && o->pt.kind == SWEEP_ALLOC &&
+		    o->pt.step == r->pt.step &&
+		    !strcmp(o->v.site_name, r->v.site_name) &&
+		    (o->v.outcome != r->v.outcome ||
+		     strcmp(o->v.key, r->v.key)))
+			return true;
+	}
+	return false;
+}
+
+/*
  * What a reproduce line reruns: an allocation by its site (the ordinal
  * moves with the kernel's timing-dependent work in the step), unless it
- * failed silently and has none.
+ * failed silently and has none, or its site stands for several
+ * allocations that end differently.
  */
-static void rerun_point(const struct sweep_run *r, char *buf, size_t len)
+static void rerun_point(const struct sweep_summary *s,
+			const struct sweep_run *r, char *buf, size_t len)
 {
 	stable_point(r, buf, len);
-	if (r->pt.kind == SWEEP_ALLOC && (!r->v.site_name[0] ||
-	    !strcmp(r->v.site_name, "(silent)")))
+	if (r->pt.kind == SWEEP_ALLOC && !r->pt.site[0] &&
+	    (!r->v.site_name[0] || !strcmp(r->v.site_name, "(silent)") ||
+	     site_ambiguous(s, r)))
 		sweep_point_name(&r->pt, buf, len);
 }
 
@@ -118,7 +153,7 @@ static void print_row(const struct sweep_summary *s, const struct sweep_run *r,
 		fprintf(out, "#   report: %s\n", r->v.report);
 	if (r->v.where[0])
 		fprintf(out, "#   where: %s\n", r->v.where);
-	rerun_point(r, name, sizeof(name));
+	rerun_point(s, r, name, sizeof(name));
 	sweep_report_rerun_cmd(s, name, cmd, sizeof(cmd));
 	fprintf(out, "#   run: %s\n#   reproduce: %s\n", r->dir, cmd);
 }
@@ -151,8 +186,11 @@ void sweep_report_table(const struct sweep_summary *s, FILE *out)
 		fprintf(out, "%s %s %d", o ? "," : "",
 			sweep_outcome_name(o), outcomes[o]);
 	fprintf(out, "\n# %d runs in %.0f s: %.1f runs/min with -j %u",
-		done, s->wall_s, s->wall_s > 0 ? done * 60 / s->wall_s : 0,
-		s->jobs);
+		done + s->tries, s->wall_s,
+		s->wall_s > 0 ? (done + s->tries) * 60 / s->wall_s : 0, s->jobs);
+	if (s->tries)
+		fprintf(out, " (%d of them site-search tries that missed)",
+			s->tries);
 	if (inferred)
 		fprintf(out, "; %u allocation sites inferred from equal "
 			"neighbours", inferred);
@@ -173,8 +211,9 @@ static void json_run(FILE *f, const struct sweep_summary *s,
 		     const struct sweep_run *r)
 {
 	char name[SWEEP_SITE_LEN + 32], step[32], cmd[1024];
+	char within[SWEEP_SITE_LEN];
 
-	rerun_point(r, name, sizeof(name));
+	rerun_point(s, r, name, sizeof(name));
 	sweep_report_rerun_cmd(s, name, cmd, sizeof(cmd));
 	sweep_point_name(&r->pt, name, sizeof(name));
 	sweep_step_name(r->pt.step, step, sizeof(step));
@@ -183,6 +222,10 @@ static void json_run(FILE *f, const struct sweep_summary *s,
 	json_str(f, "kind", sweep_kind_name(r->pt.kind), true);
 	fprintf(f, "\"step\": %d, \"step_name\": \"%s\", \"nth\": %u, ",
 		r->pt.step, step, r->pt.nth);
+	if (r->pt.site[0])	/* nth counts allocations under "within" */
+		fprintf(f, "\"within\": \"%s\", \"alloc\": \"%s\", ",
+			sweep_point_within(&r->pt, within, sizeof(within)) ?: "",
+			r->pt.page ? "page" : "slab");
 	json_str(f, "outcome", r->done ? sweep_outcome_name(r->v.outcome) :
 		 "not-run", true);
 	json_str(f, "detail", r->v.detail, true);

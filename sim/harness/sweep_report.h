@@ -44,12 +44,18 @@ struct sweep_summary {
 	double wall_s;		/* the injection runs, start to end */
 	unsigned int jobs;
 	unsigned int admin_status;
+	unsigned int hung_task_s;	/* the runs' (default 3) */
+	const char *out;	/* -o given, or NULL */
+	unsigned long long seed;	/* --seed given: */
+	bool seed_set;
+	int tries;		/* site-search runs that missed, not in runs */
 };
 
 /*
- * The command that reruns @name with what defines its failure (the kernel
- * and admin status if not the defaults) into @buf of @size bytes
- * (truncated).
+ * The command that reruns @name with what defines its failure and where
+ * the sweep went (the kernel, admin status, seed, hung-task timeout and
+ * -o if not the defaults), options before the scenario, into @buf of
+ * @size bytes (truncated).
  */
 void sweep_report_rerun_cmd(const struct sweep_summary *s, const char *name,
 			    char *buf, size_t size);

@@ -44,12 +44,28 @@ test_admin_and_msi() {
 	check "no simulator error, nothing not reached" \
 		bash -c "! grep -q 'simulator-error\|not-reached' '$OUT/sweep-mode-set/outcomes.txt'"
 	check "the table has a reproduce line per non-clean point" \
-		grep -q "reproduce: .*vfsim sweep $SCEN --rerun admin-hang:DEV_MODE_SET#1" \
+		grep -q "reproduce: .*vfsim sweep -o $OUT --rerun admin-hang:DEV_MODE_SET#1 $SCEN\$" \
 		"$RUNS/sweep.out"
+	test_reproduce_verbatim
 	check "sweep.json lists every point with its run directory" \
 		bash -c "[ \$(grep -c '\"run_dir\"' '$OUT/sweep-mode-set/sweep.json') -eq \
 			\$(wc -l <'$OUT/sweep-mode-set/outcomes.txt') ]"
 	check "nothing left behind: no UML, no private directory" no_leftovers
+}
+
+# A reproduce line, pasted as printed, reruns that point (into rerun/,
+# leaving the sweep's own results as they were).
+test_reproduce_verbatim() {
+	local line before
+	line=$(sed -n 's/^#   reproduce: \(.*--rerun admin-hang:DEV_MODE_SET#1 .*\)$/\1/p' \
+		"$RUNS/sweep.out" | head -n 1)
+	before=$(md5sum <"$OUT/sweep-mode-set/outcomes.txt")
+	RC=0
+	eval "$line" >"$RUNS/sweep-reproduce.out" 2>&1 || RC=$?
+	check "a reproduce line pasted verbatim reruns its one point: the hang" \
+		bash -c "[ $RC -eq 0 ] && grep -q '^admin-hang:DEV_MODE_SET#1 .* hang ' '$RUNS/sweep-reproduce.out' && grep -q '^# 1 runs' '$RUNS/sweep-reproduce.out'"
+	check "... into rerun/, the sweep's outcomes.txt unchanged" \
+		bash -c "[ -f '$OUT/sweep-mode-set/rerun/outcomes.txt' ] && [ \"\$(md5sum <'$OUT/sweep-mode-set/outcomes.txt')\" = '$before' ]"
 }
 
 no_leftovers() {
@@ -81,10 +97,12 @@ test_rerun_site() {
 	fi
 	point="alloc:step9@${site// /}"
 	RC=0
-	"$VFSIM" sweep -q -o "$OUT" --rerun "$point" "$SCEN" \
+	"$VFSIM" sweep "$SCEN" -q -o "$OUT" --rerun "$point" \
 		>"$RUNS/sweep-rerun-site.out" 2>&1 || RC=$?
 	check "--rerun '$point': the same site fails, clean with ENOMEM" \
 		grep -qF "$point step 9" "$RUNS/sweep-rerun-site.out"
+	check "options after the scenario are taken too" \
+		grep -q '^# 1 runs' "$RUNS/sweep-rerun-site.out"
 	check "... with the outcome of the ordinal's run" \
 		grep -q "^alloc:step9@.* clean .*errno 12.*\[at $site\]" \
 		"$RUNS/sweep-rerun-site.out"
@@ -98,6 +116,11 @@ test_rerun_site() {
 		"$SCEN" >"$RUNS/sweep-rerun-typo.out" 2>&1 || RC=$?
 	check "--rerun of a function the kernel does not have: the agent's reason" \
 		bash -c "[ $RC -eq 1 ] && grep -q 'error: alloc:step9@no_such_function_x: fail-nth was refused: within=no_such_function_x: no such text symbol' '$RUNS/sweep-rerun-typo.out'"
+	RC=0
+	"$VFSIM" sweep -q -o "$OUT" --rerun "alloc:step9@f g" "$SCEN" \
+		>"$RUNS/sweep-rerun-bad.out" 2>&1 || RC=$?
+	check "a malformed --rerun point: exit 2 before any run, one line" \
+		bash -c "[ $RC -eq 2 ] && [ \$(wc -l <'$RUNS/sweep-rerun-bad.out') -eq 1 ] && grep -q 'space inside a function name' '$RUNS/sweep-rerun-bad.out'"
 }
 
 test_admin_and_msi

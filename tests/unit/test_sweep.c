@@ -207,6 +207,16 @@ START_TEST(test_point_by_site)
 	ck_assert(!sweep_site_matches(&p, "vp_modern_admin_cmd_exec < virtio_pci_admin_mode_set < virtiovf_pci_set_device_state"));
 	ck_assert(!sweep_site_matches(&p, "virtio_pci_admin_mode_set"));
 	ck_assert(!sweep_site_matches(&p, "(silent)"));
+	/* A static name defined twice: its tries count under the caller. */
+	ck_assert_int_eq(sweep_point_parse("alloc:step5@_kzalloc_noprof.constprop.0<device_add<cdev_device_add",
+					   &p, err, sizeof(err)), 0);
+	p.within_at = 1;
+	p.nth = 2;
+	sweep_point_fault(&p, 22, fault, sizeof(fault));
+	ck_assert_str_eq(fault, "fail-nth within=device_add nth=2");
+	ck_assert_str_eq(sweep_point_within(&p, name, sizeof(name)), "device_add");
+	p.within_at = 3;
+	ck_assert_ptr_null(sweep_point_within(&p, name, sizeof(name)));
 	/* Spaces as a table prints them are accepted. */
 	ck_assert_int_eq(sweep_point_parse("alloc:step3@__d_alloc < d_alloc_pseudo",
 					   &p, err, sizeof(err)), 0);
@@ -218,11 +228,18 @@ START_TEST(test_point_name_errors)
 {
 	static const char *const bad[][2] = {
 		{ "alloc:step4@(silent)", "rerun it by its ordinal" },
+		{ "alloc:step4@-", "never fired" },
+		{ "alloc:step4@pci_iov_add virtfn", "a space inside a function name" },
+		{ "alloc:step4294967298@f", "S a step number from 1" },
+		{ "alloc:step4294967298#1", "S from 1" },
+		{ "alloc:step-1#1", "S from 1" },
+		{ "alloc:step0@f", "S a step number from 1" },
+		{ "alloc:step1@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "longer than 159 characters" },
 		{ "alloc:step4@", "function names after '@'" },
 		{ "alloc:step4@f<<g", "function names after '@'" },
-		{ "alloc:step4@f<g+0x10/0x40", "function names after '@'" },
+		{ "alloc:step4@f<g+0x10/0x40", "without +offset/size" },
 		{ "alloc:stepx@f", "alloc:stepS@F<G<H" },
-		{ "admin-fail:X@f", "alloc:stepS@F<G<H" },
+		{ "admin-fail:X@f", "only an alloc point has a site" },
 		{ "admin-fail", "KIND:TARGET#N" },
 		{ "admin-fial:X#1", "unknown kind" },
 		{ "admin-fail:X#0", "number from 1" },
@@ -497,27 +514,83 @@ END_TEST
 START_TEST(test_rerun_command)
 {
 	struct sweep_summary s = { .file = "a.vfs", .self = "vfsim",
-				   .admin_status = 22 };
-	char cmd[256];
+				   .admin_status = 22, .hung_task_s = 3 };
+	char cmd[512];
 
+	/* Options before the scenario: the parser stops at the first file. */
 	sweep_report_rerun_cmd(&s, "admin-fail:DEV_MODE_SET#2", cmd,
 			       sizeof(cmd));
 	ck_assert_str_eq(cmd,
-			 "vfsim sweep a.vfs --rerun admin-fail:DEV_MODE_SET#2");
+			 "vfsim sweep --rerun admin-fail:DEV_MODE_SET#2 a.vfs");
 	/* What defines the failure goes with it: the kernel, the status. */
 	s.kernel = "k/linux";
 	s.admin_status = 2;
 	sweep_report_rerun_cmd(&s, "admin-fail:DEV_MODE_SET#2", cmd,
 			       sizeof(cmd));
 	ck_assert_str_eq(cmd, "vfsim sweep --kernel k/linux --admin-status 2 "
-			 "a.vfs --rerun admin-fail:DEV_MODE_SET#2");
+			 "--rerun admin-fail:DEV_MODE_SET#2 a.vfs");
 	sweep_report_rerun_cmd(&s, "alloc:step9#1", cmd, sizeof(cmd));
-	ck_assert_str_eq(cmd, "vfsim sweep --kernel k/linux a.vfs --rerun "
-			 "alloc:step9#1");
+	ck_assert_str_eq(cmd, "vfsim sweep --kernel k/linux --rerun "
+			 "alloc:step9#1 a.vfs");
 	/* A site has '<': quoted for the shell. */
 	sweep_report_rerun_cmd(&s, "alloc:step9@f<g", cmd, sizeof(cmd));
-	ck_assert_str_eq(cmd, "vfsim sweep --kernel k/linux a.vfs --rerun "
-			 "'alloc:step9@f<g'");
+	ck_assert_str_eq(cmd, "vfsim sweep --kernel k/linux --rerun "
+			 "'alloc:step9@f<g' a.vfs");
+	/* And the seed, the hung-task timeout, the output directory. */
+	s.kernel = NULL;
+	s.seed = 7;
+	s.seed_set = true;
+	s.hung_task_s = 5;
+	s.out = "out/sw";
+	sweep_report_rerun_cmd(&s, "msi-drop:pf#3", cmd, sizeof(cmd));
+	ck_assert_str_eq(cmd, "vfsim sweep --seed 7 --hung-task-s 5 -o out/sw "
+			 "--rerun msi-drop:pf#3 a.vfs");
+}
+END_TEST
+
+static struct sweep_run *alloc_run(struct sweep_run *r, int step,
+				   unsigned int nth, const char *site,
+				   enum sweep_outcome o, const char *key)
+{
+	memset(r, 0, sizeof(*r));
+	r->pt.kind = SWEEP_ALLOC;
+	r->pt.step = step;
+	r->pt.nth = nth;
+	r->done = true;
+	r->v.outcome = o;
+	snprintf(r->v.site_name, sizeof(r->v.site_name), "%s", site);
+	snprintf(r->v.key, sizeof(r->v.key), "%s", key);
+	snprintf(r->v.detail, sizeof(r->v.detail), "d");
+	return r;
+}
+
+/*
+ * Reproduce lines name an allocation by its site, unless the site is
+ * silent or stands for two allocations of the step that ended otherwise.
+ */
+START_TEST(test_reproduce_by_site)
+{
+	static struct sweep_run runs[4];
+	struct sweep_record rec = { .nsteps = 2 };
+	struct sweep_summary s = { .file = "a.vfs", .self = "vfsim",
+				   .admin_status = 22, .rec = &rec,
+				   .runs = runs, .nruns = 4 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	alloc_run(&runs[0], 1, 1, "a < b < c", SWEEP_WRONG, "step1:failed");
+	alloc_run(&runs[1], 1, 102, "a < b < c", SWEEP_LEAK, "admin-objects");
+	alloc_run(&runs[2], 2, 5, "x < y", SWEEP_FINDING, "warning@y");
+	alloc_run(&runs[3], 2, 6, "(silent)", SWEEP_WRONG, "step2:failed");
+	sweep_report_table(&s, f);
+	fclose(f);
+	ck_assert_msg(strstr(buf, "--rerun alloc:step1#1 a.vfs"), "%s", buf);
+	ck_assert_msg(strstr(buf, "--rerun alloc:step1#102 a.vfs"), "%s", buf);
+	ck_assert_msg(strstr(buf, "--rerun 'alloc:step2@x<y' a.vfs"), "%s",
+		      buf);
+	ck_assert_msg(strstr(buf, "--rerun alloc:step2#6 a.vfs"), "%s", buf);
+	free(buf);
 }
 END_TEST
 
@@ -565,6 +638,7 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, test_judge_failed_probe_is_an_error);
 	tcase_add_test(tc, test_outcome_lines_are_stable);
 	tcase_add_test(tc, test_rerun_command);
+	tcase_add_test(tc, test_reproduce_by_site);
 	tcase_add_test(tc, test_inferred_sites);
 	suite_add_tcase(s, tc);
 	return s;
