@@ -59,6 +59,7 @@ struct run {
 	struct fault_set faults;
 	struct run_cover cover;	/* gcov data of a cover kernel */
 	double deadline;	/* now_s() time the run is killed at */
+	bool agent_started;	/* deadline: the steps', not the boot's */
 	double end_at;		/* end the run then: its outcome is certain */
 	bool end_for_cover;	/* ...once the agent saved its coverage */
 	double last_data;	/* when the console last said something */
@@ -504,8 +505,10 @@ static void ctl_serve(struct run *r, int lfd)
 static void watch_start(struct run *r, const char *line)
 {
 	if (strstr(line, "vfsim-agent: started at uptime") &&
-	    r->verdict == RUN_PASS)
+	    r->verdict == RUN_PASS) {
 		r->deadline = now_s() + r->o->timeout_s;
+		r->agent_started = true;
+	}
 }
 
 /*
@@ -662,7 +665,8 @@ static void supervise(struct run *r, int cfd)
 	unsigned int grace;
 
 	/* Until the agent starts (watch_start()), the boot's budget. */
-	r->deadline = r->t0 + (r->o->timeout_s > BOOT_MIN_S ?
+	r->deadline = r->t0 + (r->o->boot_timeout_s ? r->o->boot_timeout_s :
+			       r->o->timeout_s > BOOT_MIN_S ?
 			       r->o->timeout_s : BOOT_MIN_S);
 	for (;;) {
 		double left = r->deadline - now_s();
@@ -676,6 +680,16 @@ static void supervise(struct run *r, int cfd)
 			vlog(LOG_WARN, NULL, "timeout after %u s: saving the "
 			     "coverage data first", r->o->timeout_s);
 			r->deadline = now_s() + grace;
+			continue;
+		}
+		if (left <= 0 && r->verdict == RUN_PASS && !r->agent_started) {
+			vlog(LOG_ERR, NULL, "timeout: the agent did not start "
+			     "within %.0f s of boot: killing UML",
+			     r->deadline - r->t0);
+			r->verdict = RUN_TIMEOUT;
+			r->end_at = 0;
+			dump_blocked_tasks(r);
+			r->deadline = now_s() + 3 + 5;
 			continue;
 		}
 		if (left <= 0 && r->verdict == RUN_PASS) {

@@ -72,6 +72,14 @@ struct run_opts {
 	int nboot_faults;
 	unsigned int hung_task_s;	/* hung-task timeout, 0: the kernel's */
 	/*
+	 * Seconds from UML's start to the agent's: past them the run is at
+	 * its timeout (blocked-task dump, verdict timeout).  0: as long as
+	 * timeout_s, at least 60.  A sweep sets it from its recording: the
+	 * hung-task sysctl only applies once init starts, so a hang in the
+	 * boot-time probe would otherwise wait for the kernel's own timeout.
+	 */
+	unsigned int boot_timeout_s;
+	/*
 	 * End the run once the first kernel report has been printed, unless
 	 * its kind is in @expected_reports (space-separated kinds): what a
 	 * sweep does, where any new report decides the outcome.  A panic

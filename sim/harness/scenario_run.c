@@ -718,6 +718,7 @@ int scenario_run_variant(const struct scenario *sc, const struct sr_opts *so,
 		o.expected_reports = v->expected_reports;
 		if (v->timeout_s)
 			o.timeout_s = v->timeout_s;
+		o.boot_timeout_s = v->boot_timeout_s;
 	}
 	build_plan(sc, v, &p);
 	if (v && v->sim_judged_steps >= 0 &&

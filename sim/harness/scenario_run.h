@@ -73,6 +73,7 @@ struct sr_variant {
 	bool end_on_report;		/* struct run_opts */
 	const char *expected_reports;	/* kinds that do not end the run */
 	unsigned int timeout_s;		/* 0: the scenario's (or so's) */
+	unsigned int boot_timeout_s;	/* struct run_opts; 0: its default */
 };
 
 /*

@@ -89,6 +89,7 @@ struct sweep {
 	int nepilogue;
 	char expected[256];		/* report kinds the scenario expects */
 	unsigned int timeout_s;
+	unsigned int boot_timeout_s;	/* the runs', from the recording */
 	uint64_t seed;
 	int running;
 	struct sweep_point tries[MAX_RERUN];	/* site searches' next runs */
@@ -214,6 +215,32 @@ static int recording_misses(const char *dir)
 	return n;
 }
 
+/*
+ * The runs' boot budget: ten times the recording's boot (the agent's
+ * uptime at its start), at least SWEEP_BOOT_MIN_S.  A hang in the
+ * boot-time probe then ends in seconds, where the kernel's own hung-task
+ * timeout (the sysctl applies only once init starts) took 40.
+ */
+#define SWEEP_BOOT_MIN_S 15
+
+static unsigned int boot_budget(const char *dir)
+{
+	char path[PATH_MAX + 48], line[512];
+	double up = 0;
+	const char *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	f = fopen(path, "r");
+	while (f && !up && fgets(line, sizeof(line), f))
+		if ((p = strstr(line, "vfsim-agent: started at uptime ")))
+			up = atof(p + 31);
+	if (f)
+		fclose(f);
+	return 10 * up > SWEEP_BOOT_MIN_S ? (unsigned int)(10 * up) + 1 :
+	       SWEEP_BOOT_MIN_S;
+}
+
 static int record(struct sweep *s)
 {
 	static const char *const prologue[] = { "trace-steps",
@@ -251,6 +278,7 @@ static int record(struct sweep *s)
 	s->timeout_s = 4 * wall + 15 < 30 ? 30 : 4 * wall + 15;
 	if (s->timeout_s > s->sc.topo.timeout_s)
 		s->timeout_s = s->sc.topo.timeout_s;
+	s->boot_timeout_s = boot_budget(s->base);
 	return 0;
 }
 
@@ -413,7 +441,7 @@ static void launch(struct sweep *s, int i)
 		.sim_judged_steps = 1,	/* release-fds, the teardown */
 		.insert_at = -1, .hung_task_s = s->o->hung_task_s,
 		.end_on_report = true, .expected_reports = s->expected,
-		.timeout_s = s->timeout_s,
+		.timeout_s = s->timeout_s, .boot_timeout_s = s->boot_timeout_s,
 	};
 
 	sweep_point_fault(&r->pt, s->o->admin_status, fault, sizeof(fault));

@@ -123,6 +123,22 @@ test_rerun_site() {
 		bash -c "[ $RC -eq 2 ] && [ \$(wc -l <'$RUNS/sweep-rerun-bad.out') -eq 1 ] && grep -q 'space inside a function name' '$RUNS/sweep-rerun-bad.out'"
 }
 
+# A hang in the boot-time probe ends at the sweep's boot budget (ten times
+# the recording's boot, at least 15 s), not at the kernel's own hung-task
+# timeout: the sysctl applies only once init starts.
+test_boot_hang() {
+	local d=$OUT/sweep-mode-set/rerun/points/admin-hang-LIST_QUERY-1
+	RC=0
+	"$VFSIM" sweep -q -o "$OUT" --rerun admin-hang:LIST_QUERY#1 "$SCEN" \
+		>"$RUNS/sweep-boot-hang.out" 2>&1 || RC=$?
+	check "LIST_QUERY never completed at boot: a hang in vp_modern_admin_cmd_exec" \
+		grep -qxF "$SCEN admin-hang:LIST_QUERY#1 hang hang@vp_modern_admin_cmd_exec" \
+		"$OUT/sweep-mode-set/rerun/outcomes.txt"
+	check "... ended by the boot budget, with the blocked tasks" \
+		bash -c "grep -q 'the agent did not start within 15 s of boot' '$d/sim.log' && grep -q 'Show Blocked State' '$d/console.log'"
+}
+
 test_admin_and_msi
 test_rerun
+test_boot_hang
 summary
