@@ -116,9 +116,10 @@ static void *grow(struct parser *p, void *arr, int n, int *cap, size_t size)
 
 /* --- words -------------------------------------------------------------- */
 
+/* What the agent splits steps on; other control characters are refused. */
 static bool is_blank(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+	return c == ' ' || c == '\t';
 }
 
 static char *trim(char *s)
@@ -1700,23 +1701,44 @@ static void parse_line(struct parser *p, const struct loc *at, char *s)
 	directives[i].run(p, at, rest);
 }
 
+/*
+ * The first control character of a line but a tab, or -1.  The agent
+ * splits a step on spaces and tabs only (driver/agent/step_spec.c): a
+ * form feed the parser took for a blank would join two of its words.
+ */
+static int control_char(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') ||
+		    s[i] == 0x7f)
+			return (int)i;
+	return -1;
+}
+
 static void parse_text(struct parser *p, const char *file, const char *text,
 		       size_t len)
 {
 	const char *s = text, *end = text + len;
 	char line[SC_MAX_LINE + 1];
 	struct loc at = { file, 0 };
+	int c;
 
 	while (s < end && !full(p)) {
 		const char *nl = memchr(s, '\n', end - s);
 		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
 
 		at.line++;
+		if (n && s[n - 1] == '\r')
+			n--;		/* CRLF */
 		if (n > SC_MAX_LINE) {
 			err(p, &at, "line is longer than %d characters (%zu)",
 			    SC_MAX_LINE, n);
 		} else if (memchr(s, 0, n)) {
 			err(p, &at, "NUL byte in the line (not a text file?)");
+		} else if ((c = control_char(s, n)) >= 0) {
+			err(p, &at, "control character 0x%02x in the line, column "
+			    "%d (words are separated by spaces and tabs only)",
+			    (unsigned char)s[c], c + 1);
 		} else {
 			memcpy(line, s, n);
 			line[n] = 0;

@@ -841,6 +841,28 @@ START_TEST(test_nul_byte)
 }
 END_TEST
 
+/*
+ * The fuzzer's find: a form feed inside a step line was a blank to the
+ * parser (it saw PATH and VALUE) but not to the agent (one word).
+ */
+START_TEST(test_control_characters)
+{
+	static const char text[] = "purpose p\n"
+		"step expect-sysfs /sys/x\fV\n"
+		"step write /sys/x\v1\n"
+		"step uptime\r\n"
+		"step write /sys/x\r1\n"
+		"step \x7f\n"
+		"step\tuptime\t\n";
+
+	put_n("ctl.vfs", text, sizeof(text) - 1);
+	assert_file_error("ctl.vfs", "/ctl.vfs:2: control character 0x0c in the line, column 25 (words are separated by spaces and tabs only)");
+	assert_file_error("ctl.vfs", "/ctl.vfs:3: control character 0x0b in the line, column 18");
+	assert_file_error("ctl.vfs", "/ctl.vfs:5: control character 0x0d in the line, column 18");
+	assert_file_error("ctl.vfs", "/ctl.vfs:6: control character 0x7f in the line, column 6");
+}
+END_TEST
+
 START_TEST(test_string_includes_relative_to_name)
 {
 	struct scenario sc;
@@ -1058,6 +1080,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(files, test_include_cycle);
 	tcase_add_test(files, test_include_depth);
 	tcase_add_test(files, test_nul_byte);
+	tcase_add_test(files, test_control_characters);
 	tcase_add_test(files, test_string_includes_relative_to_name);
 	tcase_add_test(files, test_skip_findings_without_detectors);
 	tcase_add_test(files, test_skip_without_series);
