@@ -493,6 +493,7 @@ static const char *refused(const struct sweep_run *r)
 static void site_search(struct sweep *s, struct sweep_run *r)
 {
 	struct sweep_point next = r->pt;
+	const char *why = refused(r);
 	bool fired = r->v.site_name[0];
 	char name[SWEEP_SITE_LEN + 32], f[SWEEP_SITE_LEN], g[SWEEP_SITE_LEN];
 
@@ -505,38 +506,37 @@ static void site_search(struct sweep *s, struct sweep_run *r)
 	sweep_point_name(&r->pt, name, sizeof(name));
 	sweep_point_within(&r->pt, f, sizeof(f));
 	next.within_at++;
-	if (refused(r) && sweep_point_within(&next, g, sizeof(g))) {
+	if (why && sweep_point_within(&next, g, sizeof(g))) {
 		if (!s->o->quiet)
 			fprintf(stderr, "vfsim: %s: %s; counting under %s\n",
-				name, refused(r), g);
+				name, why, g);
 		next.nth = 1;
 		next.page = false;
-		goto queue;
-	}
-	next.within_at--;
-	if (!refused(r) && !s->o->quiet)
-		fprintf(stderr, "vfsim: %s: %s allocation %u under %s: %s\n",
-			name, r->pt.page ? "page" : "slab", r->pt.nth, f,
-			!fired ? "none" : r->v.site_name);
-	if (fired && r->pt.nth < SWEEP_SITE_MAX_NTH) {
-		next.nth++;
-	} else if (!r->pt.page && !refused(r)) {
-		next.page = true;
-		next.nth = 1;
+	} else if (why) {
+		fprintf(stderr, "vfsim: error: %s: %s\n", name, why);
+		s->site_misses++;
+		return;
 	} else {
-		if (refused(r))
-			fprintf(stderr, "vfsim: error: %s: %s\n", name,
-				refused(r));
-		else
+		next = r->pt;
+		if (!s->o->quiet)
+			fprintf(stderr, "vfsim: %s: %s allocation %u under %s: "
+				"%s\n", name, r->pt.page ? "page" : "slab",
+				r->pt.nth, f, fired ? r->v.site_name : "none");
+		if (fired && r->pt.nth < SWEEP_SITE_MAX_NTH) {
+			next.nth++;
+		} else if (!r->pt.page) {
+			next.page = true;
+			next.nth = 1;
+		} else {
 			fprintf(stderr, "vfsim: error: %s: no allocation of "
 				"step %d under %s failed there (the "
 				"allocation sites may differ on this kernel; a "
 				"sweep of the scenario shows them)\n", name,
 				r->pt.step, f);
-		s->site_misses++;
-		return;
+			s->site_misses++;
+			return;
+		}
 	}
-queue:
 	if (s->ntries < MAX_RERUN)
 		s->tries[s->ntries++] = next;
 }
