@@ -8,6 +8,9 @@
 #   FUZZ_RUNS=N            stop a harness after N executions instead
 #                          (FUZZ_S then bounds it only if set)
 #   FUZZ_NICE=15           niceness (the machine is shared)
+#   FUZZ_MALLOC_MB=512     one allocation larger than this is a crash
+#                          (an input that makes the code allocate without
+#                          bound, e.g. a pattern regcomp() blows up)
 #
 # New inputs go to build/fuzz/corpus/NAME (seeded from tests/fuzz/corpus
 # and tests/fuzz/regressions), crashes to build/fuzz/crashes/NAME, the
@@ -18,6 +21,7 @@ BUILD=${BUILD:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 OUT=$BUILD/fuzz
 NICE=${FUZZ_NICE:-15}
+MALLOC_MB=${FUZZ_MALLOC_MB:-512}
 if [[ -n ${FUZZ_RUNS:-} ]]; then
 	LIMIT=(-runs="$FUZZ_RUNS" -max_total_time="${FUZZ_S:-0}")
 else
@@ -76,7 +80,7 @@ for name in $names; do
 	[[ -f $ROOT/tests/fuzz/$name.dict ]] && dict=(-dict="$ROOT/tests/fuzz/$name.dict")
 	echo "== $name: ${LIMIT[*]}"
 	(cd "$OUT" && nice -n "$NICE" "$bin" "${LIMIT[@]}" -print_final_stats=1 \
-		-close_fd_mask=3 -timeout=10 -rss_limit_mb=2048 \
+		-close_fd_mask=3 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb="$MALLOC_MB" \
 		-max_len="$(max_len "$name")" "${dict[@]}" \
 		-artifact_prefix="$crashes/" "$corpus" "${seeds[@]}") >"$log" 2>&1
 	read -r execs rate cov ft corp rss < <(stats "$log")
