@@ -49,6 +49,7 @@ struct run {
 	int sfd;		/* signalfd */
 	double t0, t_exit;
 	double t_report;	/* first kernel report line, s after t0; 0: none */
+	double t_agent;		/* the agent's start line, s after t0; 0: none */
 	int status;		/* UML wait status */
 	enum run_verdict verdict;
 	struct console_lines lines;	/* the console line being assembled */
@@ -508,6 +509,7 @@ static void watch_start(struct run *r, const char *line)
 	    r->verdict == RUN_PASS) {
 		r->deadline = now_s() + r->o->timeout_s;
 		r->agent_started = true;
+		r->t_agent = now_s() - r->t0;
 	}
 }
 
@@ -819,6 +821,8 @@ static void write_summary(struct run *r, int findings, bool ok)
 		ok ? "ok" : "failed", findings);
 	fprintf(f, "ended=%s\n", r->ended ? r->ended : "poweroff");
 	fprintf(f, "uml_wall_s=%.3f\n", r->t_exit);
+	if (r->t_agent)
+		fprintf(f, "agent_start_s=%.3f\n", r->t_agent);
 	if (r->t_report)
 		fprintf(f, "first_report_s=%.3f\n", r->t_report);
 	fprintf(f, "sim_cpu_s=%.3f\n", ru.ru_utime.tv_sec +

@@ -216,8 +216,9 @@ static int recording_misses(const char *dir)
 }
 
 /*
- * The runs' boot budget: ten times the recording's boot (the agent's
- * uptime at its start), at least SWEEP_BOOT_MIN_S.  A hang in the
+ * The runs' boot budget: ten times the recording's boot (summary.txt's
+ * agent_start_s: from UML's start to the agent's), at least
+ * SWEEP_BOOT_MIN_S.  A hang in the
  * boot-time probe then ends in seconds, where the kernel's own hung-task
  * timeout (the sysctl applies only once init starts) took 40.
  */
@@ -225,19 +226,9 @@ static int recording_misses(const char *dir)
 
 static unsigned int boot_budget(const char *dir)
 {
-	char path[PATH_MAX + 48], line[512];
-	double up = 0;
-	const char *p;
-	FILE *f;
+	double boot = summary_value(dir, "agent_start_s");
 
-	snprintf(path, sizeof(path), "%s/console.log", dir);
-	f = fopen(path, "r");
-	while (f && !up && fgets(line, sizeof(line), f))
-		if ((p = strstr(line, "vfsim-agent: started at uptime ")))
-			up = atof(p + 31);
-	if (f)
-		fclose(f);
-	return 10 * up > SWEEP_BOOT_MIN_S ? (unsigned int)(10 * up) + 1 :
+	return 10 * boot > SWEEP_BOOT_MIN_S ? (unsigned int)(10 * boot) + 1 :
 	       SWEEP_BOOT_MIN_S;
 }
 
@@ -478,7 +469,11 @@ static void trim(const struct sweep_run *r)
 /* The agent refused the within= function: why, or NULL. */
 static const char *refused(const struct sweep_run *r)
 {
-	return strstr(r->v.detail, "fail-nth was refused");
+	const char *why = strstr(r->v.detail, "fail-nth was refused");
+
+	if (!r->v.fault_refused)
+		return NULL;
+	return why ? why : r->v.detail;
 }
 
 /*

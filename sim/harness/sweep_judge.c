@@ -435,9 +435,14 @@ static bool fault_error(const char *dir, int step, char *why, size_t len)
 	return true;
 }
 
+/*
+ * Whether the allocation point's fail-nth failed an allocation; if not,
+ * why in @why, and whether the agent refused the fail-nth in @refused.
+ */
 static bool alloc_fired(const char *dir, const struct view *w,
 			const struct sweep_point *pt,
-			const struct sweep_record *rec, char *why, size_t len)
+			const struct sweep_record *rec, char *why, size_t len,
+			bool *refused)
 {
 	char line[4096];
 	const char *p, *calls;
@@ -460,7 +465,7 @@ static bool alloc_fired(const char *dir, const struct view *w,
 	else if (p && !strncmp(p + 10, "skipped", 7))
 		snprintf(why, len, "the step ran under the scenario's own "
 			 "failslab/fail-page-alloc");
-	else if (fault_error(dir, w->items[item].step, why, len))
+	else if ((*refused = fault_error(dir, w->items[item].step, why, len)))
 		;
 	else
 		snprintf(why, len, "no fail-nth result");
@@ -716,7 +721,8 @@ int sweep_judge(const char *base_dir, const char *dir,
 	if (sim_error(status, w, v))
 		goto out;
 	if (pt->kind == SWEEP_ALLOC) {
-		fired = alloc_fired(dir, w, pt, rec, why, sizeof(why));
+		fired = alloc_fired(dir, w, pt, rec, why, sizeof(why),
+				    &v->fault_refused);
 		v->fired_step = pt->step;
 		if (fired)
 			alloc_site(dir, v);

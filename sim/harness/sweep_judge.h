@@ -52,6 +52,7 @@ struct sweep_verdict {
 	char key[192];		/* stable one-line summary (known outcomes) */
 	int fired_step;		/* scenario step the point fired in, or SWEEP_* */
 	int affected_step;	/* first step whose result differs, 0: none */
+	bool fault_refused;	/* alloc: the agent refused the fail-nth */
 };
 
 const char *sweep_outcome_name(enum sweep_outcome o);

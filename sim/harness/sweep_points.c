@@ -70,16 +70,19 @@ static bool space_in_name(const char *s)
 	return false;
 }
 
-/* The frames of "f<g<h" (or "f < g < h"), spaces dropped, into @out. */
-static bool site_chain(const char *in, char *out, size_t len)
+bool sweep_site_chain(const char *in, char *out, size_t len)
 {
 	size_t n = 0;
 
+	if (!len)
+		return false;
 	for (; *in; in++) {
 		if (*in == ' ')
 			continue;
-		if (n + 1 == len)
+		if (n + 1 == len) {
+			out[n] = 0;
 			return false;
+		}
 		out[n++] = *in;
 	}
 	out[n] = 0;
@@ -121,7 +124,7 @@ bool sweep_site_matches(const struct sweep_point *p, const char *site_name)
 	char chain[SWEEP_SITE_LEN + 64];
 	size_t n = strlen(p->site);
 
-	if (!site_chain(site_name, chain, sizeof(chain)))
+	if (!sweep_site_chain(site_name, chain, sizeof(chain)))
 		return false;
 	return !strncmp(chain, p->site, n) && (!chain[n] || chain[n] == '<');
 }
@@ -146,7 +149,7 @@ static int parse_site(const char *name, const char *at, struct sweep_point *p,
 	if (space_in_name(at + 1))
 		return bad(err, len, "a space inside a function name", name);
 	if (strlen(at + 1) >= sizeof(p->site) ||
-	    !site_chain(at + 1, p->site, sizeof(p->site)))
+	    !sweep_site_chain(at + 1, p->site, sizeof(p->site)))
 		return bad(err, len, "the chain is longer than 159 characters",
 			   name);
 	if (!site_valid(p->site))

@@ -111,6 +111,14 @@ const char *sweep_point_within(const struct sweep_point *p, char *buf,
 			       size_t len);
 
 /*
+ * The frames of a site chain, "f<g<h" or "f < g < h" (a verdict's
+ * site_name), with the spaces dropped, into @out of @len bytes, always
+ * NUL-terminated when @len > 0.  False if it did not fit (@out then holds
+ * what did) or @len is 0.
+ */
+bool sweep_site_chain(const char *in, char *out, size_t len);
+
+/*
  * Whether an injected failure's site (a sweep verdict's site_name,
  * "f < g < h") starts with the chain of @p, a point by site; frames are
  * compared whole, spaces ignored.

@@ -298,11 +298,9 @@ static void stable_point(const struct sweep_run *r, char *buf, size_t len)
 		return;
 	}
 	n = snprintf(buf, len, "alloc:step%d@", r->pt.step);
-	for (const char *p = r->v.site_name[0] ? r->v.site_name : "-";
-	     *p && n + 1 < len; p++)
-		if (*p != ' ')
-			buf[n++] = *p;
-	buf[n < len ? n : len - 1] = 0;
+	if (n < len)	/* cut short if it does not fit: still one point */
+		sweep_site_chain(r->v.site_name[0] ? r->v.site_name : "-",
+				 buf + n, len - n);
 }
 
 int sweep_report_outcomes(const struct sweep_summary *s, const char *path)

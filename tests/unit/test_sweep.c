@@ -224,6 +224,24 @@ START_TEST(test_point_by_site)
 }
 END_TEST
 
+/* A verdict's site_name as points and known outcomes spell it. */
+START_TEST(test_site_chain)
+{
+	char out[16];
+
+	ck_assert(sweep_site_chain("f < g < h", out, sizeof(out)));
+	ck_assert_str_eq(out, "f<g<h");
+	ck_assert(sweep_site_chain("", out, sizeof(out)));
+	ck_assert_str_eq(out, "");
+	/* 15 bytes fit with the NUL; 16 do not, and what fits is kept. */
+	ck_assert(sweep_site_chain("abcdefg < hijklmn", out, sizeof(out)));
+	ck_assert_str_eq(out, "abcdefg<hijklmn");
+	ck_assert(!sweep_site_chain("abcdefg < hijklmno", out, sizeof(out)));
+	ck_assert_str_eq(out, "abcdefg<hijklmn");
+	ck_assert(!sweep_site_chain("f", out, 0));
+}
+END_TEST
+
 START_TEST(test_point_name_errors)
 {
 	static const char *const bad[][2] = {
@@ -339,6 +357,7 @@ START_TEST(test_judge_not_reached)
 
 	ck_assert_int_eq(v.outcome, SWEEP_NOT_REACHED);
 	ck_assert_ptr_nonnull(strstr(v.detail, "passed only"));
+	ck_assert(!v.fault_refused);
 }
 END_TEST
 
@@ -385,6 +404,39 @@ static struct sweep_verdict judge_at(const char *dir, const char *point)
 	ck_assert_int_eq(system(cmd), 0);
 	return v;
 }
+
+/* @in with its first @from replaced by @to, into @out. */
+static void replace(const char *in, const char *from, const char *to,
+		    char *out, size_t len)
+{
+	const char *at = strstr(in, from);
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(out, len, "%.*s%s%s", (int)(at - in), in, to, at + strlen(from));
+}
+
+/* The agent refused the fail-nth line (a within= function it cannot use). */
+START_TEST(test_judge_fault_refused)
+{
+	char dir[64], log[4096], a[4096], b[4096];
+	FILE *f = fopen(DATA "/alloc-step11-900/agent.log", "r");
+	size_t n = fread(log, 1, sizeof(log) - 1, f);
+	struct sweep_verdict v;
+
+	fclose(f);
+	log[n] = 0;
+	replace(log, "name=fail-nth nth=900 status=ok", "name=fail-nth "
+		"error=\"within=no_such_fn: no such text symbol\" errno=22 "
+		"status=fail", a, sizeof(a));
+	replace(a, " fail_nth=missed calls=571", "", b, sizeof(b));
+	variant("alloc-step11-900", "agent.log", b, dir, sizeof(dir));
+	v = judge_at(dir, "alloc:step11#900");
+	ck_assert_int_eq(v.outcome, SWEEP_NOT_REACHED);
+	ck_assert(v.fault_refused);
+	ck_assert_ptr_nonnull(strstr(v.detail, "fail-nth was refused: "
+				     "within=no_such_fn: no such text symbol"));
+}
+END_TEST
 
 START_TEST(test_judge_broken_afterwards_is_wrong)
 {
@@ -625,12 +677,14 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, test_record_errors);
 	tcase_add_test(tc, test_point_names);
 	tcase_add_test(tc, test_point_by_site);
+	tcase_add_test(tc, test_site_chain);
 	tcase_add_test(tc, test_point_name_errors);
 	tcase_add_test(tc, test_judge_error_returned_is_clean);
 	tcase_add_test(tc, test_judge_absorbed_destroy_is_clean);
 	tcase_add_test(tc, test_judge_hang_says_where);
 	tcase_add_test(tc, test_judge_alloc_leak_and_site);
 	tcase_add_test(tc, test_judge_not_reached);
+	tcase_add_test(tc, test_judge_fault_refused);
 	tcase_add_test(tc, test_judge_simulator_error);
 	tcase_add_test(tc, test_judge_broken_afterwards_is_wrong);
 	tcase_add_test(tc, test_judge_new_report_is_finding);
