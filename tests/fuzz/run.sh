@@ -22,6 +22,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 OUT=$BUILD/fuzz
 NICE=${FUZZ_NICE:-15}
 MALLOC_MB=${FUZZ_MALLOC_MB:-512}
+TIMEOUT_S=10	# one input longer than this (wall time) is a hang
 if [[ -n ${FUZZ_RUNS:-} ]]; then
 	LIMIT=(-runs="$FUZZ_RUNS" -max_total_time="${FUZZ_S:-0}")
 else
@@ -53,6 +54,21 @@ stats() {
 		      ft + 0, corp == "" ? "0" : corp, rss + 0 }' "$1"
 }
 
+# libFuzzer's -timeout is wall time: a fuzzer starved of CPU (or stopped)
+# reports a timeout on an input that is not slow.  Replay it alone and say.
+replay_timeout() {
+	local start=$SECONDS took
+	(cd "$OUT" && timeout 60 "$1" -runs=1 "$2" >/dev/null 2>&1)
+	took=$((SECONDS - start))
+	if ((took < TIMEOUT_S)); then
+		echo "   replayed alone in ${took} s: not slow; the machine's" \
+			"load (or a stopped fuzzer) made the timeout" | tee -a "$summary"
+	else
+		echo "   replayed alone: still ${took} s or more, a real hang" |
+			tee -a "$summary"
+	fi
+}
+
 mkdir -p "$OUT"
 summary=$OUT/summary.txt
 {
@@ -80,7 +96,7 @@ for name in $names; do
 	[[ -f $ROOT/tests/fuzz/$name.dict ]] && dict=(-dict="$ROOT/tests/fuzz/$name.dict")
 	echo "== $name: ${LIMIT[*]}"
 	(cd "$OUT" && nice -n "$NICE" "$bin" "${LIMIT[@]}" -print_final_stats=1 \
-		-close_fd_mask=3 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb="$MALLOC_MB" \
+		-close_fd_mask=3 -timeout="$TIMEOUT_S" -rss_limit_mb=2048 -malloc_limit_mb="$MALLOC_MB" \
 		-max_len="$(max_len "$name")" "${dict[@]}" \
 		-artifact_prefix="$crashes/" "$corpus" "${seeds[@]}") >"$log" 2>&1
 	read -r execs rate cov ft corp rss < <(stats "$log")
@@ -93,6 +109,7 @@ for name in $names; do
 		echo "   crash: $crashes/$c" | tee -a "$summary"
 		echo "   reproduce: $bin $crashes/$c" | tee -a "$summary"
 		grep -m 3 -E 'ERROR|runtime error|fuzz:|SUMMARY' "$log" | sed 's/^/   /'
+		[[ $c == timeout-* ]] && replay_timeout "$bin" "$crashes/$c"
 	done
 done
 echo "figures: $summary; keep a crash as a regression input in" \
