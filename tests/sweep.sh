@@ -93,7 +93,7 @@ sed 's/^/   /' "$OUT/figures.txt"
 # query fails): on the patched kernel, the sweep must mark that point.
 corpus() {
 	local patch=$ROOT/scenarios/bugs/precopy-unlock-leak.patch
-	local point='admin-fail:DEV_PARTS_METADATA_GET#2' kernel line
+	local point='admin-fail:DEV_PARTS_METADATA_GET#2' kernel outcome
 	echo "== corpus: ${patch##*/} on scenarios/migration/precopy.vfs"
 	if ! kernel=$(KPATCHES=$patch nice -n 10 "$ROOT/driver/kernel.sh" build \
 		2>"$OUT/corpus-kernel.log" | tail -n 1); then
@@ -106,12 +106,16 @@ corpus() {
 	# What the bug changed: the admin-fail points unlike the unpatched sweep.
 	diff <(grep ' admin-fail:' "$OUT/precopy/outcomes.txt" 2>/dev/null) \
 		"$OUT/corpus/precopy/outcomes.txt" | grep '^[<>]' | sed 's/^/   /'
-	line=$(grep "^$point " "$OUT/corpus.table")
-	if [[ $line == *" finding "* || $line == *" hang "* ]]; then
-		echo "   caught: $point is a $(awk '{ print $3 }' <<<"$line") on the patched kernel"
+	# outcomes.txt: "SCENARIO POINT OUTCOME DETAIL" (the table's step
+	# column has a space in it).
+	outcome=$(awk -v p="$point" '$2 == p { print $3 }' \
+		"$OUT/corpus/precopy/outcomes.txt" 2>/dev/null)
+	if [[ $outcome == finding || $outcome == hang ]]; then
+		echo "   caught: $point is a $outcome on the patched kernel"
 		return 0
 	fi
-	echo "   MISSED: $point should be a finding on the patched kernel: $line"
+	echo "   MISSED: $point should be a finding on the patched kernel:" \
+		"${outcome:-not in the sweep}; $(grep "^$point " "$OUT/corpus.table")"
 	return 1
 }
 # SWEEP_CORPUS=1: also with scenarios given.
