@@ -16,7 +16,10 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 VFSIM=$BUILD/bin/vfsim
 OUT=$BUILD/sweeps-cover
 LIB=$BUILD/cover-runs
-JOBS=${SWEEP_JOBS:-2}
+# SWEEP_JOBS=N: runs at a time (default: the library 2, the sweeps vfsim
+# sweep's own, three per CPU).
+JOBS=()
+[ -n "${SWEEP_JOBS:-}" ] && JOBS=(-j "$SWEEP_JOBS")
 POINTS=${SWEEP_POINTS:-all}
 scens=("$@")
 [ ${#scens[@]} -gt 0 ] || scens=(scenarios/migration/vf-to-vf.vfs
@@ -32,13 +35,13 @@ if [[ $lib_kernel != "$(dirname "$(realpath "$kernel")")" ]]; then
 	echo "== the scenario library on $kernel"
 	LIB=$OUT/library
 	rm -rf "$LIB"
-	nice -n 10 "$VFSIM" run -q -j "$JOBS" --kernel "$kernel" -o "$LIB" \
+	nice -n 10 "$VFSIM" run -q -j "${SWEEP_JOBS:-2}" --kernel "$kernel" -o "$LIB" \
 		scenarios/*/*.vfs | tail -n 1
 fi
 
 echo "== sweeps on $kernel: ${scens[*]}"
 for s in "${scens[@]}"; do
-	nice -n 10 "$VFSIM" sweep -q -j "$JOBS" --kernel "$kernel" -o "$OUT" \
+	nice -n 10 "$VFSIM" sweep -q "${JOBS[@]}" --kernel "$kernel" -o "$OUT" \
 		--points "$POINTS" "$s" | grep -E '^# ([0-9]+ runs|outcomes)'
 done
 

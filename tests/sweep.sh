@@ -2,7 +2,8 @@
 # `make sweep`: sweep the library's migration, SR-IOV and VFIO scenarios
 # (doc/sweep.md), three runs per CPU at a time, and diff the outcomes
 # against the known ones in tests/sweep-known.txt.  SWEEP_UPDATE=1 records
-# them.  SWEEP_JOBS=N: runs at a time.
+# them.  SWEEP_JOBS=N: runs at a time (default: vfsim sweep's, three per
+# CPU).
 # Usage: tests/sweep.sh [SCENARIO...]   (default: the list below)
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,10 +12,8 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 VFSIM=$BUILD/bin/vfsim
 OUT=$BUILD/sweeps
 KNOWN=$ROOT/tests/sweep-known.txt
-# A run spends most of its wall time in the kernel's own sleeps (100 ms
-# after VF Enable and after an FLR, 1 s after VF disable), a fifth of a
-# CPU: on 2 CPUs, -j 2 made 26 runs a minute, -j 4 42 and -j 6 52.
-JOBS=${SWEEP_JOBS:-$((3 * $(nproc)))}
+JOBS=()
+[ -n "${SWEEP_JOBS:-}" ] && JOBS=(-j "$SWEEP_JOBS")
 
 cd "$ROOT" || exit 2
 # SCENARIO [vfsim sweep options].  vfio/open-reset.vfs also sweeps boot
@@ -58,7 +57,7 @@ for entry in "${default[@]}"; do
 	echo "${args[0]}" >>"$OUT/swept"
 	rm -f "$OUT/$name/outcomes.txt"
 	echo "== ${args[0]} ${args[*]:1}"
-	nice -n 10 "$VFSIM" sweep -q -j "$JOBS" -o "$OUT" "${args[@]:1}" "${args[0]}" \
+	nice -n 10 "$VFSIM" sweep -q "${JOBS[@]}" -o "$OUT" "${args[@]:1}" "${args[0]}" \
 		>"$OUT/$name.table" 2>>"$OUT/sweep.log"
 	r=$?
 	grep -E '^# (outcomes|[0-9]+ runs)' "$OUT/$name.table"
@@ -100,7 +99,7 @@ corpus() {
 		echo "   the patched kernel does not build: $OUT/corpus-kernel.log"
 		return 1
 	fi
-	nice -n 10 "$VFSIM" sweep -q -j "$JOBS" -o "$OUT/corpus" --kernel "$kernel" \
+	nice -n 10 "$VFSIM" sweep -q "${JOBS[@]}" -o "$OUT/corpus" --kernel "$kernel" \
 		--points admin-fail scenarios/migration/precopy.vfs \
 		>"$OUT/corpus.table" 2>>"$OUT/sweep.log"
 	# What the bug changed: the admin-fail points unlike the unpatched sweep.

@@ -49,7 +49,8 @@ struct run {
 	int sfd;		/* signalfd */
 	double t0, t_exit;
 	double t_report;	/* first kernel report line, s after t0; 0: none */
-	double t_agent;		/* the agent's start line, s after t0; 0: none */
+	double t_agent;		/* the agent's start line, s after t0; 0: not
+				 * yet (the deadline is the boot's) */
 	int status;		/* UML wait status */
 	enum run_verdict verdict;
 	struct console_lines lines;	/* the console line being assembled */
@@ -60,7 +61,6 @@ struct run {
 	struct fault_set faults;
 	struct run_cover cover;	/* gcov data of a cover kernel */
 	double deadline;	/* now_s() time the run is killed at */
-	bool agent_started;	/* deadline: the steps', not the boot's */
 	double end_at;		/* end the run then: its outcome is certain */
 	bool end_for_cover;	/* ...once the agent saved its coverage */
 	double last_data;	/* when the console last said something */
@@ -508,7 +508,6 @@ static void watch_start(struct run *r, const char *line)
 	if (strstr(line, "vfsim-agent: started at uptime") &&
 	    r->verdict == RUN_PASS) {
 		r->deadline = now_s() + r->o->timeout_s;
-		r->agent_started = true;
 		r->t_agent = now_s() - r->t0;
 	}
 }
@@ -684,7 +683,7 @@ static void supervise(struct run *r, int cfd)
 			r->deadline = now_s() + grace;
 			continue;
 		}
-		if (left <= 0 && r->verdict == RUN_PASS && !r->agent_started) {
+		if (left <= 0 && r->verdict == RUN_PASS && !r->t_agent) {
 			vlog(LOG_ERR, NULL, "timeout: the agent did not start "
 			     "within %.0f s of boot: killing UML",
 			     r->deadline - r->t0);

@@ -54,6 +54,7 @@ const char sweep_usage[] =
 "  -q, --quiet           no progress lines on stderr\n";
 
 #define MAX_RERUN 16
+#define SWEEP_MAX_JOBS 64	/* -j N: UML runs at a time */
 #define MAX_HEALTH 16
 
 struct sweep_opts {
@@ -809,7 +810,10 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
 	while (!ret && (c = getopt_long(argc, argv, "j:o:k:qh", longopts,
 					NULL)) != -1) {
 		switch (c) {
-		case 'j': ret = parse_num("-j", optarg, 1, 64, &o->jobs); break;
+		case 'j':
+			ret = parse_num("-j", optarg, 1, SWEEP_MAX_JOBS,
+					&o->jobs);
+			break;
 		case 'p': ret = parse_kinds(optarg, &o->kinds); break;
 		case 'A': o->all_steps = true; break;
 		case 'X': o->exhaustive = true; break;
@@ -869,7 +873,7 @@ static unsigned int default_jobs(void)
 
 	if (n < 1)
 		return 1;
-	return n > 21 ? 64 : 3 * (unsigned int)n;
+	return n > SWEEP_MAX_JOBS / 3 ? SWEEP_MAX_JOBS : 3 * (unsigned int)n;
 }
 
 int sweep_command(int argc, char **argv, const struct sweep_env *env)
